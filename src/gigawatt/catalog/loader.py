@@ -1,0 +1,103 @@
+"""Load the catalog from YAML files into frozen, cross-checked records."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any, TypeVar
+
+from gigawatt.catalog import checks
+from gigawatt.catalog.schema import KINDS, Accelerator, Entry, Model, Switch, System
+from gigawatt.errors import CatalogError, unknown_id
+from gigawatt.validation import read_yaml, validate
+
+E = TypeVar("E", bound=Entry)
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """Every catalog entry by kind, keyed by ID."""
+
+    accelerators: Mapping[str, Accelerator]
+    systems: Mapping[str, System]
+    switches: Mapping[str, Switch]
+    models: Mapping[str, Model]
+    _by_id: dict[str, tuple[str, Entry]] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        by_id = {e.id: (kind, e) for kind in KINDS for e in self.of_kind(kind).values()}
+        object.__setattr__(self, "_by_id", by_id)
+
+    def of_kind(self, kind: str) -> Mapping[str, Entry]:
+        """Entries of one kind: ``accelerators``, ``systems``, ``switches`` or ``models``."""
+        if kind not in KINDS:
+            raise CatalogError(f"unknown catalog kind {kind!r}; accepted: {', '.join(KINDS)}")
+        entries: Mapping[str, Entry] = getattr(self, kind)
+        return entries
+
+    def entry(self, entry_id: str) -> tuple[str, Entry]:
+        """``(kind, entry)`` for any ID."""
+        if entry_id not in self._by_id:
+            raise unknown_id("catalog id", entry_id, list(self._by_id))
+        return self._by_id[entry_id]
+
+    def system(self, system_id: str) -> System:
+        """A system by ID."""
+        if system_id not in self.systems:
+            raise unknown_id("system", system_id, list(self.systems))
+        return self.systems[system_id]
+
+    def accelerator_of(self, system: System) -> Accelerator:
+        """The accelerator a system is built from."""
+        return self.accelerators[system.accelerator]
+
+    def resolve_gpu(self, gpu_id: str) -> System:
+        """The system for a ``--gpu`` ID: a system ID, or an accelerator ID (its system)."""
+        if gpu_id in self.systems:
+            return self.systems[gpu_id]
+        for system in self.systems.values():
+            if system.accelerator == gpu_id:
+                return system
+        raise unknown_id("GPU", gpu_id, [*self.systems, *self.accelerators])
+
+
+def data_dir() -> Path:
+    """The folder of built-in catalog YAML files inside the package."""
+    return Path(str(resources.files("gigawatt.catalog") / "data"))
+
+
+def _load_kind(path: Path, kind: type[E]) -> dict[str, E]:
+    raw: Any = read_yaml(path, CatalogError)
+    if not isinstance(raw, list):
+        raise CatalogError(f"{path}: expected a list of entries, got {type(raw).__name__}")
+    out: dict[str, E] = {}
+    for i, row in enumerate(raw):
+        entry = validate(kind, row, str(path), CatalogError, prefix=(i,))
+        out[entry.id] = entry
+    return out
+
+
+def load_catalog(directory: Path | None = None) -> Catalog:
+    """Read and check every catalog file; the built-in catalog is read once per process."""
+    if directory is None:
+        return _builtin()
+    return _read(directory)
+
+
+@functools.cache
+def _builtin() -> Catalog:
+    return _read(data_dir())
+
+
+def _read(directory: Path) -> Catalog:
+    kinds = {stem: _load_kind(directory / f"{stem}.yaml", cls) for stem, cls in KINDS.items()}
+    checks.check_unique_ids(
+        [(f"{stem}.yaml", e) for stem, entries in kinds.items() for e in entries.values()]
+    )
+    catalog = Catalog(**kinds)  # type: ignore[arg-type]
+    checks.check_system_accelerators(catalog.systems, catalog.accelerators)
+    checks.check_accelerators_deployable(catalog.systems, catalog.accelerators)
+    return catalog

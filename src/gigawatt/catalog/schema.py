@@ -1,0 +1,172 @@
+"""Pydantic schema of catalog entries: hardware and model rows, each with its source.
+
+Every numeric field carries its unit in its name. Every entry states ``source``,
+``as_of`` and ``status``. Where sources disagree, ``ranges`` keeps the span next
+to the chosen value, which must lie inside it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Literal
+
+from pydantic import Field, NonNegativeFloat, PositiveFloat, PositiveInt, model_validator
+
+from gigawatt.validation import Frozen
+
+Status = Literal["official", "reported", "estimate", "derived", "disputed"]
+HALF_YEAR = re.compile(r"^(\d{4})H([12])$")
+
+
+class Range(Frozen):
+    """The span sources give for one field, and how sure we are of it."""
+
+    low: float
+    high: float
+    status: Status
+    note: str = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Range:
+        if self.low > self.high:
+            raise ValueError(f"low {self.low} is above high {self.high}")
+        return self
+
+
+class Entry(Frozen):
+    """Fields every catalog entry has."""
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9.-]*$")
+    name: str = Field(min_length=1)
+    source: str = Field(min_length=1, description="where the figures come from")
+    as_of: dt.date
+    status: Status
+    notes: str = ""
+    ranges: dict[str, Range] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _ranges_hold_values(self) -> Entry:
+        for name, span in self.ranges.items():
+            value = getattr(self, name, None) if name in type(self).model_fields else None
+            if not isinstance(value, int | float) or isinstance(value, bool):
+                raise ValueError(f"ranges.{name}: not a numeric field of this entry")
+            if not span.low <= value <= span.high:
+                raise ValueError(
+                    f"{name} = {value} lies outside its range {span.low} to {span.high}"
+                )
+        return self
+
+
+class Accelerator(Entry):
+    """One GPU package (which may hold several compute dies); dense Tensor Core peaks."""
+
+    vendor: str
+    architecture: str
+    dies: PositiveInt
+    bf16_dense_tflops: PositiveFloat
+    fp8_dense_tflops: PositiveFloat | None = None
+    fp4_dense_tflops: PositiveFloat | None = None
+    hbm_gb: PositiveFloat
+    hbm_tb_per_s: PositiveFloat
+    nvlink_gb_per_s: NonNegativeFloat = Field(description="bidirectional, per package")
+    tdp_w: PositiveFloat
+
+
+class System(Entry):
+    """A deployable rack-scale system built from one accelerator type."""
+
+    accelerator: str
+    packages_per_rack: PositiveInt
+    nvlink_domain_packages: PositiveInt = Field(description="packages in one scale-up domain")
+    rack_power_kw: PositiveFloat = Field(description="IT power of one rack, all trays")
+    rack_price_usd: PositiveFloat | None = None
+    network_usd_per_rack: NonNegativeFloat | None = Field(
+        default=None, description="scale-out network (switches, optics) per rack, estimate"
+    )
+    scaleout_gbps_per_package: PositiveFloat | None = None
+    available: str = Field(pattern=HALF_YEAR.pattern, description="first volume half-year")
+
+    @model_validator(mode="after")
+    def _domain_fits(self) -> System:
+        if self.packages_per_rack % self.nvlink_domain_packages and (
+            self.nvlink_domain_packages % self.packages_per_rack
+        ):
+            raise ValueError(
+                f"nvlink_domain_packages {self.nvlink_domain_packages} neither divides "
+                f"nor is a multiple of packages_per_rack {self.packages_per_rack}"
+            )
+        return self
+
+
+class Switch(Entry):
+    """A scale-out network switch."""
+
+    vendor: str
+    fabric: Literal["infiniband", "ethernet"]
+    ports: PositiveInt
+    port_gbps: PositiveFloat
+    co_packaged_optics: bool
+    available: str = Field(pattern=HALF_YEAR.pattern)
+
+
+class MoE(Frozen):
+    """Mixture-of-experts block of a model file."""
+
+    routed_experts: PositiveInt
+    active_experts: PositiveInt
+    shared_experts: int = Field(default=0, ge=0)
+    expert_ffn_hidden_size: PositiveInt
+    dense_layers: int = Field(default=0, ge=0)
+
+    @model_validator(mode="after")
+    def _active_within_routed(self) -> MoE:
+        if self.active_experts > self.routed_experts:
+            raise ValueError(
+                f"active_experts {self.active_experts} exceeds routed_experts "
+                f"{self.routed_experts}"
+            )
+        return self
+
+
+class ModelSpec(Frozen):
+    """A transformer's shape, as in a model file (see DESIGN.md)."""
+
+    name: str
+    layers: PositiveInt
+    hidden_size: PositiveInt
+    ffn_hidden_size: PositiveInt
+    attention_heads: PositiveInt
+    kv_heads: PositiveInt | None = None
+    head_dim: PositiveInt | None = Field(default=None, description="default hidden/heads")
+    vocab_size: PositiveInt
+    gated_mlp: bool
+    moe: MoE | None = None
+
+
+class Model(Entry):
+    """A catalog model: its shape plus where the shape is published."""
+
+    layers: PositiveInt
+    hidden_size: PositiveInt
+    ffn_hidden_size: PositiveInt
+    attention_heads: PositiveInt
+    kv_heads: PositiveInt | None = None
+    head_dim: PositiveInt | None = None
+    vocab_size: PositiveInt
+    gated_mlp: bool
+    moe: MoE | None = None
+
+    def spec(self) -> ModelSpec:
+        """The shape alone, as a model file would give it."""
+        fields = set(ModelSpec.model_fields) - {"name"}
+        return ModelSpec(name=self.id, **{f: getattr(self, f) for f in fields})
+
+
+KINDS: dict[str, type[Entry]] = {
+    "accelerators": Accelerator,
+    "systems": System,
+    "switches": Switch,
+    "models": Model,
+}
+"""Catalog file stem -> entry type. One YAML file per kind under ``catalog/data``."""

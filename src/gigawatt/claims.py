@@ -1,0 +1,137 @@
+"""The claims check: an announcement's own figures set beside the model's, with the reason.
+
+Each claim names a metric of the plan and the range the claim implies. The
+check reports the model's value, whether it lies in the range, and why the two
+differ, in terms of the plan's own inputs (packages versus dies, rack power, price).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from gigawatt import units
+from gigawatt.scenario.schema import Claim
+
+Value = float | dt.date | None
+
+
+@dataclass(frozen=True)
+class PlatformShare:
+    """One platform's part of the plan, for explaining differences."""
+
+    system: str
+    facility_gw: float
+    rack_power_kw: float
+    packages: float
+    dies: float
+    facility_kw_per_package: float
+    vendor_usd: float
+    capex_usd: float
+
+
+@dataclass(frozen=True)
+class ClaimCheck:
+    """A claim, the model's figure for it, and the verdict with its reason."""
+
+    id: str
+    claim: str
+    who: str
+    source: str
+    metric: str
+    low: float | dt.date
+    high: float | dt.date | None
+    model: Value
+    verdict: str
+    reason: str
+
+
+def _verdict(value: Value, low: float | dt.date, high: float | dt.date | None) -> str:
+    if value is None:
+        return "not reached"
+    if value < low:  # type: ignore[operator]
+        return "below"
+    if high is not None and value > high:  # type: ignore[operator]
+        return "above"
+    return "within"
+
+
+def _millions(x: float) -> str:
+    return f"{x / 1e6:.2f}M"
+
+
+def _billions(x: float) -> str:
+    return f"${x / 1e9:.1f}B"
+
+
+def _by_platform(shares: Sequence[PlatformShare], per_gw: str) -> str:
+    parts = [f"{s.system} {_billions(getattr(s, per_gw) / s.facility_gw)}/GW"
+             for s in shares if s.facility_gw > 0]
+    return "; ".join(parts)
+
+
+def _explain(claim: Claim, verdict: str, values: Mapping[str, Value],
+             shares: Sequence[PlatformShare]) -> str:
+    metric = claim.metric
+    facility_gw = float(values["facility_gw"] or 0.0)
+    if metric in ("gpus", "gpu_dies"):
+        packages, dies = float(values["gpus"] or 0), float(values["gpu_dies"] or 0)
+        per_platform = "; ".join(
+            f"{s.system}: {s.rack_power_kw:g} kW racks, {s.facility_kw_per_package:.1f} kW of "
+            f"facility power per package, {_millions(s.packages)} packages"
+            for s in shares
+        )
+        lead = (f"The model has {_millions(packages)} packages and {_millions(dies)} dies in "
+                f"{facility_gw:g} GW ({per_platform}).")
+        if verdict == "within":
+            return f"{lead} Consistent."
+        high = float(claim.high) if isinstance(claim.high, int | float) else None
+        if metric == "gpus" and claim.low <= dies and (high is None or dies <= high):  # type: ignore[operator]
+            return (f"{lead} The claim matches dies, not packages: Rubin packages hold 2 dies and "
+                    "Rubin Ultra 4, and NVIDIA's older names (NVL144, NVL576) counted dies.")
+        mid = (float(claim.low) + (high or float(claim.low))) / 2  # type: ignore[arg-type]
+        implied = units.gw_to_w(facility_gw) / units.KILO / mid if mid else float("nan")
+        return (f"{lead} The claim implies ~{implied:.1f} kW of facility power per GPU, which fits "
+                "GB200/GB300-class power per package or counting dies; rack power of the Rubin "
+                "generation is disputed (see the rack_power_kw ranges).")
+    if metric == "capex_usd_per_gw":
+        return (f"Model capex {_billions(float(values['capex_usd_per_gw'] or 0))}/GW: systems "
+                f"{_billions(float(values['capex_systems_usd'] or 0) / facility_gw)}, networking "
+                f"{_billions(float(values['capex_network_usd'] or 0) / facility_gw)}, facility "
+                f"{_billions(float(values['capex_facility_usd'] or 0) / facility_gw)}. By platform: "
+                f"{_by_platform(shares, 'capex_usd')}. Rack prices are estimates with wide ranges.")
+    if metric == "vendor_usd_per_gw":
+        return (f"Systems plus networking come to "
+                f"{_billions(float(values['vendor_usd_per_gw'] or 0))}/GW. By platform: "
+                f"{_by_platform(shares, 'vendor_usd')}. The difference follows the rack price "
+                "per kW of rack power.")
+    if metric == "first_gw_date":
+        if values["first_gw_date"] is None:
+            return "The ramp never reaches 1 GW."
+        return f"The ramp reaches 1 GW of facility power on {values['first_gw_date']}."
+    # investment_usd
+    return (f"Tranches released while the ramp reaches {facility_gw:g} GW: "
+            f"{_billions(float(values['investment_usd'] or 0))} in all.")
+
+
+def check_claims(claims: Sequence[Claim], values: Mapping[str, Value],
+                 shares: Sequence[PlatformShare]) -> tuple[ClaimCheck, ...]:
+    """Set each claim beside the model's value of its metric.
+
+    Parameters
+    ----------
+    claims : the scenario's claims.
+    values : the plan's headline figures by name (must hold each claim's metric).
+    shares : each platform's part of the plan, used to explain differences.
+    """
+    out = []
+    for claim in claims:
+        value = values[claim.metric]
+        verdict = _verdict(value, claim.low, claim.high)
+        out.append(ClaimCheck(
+            id=claim.id, claim=claim.claim, who=claim.who, source=claim.source,
+            metric=claim.metric, low=claim.low, high=claim.high, model=value,
+            verdict=verdict, reason=_explain(claim, verdict, values, shares),
+        ))
+    return tuple(out)

@@ -1,0 +1,1 @@
+"""Renderers: terminal tables, JSON and CSV, and the HTML report. They read result dicts only."""

@@ -1,0 +1,81 @@
+"""Plotly figures of a plan, built from its JSON document (so the API can serve them too)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import plotly.graph_objects as go
+
+
+def _column(result: Mapping[str, Any], key: str, scale: float = 1.0) -> list[float]:
+    return [(t[key] or 0.0) / scale for t in result["timeline"]]
+
+
+def _layout(fig: go.Figure, title: str, yaxis: str, log: bool = False) -> go.Figure:
+    fig.update_layout(title=title, xaxis_title="half-year", yaxis_title=yaxis,
+                      template="plotly_white", height=380, margin={"t": 50, "b": 40},
+                      legend={"orientation": "h", "y": -0.2})
+    if log:
+        fig.update_yaxes(type="log")
+    return fig
+
+
+def power_figure(r: Mapping[str, Any]) -> go.Figure:
+    """Facility and IT power online by period, GW."""
+    x = _column_periods(r)
+    fig = go.Figure([
+        go.Bar(x=x, y=_column(r, "facility_gw"), name="facility GW"),
+        go.Scatter(x=x, y=_column(r, "it_gw"), name="IT GW", mode="lines+markers"),
+    ])
+    return _layout(fig, "Power online (cumulative)", "GW")
+
+
+def gpus_figure(r: Mapping[str, Any]) -> go.Figure:
+    """GPU packages and dies online, millions."""
+    x = _column_periods(r)
+    fig = go.Figure([
+        go.Scatter(x=x, y=_column(r, "gpus", 1e6), name="GPU packages (M)", mode="lines+markers"),
+        go.Scatter(x=x, y=_column(r, "gpu_dies", 1e6), name="GPU dies (M)", mode="lines+markers"),
+    ])
+    return _layout(fig, "GPUs installed (cumulative)", "millions")
+
+
+def capex_figure(r: Mapping[str, Any]) -> go.Figure:
+    """Capex by category per period, and cumulative capex against cumulative tranches, $B."""
+    x = _column_periods(r)
+    fig = go.Figure([
+        go.Bar(x=x, y=_column(r, "capex_systems_usd", 1e9), name="systems"),
+        go.Bar(x=x, y=_column(r, "capex_network_usd", 1e9), name="networking"),
+        go.Bar(x=x, y=_column(r, "capex_facility_usd", 1e9), name="facility"),
+        go.Scatter(x=x, y=_column(r, "capex_cumulative_usd", 1e9), name="cumulative capex",
+                   mode="lines+markers"),
+        go.Scatter(x=x, y=_column(r, "investment_cumulative_usd", 1e9),
+                   name="cumulative investment tranches", mode="lines+markers"),
+    ])
+    fig.update_layout(barmode="stack")
+    return _layout(fig, "Capex and investment tranches", "$ billion")
+
+
+def compute_figure(r: Mapping[str, Any]) -> go.Figure:
+    """Peak dense compute at each precision, EFLOP/s (log scale)."""
+    x = _column_periods(r)
+    fig = go.Figure([
+        go.Scatter(x=x, y=_column(r, f"{p}_eflops"), name=p.upper(), mode="lines+markers")
+        for p in ("fp4", "fp8", "bf16")
+    ])
+    return _layout(fig, "Peak compute (dense)", "EFLOP/s", log=True)
+
+
+def _column_periods(r: Mapping[str, Any]) -> list[str]:
+    return [t["period"] for t in r["timeline"]]
+
+
+def plan_figures(r: Mapping[str, Any]) -> dict[str, go.Figure]:
+    """Every chart of the plan report, by name."""
+    return {
+        "power": power_figure(r),
+        "gpus": gpus_figure(r),
+        "capex": capex_figure(r),
+        "compute": compute_figure(r),
+    }

@@ -1,0 +1,99 @@
+"""The HTML report of a plan: charts and tables in one file that opens offline.
+
+plotly.js is embedded once in the file, so nothing loads from the internet.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from gigawatt.report import format as fmt
+from gigawatt.report.charts import plan_figures
+from gigawatt.report.terminal import headline_rows
+
+STYLE = """
+body { font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 1200px; color: #222; }
+h1 { font-size: 1.6rem; } h2 { margin-top: 2rem; border-bottom: 1px solid #ddd; }
+table { border-collapse: collapse; width: 100%; font-size: 0.9rem; }
+th, td { border-bottom: 1px solid #eee; padding: 4px 8px; text-align: left; vertical-align: top; }
+td.num { text-align: right; white-space: nowrap; }
+.within { color: #137333; } .below, .above, .not-reached { color: #b3261e; }
+.grid { display: grid; grid-template-columns: 1fr 1fr; gap: 1rem; }
+"""
+
+
+def _table(columns: Sequence[str], rows: Sequence[Sequence[Any]], numeric: int = 0,
+           classes: Sequence[str] | None = None) -> str:
+    head = "".join(f"<th>{html.escape(c)}</th>" for c in columns)
+    body = []
+    for i, row in enumerate(rows):
+        cells = "".join(
+            f'<td class="num">{html.escape(str(v))}</td>' if 0 < j <= numeric
+            else f"<td>{html.escape(str(v))}</td>"
+            for j, v in enumerate(row)
+        )
+        cls = f' class="{classes[i]}"' if classes else ""
+        body.append(f"<tr{cls}>{cells}</tr>")
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+
+
+def render_html(r: Mapping[str, Any]) -> str:
+    """The whole report as one HTML document."""
+    figures = plan_figures(r)
+    charts = []
+    for i, fig in enumerate(figures.values()):
+        charts.append(fig.to_html(full_html=False, include_plotlyjs=(i == 0),
+                                  config={"displaylogo": False}))
+    timeline = [
+        (t["period"], t["system_added"] or "-", fmt.num(t["facility_gw"]), fmt.num(t["it_gw"]),
+         fmt.count(t["racks"]), fmt.count(t["gpus"]), fmt.count(t["gpu_dies"]),
+         fmt.count(t["nvlink_domains"]), fmt.num(t["fp4_eflops"], 0),
+         fmt.num(t["fp8_eflops"], 0), fmt.num(t["bf16_eflops"], 0), fmt.num(t["hbm_pb"], 0),
+         fmt.usd(t["capex_usd"]), fmt.usd(t["investment_usd"]), fmt.usd(t["opex_usd_per_year"]),
+         fmt.num(t["energy_twh_per_year"], 1), fmt.usd(t["usd_per_gpu_hour"]))
+        for t in r["timeline"]
+    ]
+    tranches = [(fmt.num(t["threshold_gw"], 1), fmt.usd(t["amount_usd"]),
+                 t["release_date"] or "not reached") for t in r["tranches"]]
+    claims = [(c["claim"], c["who"], f"{fmt.claimed(c, 'low')} to {fmt.claimed(c, 'high')}",
+               fmt.claimed(c, "model"), c["verdict"], c["reason"], c["source"])
+              for c in r["claims"]]
+    assumptions = [(a["field"], fmt.value(a["value"]), a["status"], a["origin"], a["source"])
+                   for a in r["assumptions"]]
+    title = html.escape(r["title"])
+    parts = [
+        f"<!doctype html><html><head><meta charset='utf-8'><title>{title}</title>",
+        f"<style>{STYLE}</style></head><body>",
+        f"<h1>{title}</h1><p>Scenario <code>{html.escape(r['scenario'])}</code>, "
+        f"{r['first_period']} to {r['last_period']}; gigawatt {r['gigawatt_version']}"
+        + (f", run <code>{r['run_id']}</code>" if r.get("run_id") else "") + ".</p>",
+        "<h2>Headline</h2>", _table(["quantity", "value", "basis"], headline_rows(r), 1),
+        "<h2>Claims check</h2>",
+        _table(["claim", "who", "claimed", "model", "verdict", "why", "source"], claims,
+               classes=[c["verdict"].replace(" ", "-") for c in r["claims"]]),
+        "<h2>Charts</h2><div class='grid'>", *[f"<div>{c}</div>" for c in charts], "</div>",
+        "<h2>Timeline</h2><p>Power, equipment and compute are cumulative at the end of each "
+        "half-year; capex and investment fall in the period.</p>",
+        _table(["period", "added", "facility GW", "IT GW", "racks", "GPUs", "dies", "domains",
+                "FP4 EF/s", "FP8 EF/s", "BF16 EF/s", "HBM PB", "capex", "investment",
+                "opex/yr", "TWh/yr", "$/GPU-h"], timeline, 16),
+        "<h2>Investment tranches</h2>",
+        _table(["threshold GW", "amount", "released"], tranches, 2),
+        "<h2>Assumptions</h2><p>Every number the plan rests on beyond the announcement, with "
+        "its status and source.</p>",
+        _table(["field", "value", "status", "from", "source or note"], assumptions, 1),
+        "</body></html>",
+    ]
+    return "\n".join(parts)
+
+
+def write_html(r: Mapping[str, Any], path: Path) -> Path:
+    """Write the report, creating the folder; the file appears whole or not at all."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(render_html(r), encoding="utf-8")
+    tmp.replace(path)
+    return path

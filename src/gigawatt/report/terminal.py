@@ -1,0 +1,132 @@
+"""Terminal tables (rich) for plans, catalog entries, scenarios and runs."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from rich import box
+from rich.console import Console, Group
+from rich.padding import Padding
+from rich.panel import Panel
+from rich.table import Table
+
+from gigawatt.report import format as fmt
+
+
+def _table(title: str, columns: Sequence[str], rows: Sequence[Sequence[str]],
+           numeric: Sequence[int] = (1,)) -> Table:
+    table = Table(title=title, box=box.SIMPLE_HEAVY, title_justify="left", title_style="bold")
+    for i, name in enumerate(columns):
+        is_number = i in numeric
+        table.add_column(name, justify="right" if is_number else "left",
+                         no_wrap=is_number or i == 0,
+                         overflow="fold")
+    for row in rows:
+        table.add_row(*row)
+    return table
+
+
+def _assumption(result: Mapping[str, Any], field: str) -> str:
+    for a in result.get("assumptions", []):
+        if a["field"] == field:
+            return fmt.value(a["value"])
+    return "-"
+
+
+def headline_rows(r: Mapping[str, Any]) -> list[tuple[str, str, str]]:
+    """(quantity, value, basis) rows of a plan's headline figures."""
+    pue = _assumption(r, "facility.pue")
+    util = _assumption(r, "facility.utilisation")
+    return [
+        ("Facility power online", f"{r['facility_gw']:,.2f} GW", f"by {r['last_period']}"),
+        ("IT power", f"{r['it_gw']:,.2f} GW", f"facility / PUE {pue}"),
+        ("Racks", fmt.count(r["racks"]), "IT power / (rack power x (1 + overhead))"),
+        ("GPU packages", fmt.count(r["gpus"]), "racks x packages per rack"),
+        ("GPU dies", fmt.count(r["gpu_dies"]), "Rubin: 2 per package, Rubin Ultra: 4"),
+        ("Scale-up (NVLink) domains", fmt.count(r["nvlink_domains"]), "packages / domain size"),
+        ("Peak FP4 / FP8 / BF16",
+         f"{r['fp4_eflops']:,.0f} / {r['fp8_eflops']:,.0f} / {r['bf16_eflops']:,.0f} EFLOP/s",
+         "dense, packages x catalog peak"),
+        ("HBM capacity", f"{r['hbm_pb']:,.0f} PB", "packages x HBM per package"),
+        ("Capex", fmt.usd(r["capex_usd"]),
+         f"systems {fmt.usd(r['capex_systems_usd'])}, networking "
+         f"{fmt.usd(r['capex_network_usd'])}, facility {fmt.usd(r['capex_facility_usd'])}"),
+        ("Capex per GW", fmt.usd(r["capex_usd_per_gw"]),
+         f"NVIDIA content (systems + networking) {fmt.usd(r['vendor_usd_per_gw'])}/GW"),
+        ("Opex per year", fmt.usd(r["opex_usd_per_year"]),
+         f"electricity {fmt.usd(r['opex_electricity_usd_per_year'])} at utilisation {util}, "
+         f"maintenance {fmt.usd(r['opex_maintenance_usd_per_year'])}"),
+        ("Cost per GPU-hour", fmt.usd(r["usd_per_gpu_hour"]),
+         f"depreciation over {_assumption(r, 'finance.depreciation_years')} years + opex"),
+        ("Investment released", fmt.usd(r["investment_usd"]),
+         f"{r['tranches_released']} tranches"),
+        ("First GW online", str(r["first_gw_date"] or "never"), "linear ramp within a half-year"),
+        ("Energy", f"{r['energy_twh_per_year']:,.1f} TWh/yr",
+         f"facility power x utilisation {util} x 8760 h"),
+        ("Water", f"{r['water_gl_per_year']:,.1f} GL/yr",
+         f"IT energy x WUE {_assumption(r, 'facility.wue_l_per_kwh')} L/kWh"),
+        ("Emissions", f"{r['emissions_mt_co2_per_year']:,.1f} Mt CO2/yr",
+         f"energy x {_assumption(r, 'facility.grid_kg_co2_per_kwh')} kg CO2/kWh"),
+    ]
+
+
+def render_plan(r: Mapping[str, Any], console: Console) -> None:
+    """The plan summary: headline, timeline, tranches and the claims check."""
+    console.print(Panel(f"[bold]{r['title']}[/bold]\nscenario {r['scenario']}, "
+                        f"{r['first_period']} to {r['last_period']}", expand=False))
+    console.print(_table("Headline", ["quantity", "value", "basis"], headline_rows(r)))
+    timeline = [
+        (t["period"], t["system_added"] or "-", f"{t['facility_gw']:,.2f}", f"{t['it_gw']:,.2f}",
+         fmt.count(t["racks"]), fmt.count(t["gpus"]), fmt.count(t["gpu_dies"]),
+         fmt.usd(t["capex_usd"]), fmt.usd(t["investment_usd"]))
+        for t in r["timeline"]
+    ]
+    console.print(_table(
+        "Timeline (cumulative at period end; money in the period)",
+        ["period", "added", "GW", "IT GW", "racks", "GPUs", "dies", "capex", "invest"],
+        timeline, numeric=range(2, 9)))
+    if r["claims"]:
+        console.print("[bold]Claims check[/bold] (the announcement's figures beside the model's)")
+        colour = {"within": "green"}
+        for c in r["claims"]:
+            claimed = fmt.claimed(c, "low") + (
+                f" to {fmt.claimed(c, 'high')}" if c["high"] not in (None, c["low"]) else "")
+            mark = colour.get(c["verdict"], "red")
+            console.print(f"  [{mark}]{c['verdict']:>11}[/{mark}]  [bold]{c['claim']}[/bold] "
+                          f"({c['who']}): claimed {claimed}, model {fmt.claimed(c, 'model')}")
+            console.print(Padding(c["reason"], (0, 0, 0, 15), style="dim"))
+        console.print()
+    console.print(f"{len(r['assumptions'])} assumptions, each with its source, are listed in "
+                  "the HTML report and in --json.")
+
+
+def render_rows(title: str, rows: Sequence[Mapping[str, Any]], console: Console,
+                columns: Sequence[str] | None = None) -> None:
+    """Any list of records as one table."""
+    if not rows:
+        console.print(f"{title}: none")
+        return
+    cols = list(columns or rows[0].keys())
+    cells = [[fmt.value(row.get(c)) for c in cols] for row in rows]
+    console.print(_table(title, cols, cells, numeric=()))
+
+
+def render_mapping(title: str, data: Mapping[str, Any], console: Console) -> None:
+    """One record as a field/value table; nested values are shown compactly."""
+    rows = [(k, fmt.value(v) if not isinstance(v, Mapping | list) else repr(v))
+            for k, v in data.items()]
+    console.print(_table(title, ["field", "value"], rows, numeric=()))
+
+
+def render_diff(d: Mapping[str, Any], console: Console) -> None:
+    """Inputs and outputs that differ between two runs."""
+    sections: list[Table] = []
+    for key, title in (("inputs", "Inputs that differ"), ("outputs", "Outputs that differ")):
+        rows = [(row["field"], fmt.value(row["a"]), fmt.value(row["b"]),
+                 fmt.value(row.get("ratio"))) for row in d[key]]
+        sections.append(_table(f"{title} ({d['a']} -> {d['b']})",
+                               ["field", "a", "b", "b / a"], rows, numeric=()))
+    console.print(Group(*sections))
+
+

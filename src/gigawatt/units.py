@@ -1,0 +1,96 @@
+"""The one place for unit constants and conversions.
+
+The core computes in SI: watts, FLOP/s, bytes, seconds, US dollars. Catalog and
+scenario files use the customary unit named in each field (``tdp_w``,
+``bf16_dense_tflops``, ``hbm_gb``, ``rack_power_kw``); these helpers turn them
+into SI and back. Decimal prefixes only: a TFLOP/s is 1e12 FLOP/s and a GB of
+HBM is 1e9 bytes, as vendors quote them.
+"""
+
+from __future__ import annotations
+
+from typing import TypeVar
+
+import numpy as np
+
+KILO = 1e3
+MEGA = 1e6
+GIGA = 1e9
+TERA = 1e12
+PETA = 1e15
+EXA = 1e18
+
+HOURS_PER_YEAR = 8760.0
+"""Hours in a 365-day year, the basis for annual energy and opex."""
+SECONDS_PER_HOUR = 3600.0
+DAYS_PER_YEAR = 365.0
+
+T = TypeVar("T", float, np.ndarray)
+
+
+def tflops_to_flops(tflops: T) -> T:
+    """TFLOP/s -> FLOP/s."""
+    return tflops * TERA
+
+
+def flops_to_eflops(flops: T) -> T:
+    """FLOP/s -> EFLOP/s."""
+    return flops / EXA
+
+
+def kw_to_w(kw: T) -> T:
+    """kW -> W."""
+    return kw * KILO
+
+
+def w_to_mw(w: T) -> T:
+    """W -> MW."""
+    return w / MEGA
+
+
+def gw_to_w(gw: T) -> T:
+    """GW -> W."""
+    return gw * GIGA
+
+
+def w_to_gw(w: T) -> T:
+    """W -> GW."""
+    return w / GIGA
+
+
+def gb_to_bytes(gb: T) -> T:
+    """GB (decimal) -> bytes."""
+    return gb * GIGA
+
+
+def bytes_to_pb(n: T) -> T:
+    """bytes -> PB (decimal)."""
+    return n / PETA
+
+
+def annual_energy_twh(average_power_w: T) -> T:
+    """Energy over a 365-day year at a constant average power: W -> TWh/year.
+
+    ``E = P * 8760 h``.
+    """
+    return average_power_w * HOURS_PER_YEAR / TERA
+
+
+def twh_to_kwh(twh: T) -> T:
+    """TWh -> kWh."""
+    return twh * GIGA
+
+
+def twh_to_mwh(twh: T) -> T:
+    """TWh -> MWh."""
+    return twh * MEGA
+
+
+def kg_to_mt(kg: T) -> T:
+    """kilograms -> million tonnes."""
+    return kg / GIGA
+
+
+def litres_to_billion(litres: T) -> T:
+    """litres -> billion litres."""
+    return litres / GIGA

@@ -1,0 +1,88 @@
+"""Reading YAML and validating it into frozen pydantic models, with one-line errors.
+
+Catalog and scenario loaders share this edge: a YAML syntax error, a missing
+file or a schema violation becomes a :class:`~gigawatt.errors.GigawattError`
+whose message names the file, the field path, the value given and what is
+accepted.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from gigawatt.errors import GigawattError
+
+M = TypeVar("M", bound=BaseModel)
+
+
+class Frozen(BaseModel):
+    """Base of every input record: immutable, unknown fields rejected."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+
+def read_yaml(path: Path, error: type[GigawattError]) -> Any:
+    """Parse a YAML file, turning I/O and syntax errors into one-line ``error``s."""
+    if not path.exists():
+        raise error(f"{path}: file not found")
+    if not path.is_file():
+        raise error(f"{path}: not a file")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise error(f"{path}: cannot read: {exc}") from None
+    return parse_yaml(text, str(path), error)
+
+
+def parse_yaml(text: str, where: str, error: type[GigawattError]) -> Any:
+    """Parse YAML text; a syntax error names the line and column."""
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        at = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
+        raise error(f"{where}: YAML syntax error{at}: {problem}") from None
+
+
+def field_path(loc: tuple[int | str, ...]) -> str:
+    """``('ramp', 2, 'facility_gw')`` -> ``'ramp[2].facility_gw'``."""
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out or "(top level)"
+
+
+def describe(exc: ValidationError, where: str, prefix: tuple[int | str, ...] = ()) -> str:
+    """One line for the first problem in a pydantic ValidationError."""
+    first = exc.errors(include_url=False)[0]
+    loc = prefix + tuple(p for p in first["loc"] if not _is_union_tag(p))
+    msg = first["msg"].removeprefix("Value error, ")
+    if first["type"] == "missing":
+        return f"{where}: {field_path(loc)}: required field is missing"
+    if first["type"] == "extra_forbidden":
+        return f"{where}: {field_path(loc)}: unknown field"
+    given = first.get("input")
+    shown = repr(given) if not isinstance(given, dict | list) else type(given).__name__
+    return f"{where}: {field_path(loc)}: {shown} is not accepted: {msg}"
+
+
+def _is_union_tag(part: int | str) -> bool:
+    # pydantic inserts union member names such as 'float' or 'function-after[...]'.
+    return isinstance(part, str) and ("[" in part or part in {"float", "int", "str", "date"})
+
+
+def validate(model: type[M], data: Any, where: str, error: type[GigawattError],
+             prefix: tuple[int | str, ...] = ()) -> M:
+    """Validate ``data`` into ``model`` or raise ``error`` with a one-line message."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise error(describe(exc, where, prefix)) from None
