@@ -73,10 +73,13 @@ def _by_platform(shares: Sequence[PlatformShare], per_gw: str) -> str:
 
 def _explain(claim: Claim, verdict: str, values: Mapping[str, Value],
              shares: Sequence[PlatformShare]) -> str:
-    metric = claim.metric
-    facility_gw = float(values["facility_gw"] or 0.0)
+    def num(key: str) -> float:
+        v = values[key]
+        return float(v) if isinstance(v, int | float) else 0.0
+
+    metric, facility_gw = claim.metric, num("facility_gw")
     if metric in ("gpus", "gpu_dies"):
-        packages, dies = float(values["gpus"] or 0), float(values["gpu_dies"] or 0)
+        packages, dies = num("gpus"), num("gpu_dies")
         per_platform = "; ".join(
             f"{s.system}: {s.rack_power_kw:g} kW racks, {s.facility_kw_per_package:.1f} kW of "
             f"facility power per package, {_millions(s.packages)} packages"
@@ -86,33 +89,32 @@ def _explain(claim: Claim, verdict: str, values: Mapping[str, Value],
                 f"{facility_gw:g} GW ({per_platform}).")
         if verdict == "within":
             return f"{lead} Consistent."
-        high = float(claim.high) if isinstance(claim.high, int | float) else None
-        if metric == "gpus" and claim.low <= dies and (high is None or dies <= high):  # type: ignore[operator]
+        low = float(claim.low)  # type: ignore[arg-type]
+        high = float(claim.high) if claim.high is not None else None  # type: ignore[arg-type]
+        if metric == "gpus" and low <= dies and (high is None or dies <= high):
             return (f"{lead} The claim matches dies, not packages: Rubin packages hold 2 dies and "
                     "Rubin Ultra 4, and NVIDIA's older names (NVL144, NVL576) counted dies.")
-        mid = (float(claim.low) + (high or float(claim.low))) / 2  # type: ignore[arg-type]
+        mid = (low + (high if high is not None else low)) / 2
         implied = units.gw_to_w(facility_gw) / units.KILO / mid if mid else float("nan")
         return (f"{lead} The claim implies ~{implied:.1f} kW of facility power per GPU, which fits "
                 "GB200/GB300-class power per package or counting dies; rack power of the Rubin "
                 "generation is disputed (see the rack_power_kw ranges).")
     if metric == "capex_usd_per_gw":
-        return (f"Model capex {_billions(float(values['capex_usd_per_gw'] or 0))}/GW: systems "
-                f"{_billions(float(values['capex_systems_usd'] or 0) / facility_gw)}, networking "
-                f"{_billions(float(values['capex_network_usd'] or 0) / facility_gw)}, facility "
-                f"{_billions(float(values['capex_facility_usd'] or 0) / facility_gw)}. By platform: "
+        split = ", ".join(f"{label} {_billions(num(key) / facility_gw)}" for label, key in (
+            ("systems", "capex_systems_usd"), ("networking", "capex_network_usd"),
+            ("facility", "capex_facility_usd")))
+        return (f"Model capex {_billions(num('capex_usd_per_gw'))}/GW: {split}. By platform: "
                 f"{_by_platform(shares, 'capex_usd')}. Rack prices are estimates with wide ranges.")
     if metric == "vendor_usd_per_gw":
-        return (f"Systems plus networking come to "
-                f"{_billions(float(values['vendor_usd_per_gw'] or 0))}/GW. By platform: "
-                f"{_by_platform(shares, 'vendor_usd')}. The difference follows the rack price "
-                "per kW of rack power.")
+        return (f"Systems plus networking come to {_billions(num('vendor_usd_per_gw'))}/GW. "
+                f"By platform: {_by_platform(shares, 'vendor_usd')}. The difference follows the "
+                "rack price per kW of rack power.")
     if metric == "first_gw_date":
         if values["first_gw_date"] is None:
             return "The ramp never reaches 1 GW."
         return f"The ramp reaches 1 GW of facility power on {values['first_gw_date']}."
-    # investment_usd
     return (f"Tranches released while the ramp reaches {facility_gw:g} GW: "
-            f"{_billions(float(values['investment_usd'] or 0))} in all.")
+            f"{_billions(num('investment_usd'))} in all.")
 
 
 def check_claims(claims: Sequence[Claim], values: Mapping[str, Value],

@@ -7,7 +7,7 @@ answers bad input with one line on stderr and exit code 2.
 from __future__ import annotations
 
 import sys
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -30,7 +30,7 @@ app.add_typer(scenarios_app, name="scenarios")
 app.add_typer(runs_app, name="runs")
 
 
-class Format(str, Enum):
+class Format(StrEnum):
     """Output formats."""
 
     table = "table"
@@ -246,7 +246,7 @@ def runs_diff(
         render_diff(d, _console())
 
 
-class ExportFormat(str, Enum):
+class ExportFormat(StrEnum):
     """Export formats."""
 
     json = "json"

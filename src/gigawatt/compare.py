@@ -16,7 +16,7 @@ HEADLINE = (
 
 
 def flatten(data: Any, prefix: str = "") -> dict[str, Any]:
-    """Nested mappings and lists -> ``{'facility.pue.value': 1.15, 'ramp.steps[0].period': ...}``."""
+    """Nested mappings and lists -> flat paths: ``{'facility.pue.value': 1.15, ...}``."""
     if isinstance(data, Mapping):
         out: dict[str, Any] = {}
         for key, value in data.items():

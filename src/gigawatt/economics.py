@@ -45,12 +45,15 @@ class Costs:
     @property
     def capex_usd(self) -> np.ndarray:
         """All capex in each period, USD."""
-        return self.capex_systems_usd + self.capex_network_usd + self.capex_facility_usd
+        total: np.ndarray = (self.capex_systems_usd + self.capex_network_usd
+                             + self.capex_facility_usd)
+        return total
 
     @property
     def opex_usd_per_year(self) -> np.ndarray:
         """Yearly opex of the fleet online at the end of each period, USD/year."""
-        return self.opex_electricity_usd_per_year + self.opex_maintenance_usd_per_year
+        total: np.ndarray = self.opex_electricity_usd_per_year + self.opex_maintenance_usd_per_year
+        return total
 
 
 def estimate_costs(

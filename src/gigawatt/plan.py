@@ -23,6 +23,7 @@ from gigawatt.economics import (
     investment_per_period,
     tranche_schedule,
 )
+from gigawatt.scenario.checks import check_scenario
 from gigawatt.scenario.schema import Assumption, Scenario
 from gigawatt.schedule import Schedule, build_schedule
 from gigawatt.sizing import PRECISIONS, Fleet, size_fleet
@@ -158,10 +159,11 @@ def plan(scenario: Scenario, catalog: Catalog | None = None) -> PlanResult:
 
     Parameters
     ----------
-    scenario : a scenario that has passed its checks (see ``load_scenario``).
+    scenario : a validated scenario (see ``load_scenario``); its cross-checks are rerun here.
     catalog : the equipment catalog; the built-in one by default.
     """
     catalog = catalog or load_catalog()
+    check_scenario(scenario, catalog, f"scenario {scenario.name}")
     fac, fin = scenario.facility, scenario.finance
     steps = scenario.ramp.steps
     schedule = build_schedule([s.period for s in steps], [s.facility_gw for s in steps],
@@ -180,7 +182,8 @@ def plan(scenario: Scenario, catalog: Catalog | None = None) -> PlanResult:
     gather = np.maximum(schedule.system_index, 0)
 
     def by_period(values: list[float]) -> np.ndarray:
-        return np.asarray(values, dtype=float)[gather]
+        gathered: np.ndarray = np.asarray(values, dtype=float)[gather]
+        return gathered
 
     peaks = {p: by_period([units.tflops_to_flops(getattr(a, f"{p}_dense_tflops") or 0.0)
                            for a in accs]) for p in PRECISIONS}

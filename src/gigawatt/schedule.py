@@ -53,7 +53,7 @@ class Schedule:
         kc = np.minimum(k, len(self.facility_w) - 1)
         before = np.where(kc > 0, self.facility_w[kc - 1], 0.0)
         step = self.facility_w[kc] - before
-        frac = np.where(step > 0, (x - before) / np.where(step > 0, step, 1.0), 0.0)
+        frac = np.divide(x - before, step, out=np.zeros_like(x), where=reached & (step > 0))
         length = (self.ends[kc] - self.starts[kc]).astype(int)
         offset = np.maximum(np.ceil(np.clip(frac, 0.0, 1.0) * length) - 1, 0).astype(int)
         dates = self.starts[kc] + offset.astype("timedelta64[D]")

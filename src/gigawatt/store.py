@@ -21,11 +21,12 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
-
-import duckdb
+from typing import TYPE_CHECKING, Any
 
 from gigawatt.errors import StoreError
+
+if TYPE_CHECKING:
+    import duckdb
 
 TIMELINE_COLUMNS = (
     "facility_gw", "it_gw", "racks", "gpus", "gpu_dies", "nvlink_domains", "fp4_eflops",
@@ -68,6 +69,8 @@ class RunStore:
 
     @contextmanager
     def _connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        import duckdb  # imported here: only commands that touch the store pay for it
+
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             con = duckdb.connect(str(self.path))
@@ -81,8 +84,9 @@ class RunStore:
 
     def save(self, kind: str, scenario: str, version: str, scenario_yaml: str,
              result: dict[str, Any]) -> str:
-        """Write one run in a single transaction and return its ID."""
+        """Write one run in a single transaction and return its ID (stored as its ``run_id``)."""
         run_id = uuid.uuid4().hex[:12]
+        result = {**result, "run_id": run_id}
         rows = [
             (run_id, row["period"], *[row.get(c) for c in TIMELINE_COLUMNS])
             for row in result.get("timeline", [])

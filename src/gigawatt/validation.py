@@ -70,8 +70,9 @@ def describe(exc: ValidationError, where: str, prefix: tuple[int | str, ...] = (
     if first["type"] == "extra_forbidden":
         return f"{where}: {field_path(loc)}: unknown field"
     given = first.get("input")
-    shown = repr(given) if not isinstance(given, dict | list) else type(given).__name__
-    return f"{where}: {field_path(loc)}: {shown} is not accepted: {msg}"
+    if isinstance(given, dict | list):
+        return f"{where}: {field_path(loc)}: {msg}"
+    return f"{where}: {field_path(loc)}: {given!r} is not accepted: {msg}"
 
 
 def _is_union_tag(part: int | str) -> bool:

@@ -76,6 +76,8 @@ def _load_kind(path: Path, kind: type[E]) -> dict[str, E]:
     out: dict[str, E] = {}
     for i, row in enumerate(raw):
         entry = validate(kind, row, str(path), CatalogError, prefix=(i,))
+        if entry.id in out:
+            raise CatalogError(f"{path}: [{i}].id: {entry.id!r} is already used in this file")
         out[entry.id] = entry
     return out
 

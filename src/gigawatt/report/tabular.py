@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 from collections.abc import Sequence
@@ -10,13 +11,15 @@ from typing import Any
 
 
 def to_json(data: Any) -> str:
-    """Indented JSON; NaN becomes null so every JSON parser reads it."""
+    """Indented JSON; NaN becomes null and dates ISO strings, so every JSON parser reads it."""
     return json.dumps(_clean(data), indent=2, allow_nan=False)
 
 
 def _clean(x: Any) -> Any:
     if isinstance(x, float) and x != x:
         return None
+    if isinstance(x, dt.date):
+        return x.isoformat()
     if isinstance(x, dict):
         return {k: _clean(v) for k, v in x.items()}
     if isinstance(x, list | tuple):

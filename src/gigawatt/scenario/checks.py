@@ -69,7 +69,8 @@ def check_platforms_priced(s: Scenario, catalog: Catalog, where: str) -> None:
         override = s.platforms.get(system_id)
         system = catalog.systems[system_id]
         for name in ("rack_price_usd", "network_usd_per_rack"):
-            if getattr(system, name) is None and (override is None or getattr(override, name) is None):
+            in_scenario = override is not None and getattr(override, name) is not None
+            if getattr(system, name) is None and not in_scenario:
                 raise ScenarioError(
                     f"{where}: platforms.{system_id}.{name}: required, since the catalog has no "
                     f"{name} for {system_id}; accepted: a number or {{value, source|note}}"

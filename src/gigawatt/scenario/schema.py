@@ -49,7 +49,8 @@ def in_range(low: float, high: float, *, low_open: bool = False) -> AfterValidat
         below = a.value <= low if low_open else a.value < low
         if below or a.value > high:
             left = "(" if low_open else "["
-            raise ValueError(f"value {a.value:g} is out of range; accepted: {left}{low:g}, {high:g}]")
+            raise ValueError(
+                f"value {a.value:g} is out of range; accepted: {left}{low:g}, {high:g}]")
         return a
 
     return AfterValidator(check)

@@ -1,0 +1,5 @@
+"""``python -m gigawatt`` runs the CLI."""
+
+from gigawatt.cli import main
+
+main()

@@ -1,0 +1,37 @@
+"""Each unit conversion, checked against a value worked out by hand."""
+
+import numpy as np
+import pytest
+
+from gigawatt import units
+
+
+@pytest.mark.parametrize(
+    ("func", "given", "expected"),
+    [
+        (units.tflops_to_flops, 989.0, 9.89e14),
+        (units.flops_to_eflops, 3.6e18, 3.6),
+        (units.kw_to_w, 190.0, 190_000.0),
+        (units.w_to_mw, 2.5e6, 2.5),
+        (units.gw_to_w, 1.5, 1.5e9),
+        (units.w_to_gw, 8.7e9, 8.7),
+        (units.gb_to_bytes, 288.0, 2.88e11),
+        (units.bytes_to_pb, 3e15, 3.0),
+        (units.annual_energy_twh, 1e9, 8.76),  # 1 GW for a year
+        (units.twh_to_kwh, 1.0, 1e9),
+        (units.twh_to_mwh, 2.0, 2e6),
+        (units.kg_to_mt, 5e9, 5.0),
+        (units.litres_to_billion, 3e9, 3.0),
+    ],
+)
+def test_conversion(func, given, expected):
+    assert func(given) == pytest.approx(expected, rel=1e-12)
+
+
+def test_conversions_work_on_arrays():
+    assert np.allclose(units.gw_to_w(np.array([1.0, 2.0])), [1e9, 2e9])
+
+
+def test_round_trips():
+    assert units.w_to_gw(units.gw_to_w(3.3)) == pytest.approx(3.3)
+    assert units.flops_to_eflops(units.tflops_to_flops(1e6)) == pytest.approx(1.0)
