@@ -1,0 +1,49 @@
+"""The ``gigawatt`` command line: thin adapters that parse, call the library, render.
+
+Every command takes ``--json`` (the result on stdout and nothing else) and
+answers bad input with one line on stderr and exit code 2. Each command lives in
+its own module here and registers itself on :data:`gigawatt.cli.app.app`.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+# Importing a command module registers its commands, in this order in --help.
+from gigawatt.cli import catalog, plan, runs, scenarios  # noqa: F401
+from gigawatt.cli.app import app
+from gigawatt.errors import GigawattError
+
+__all__ = ["app", "main", "run"]
+
+
+def run(argv: list[str] | None = None) -> int:
+    """Run the CLI in-process and return its exit code; errors become one line on stderr."""
+    args = sys.argv[1:] if argv is None else argv
+    command = typer.main.get_command(app)
+    if not args:
+        args = ["--help"]
+    try:
+        code = command.main(args=args, prog_name="gigawatt", standalone_mode=False)
+    except typer.Exit as exc:
+        return int(exc.exit_code or 0)
+    except typer.Abort:
+        sys.stderr.write("gigawatt: aborted\n")
+        return 130
+    except typer.TyperException as exc:
+        sys.stderr.write(f"gigawatt: error: {exc.format_message()}\n")
+        return 2
+    except GigawattError as exc:
+        sys.stderr.write(f"gigawatt: error: {exc}\n")
+        return 2
+    except KeyboardInterrupt:
+        sys.stderr.write("gigawatt: interrupted\n")
+        return 130
+    return int(code) if isinstance(code, int) else 0
+
+
+def main() -> None:
+    """Console-script entry point."""
+    sys.exit(run())

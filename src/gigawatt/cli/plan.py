@@ -1,0 +1,70 @@
+"""`gigawatt plan`: the whole pipeline on one scenario."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from gigawatt.cli.app import (
+    Format,
+    FormatOption,
+    JsonFlag,
+    app,
+    chosen_format,
+    console,
+    emit_json,
+    print_text,
+)
+
+
+@app.command("plan")
+def plan_command(
+    scenario: Annotated[str, typer.Argument(
+        help="Built-in scenario name or path to a scenario YAML file.")] = "openai-nvidia-10gw",
+    fmt: FormatOption = Format.table,
+    as_json: JsonFlag = False,
+    as_csv: Annotated[bool, typer.Option("--csv", help="Print the timeline as CSV.")] = False,
+    out: Annotated[Path, typer.Option("--out", help="Folder for the HTML report.")] = Path(
+        "gigawatt-out"),
+    report: Annotated[bool, typer.Option("--report/--no-report",
+                                         help="Write the HTML report.")] = True,
+    save: Annotated[bool, typer.Option("--save/--no-save",
+                                       help="Save the run to the run store.")] = True,
+) -> None:
+    """Run the whole pipeline on a scenario: schedule, sizing, economics, claims check."""
+    from gigawatt.plan import plan
+    from gigawatt.scenario import load_scenario
+
+    fmt = chosen_format(fmt, as_json, as_csv)
+    scenario_obj, text = load_scenario(scenario)
+    result = plan(scenario_obj).to_dict()
+    result["run_id"] = None
+    if save:
+        from gigawatt.store import RunStore
+
+        result["run_id"] = RunStore().save("plan", scenario_obj.name,
+                                           result["gigawatt_version"], text, result)
+    result["report_path"] = None
+    if report:
+        from gigawatt.report.html import write_html
+
+        path = write_html(result, out / f"{scenario_obj.name}.html")
+        result["report_path"] = str(path)
+    if fmt is Format.json:
+        emit_json(result)
+    elif fmt is Format.csv:
+        from gigawatt.report.tabular import to_csv
+
+        print_text(to_csv(result["timeline"]))
+    else:
+        from gigawatt.report.terminal import render_plan
+
+        out_console = console()
+        render_plan(result, out_console)
+        if result["report_path"]:
+            out_console.print(f"HTML report: {result['report_path']}")
+        if result["run_id"]:
+            run_id = result["run_id"]
+            out_console.print(f"Run saved: {run_id} (gigawatt runs show {run_id})")
