@@ -13,6 +13,7 @@ from typing import Literal
 
 from pydantic import Field, NonNegativeFloat, PositiveFloat, PositiveInt, model_validator
 
+from gigawatt.perf.flops import Transformer
 from gigawatt.validation import Frozen
 
 Status = Literal["official", "reported", "estimate", "derived", "disputed"]
@@ -129,6 +130,14 @@ class MoE(Frozen):
         return self
 
 
+class LatentAttention(Frozen):
+    """Multi-head latent attention (DeepSeek-V2/V3): K and V compressed to a latent."""
+
+    kv_lora_rank: PositiveInt
+    q_lora_rank: int = Field(default=0, ge=0, description="0: Q is not compressed")
+    rope_head_dim: int = Field(default=0, ge=0, description="decoupled RoPE key per head")
+
+
 class ModelSpec(Frozen):
     """A transformer's shape, as in a model file (see DESIGN.md)."""
 
@@ -142,20 +151,44 @@ class ModelSpec(Frozen):
     vocab_size: PositiveInt
     gated_mlp: bool
     moe: MoE | None = None
+    mla: LatentAttention | None = None
+
+    @model_validator(mode="after")
+    def _layers_cover_dense(self) -> ModelSpec:
+        if self.moe and self.moe.dense_layers > self.layers:
+            raise ValueError(
+                f"moe.dense_layers {self.moe.dense_layers} exceeds layers {self.layers}")
+        return self
+
+    def transformer(self) -> Transformer:
+        """The shape as plain integers for the performance models."""
+        return _transformer(self)
 
 
-class Model(Entry):
-    """A catalog model: its shape plus where the shape is published."""
+def _transformer(m: ModelSpec) -> Transformer:
+    moe = m.moe
+    return Transformer(
+        layers=m.layers,
+        hidden=m.hidden_size,
+        ffn=m.ffn_hidden_size,
+        heads=m.attention_heads,
+        kv_heads=m.kv_heads or m.attention_heads,
+        head_dim=m.head_dim or m.hidden_size // m.attention_heads,
+        vocab=m.vocab_size,
+        gated=m.gated_mlp,
+        moe_layers=m.layers - moe.dense_layers if moe else 0,
+        experts=moe.routed_experts if moe else 0,
+        active_experts=moe.active_experts if moe else 0,
+        shared_experts=moe.shared_experts if moe else 0,
+        expert_ffn=moe.expert_ffn_hidden_size if moe else 0,
+        q_lora_rank=m.mla.q_lora_rank if m.mla else 0,
+        kv_lora_rank=m.mla.kv_lora_rank if m.mla else 0,
+        rope_head_dim=m.mla.rope_head_dim if m.mla else 0,
+    )
 
-    layers: PositiveInt
-    hidden_size: PositiveInt
-    ffn_hidden_size: PositiveInt
-    attention_heads: PositiveInt
-    kv_heads: PositiveInt | None = None
-    head_dim: PositiveInt | None = None
-    vocab_size: PositiveInt
-    gated_mlp: bool
-    moe: MoE | None = None
+
+class Model(Entry, ModelSpec):
+    """A catalog model: its shape (as a model file gives it) plus where it is published."""
 
     def spec(self) -> ModelSpec:
         """The shape alone, as a model file would give it."""

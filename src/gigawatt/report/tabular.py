@@ -12,7 +12,7 @@ from typing import Any
 
 def to_json(data: Any) -> str:
     """Indented JSON; NaN becomes null and dates ISO strings, so every JSON parser reads it."""
-    return json.dumps(_clean(data), indent=2, allow_nan=False)
+    return json.dumps(_clean(data), indent=2, allow_nan=False, ensure_ascii=False)
 
 
 def _clean(x: Any) -> Any:

@@ -1,0 +1,1 @@
+"""Performance models: pure numpy arithmetic on model shapes and hardware figures, no I/O."""
