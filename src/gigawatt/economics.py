@@ -45,15 +45,12 @@ class Costs:
     @property
     def capex_usd(self) -> np.ndarray:
         """All capex in each period, USD."""
-        total: np.ndarray = (self.capex_systems_usd + self.capex_network_usd
-                             + self.capex_facility_usd)
-        return total
+        return self.capex_systems_usd + self.capex_network_usd + self.capex_facility_usd
 
     @property
     def opex_usd_per_year(self) -> np.ndarray:
         """Yearly opex of the fleet online at the end of each period, USD/year."""
-        total: np.ndarray = self.opex_electricity_usd_per_year + self.opex_maintenance_usd_per_year
-        return total
+        return self.opex_electricity_usd_per_year + self.opex_maintenance_usd_per_year
 
 
 def estimate_costs(

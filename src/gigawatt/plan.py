@@ -182,8 +182,7 @@ def plan(scenario: Scenario, catalog: Catalog | None = None) -> PlanResult:
     gather = np.maximum(schedule.system_index, 0)
 
     def by_period(values: list[float]) -> np.ndarray:
-        gathered: np.ndarray = np.asarray(values, dtype=float)[gather]
-        return gathered
+        return np.asarray(values, dtype=float)[gather]
 
     peaks = {p: by_period([units.tflops_to_flops(getattr(a, f"{p}_dense_tflops") or 0.0)
                            for a in accs]) for p in PRECISIONS}

@@ -125,8 +125,7 @@ def attention_flops_per_token(m: Transformer, seq_len: T) -> T:
 
 def forward_flops_per_token(m: Transformer, seq_len: T) -> T:
     """Forward FLOPs per token, matrices plus attention scores."""
-    total: T = matmul_flops_per_token(m) + attention_flops_per_token(m, seq_len)
-    return total
+    return matmul_flops_per_token(m) + attention_flops_per_token(m, seq_len)
 
 
 def training_flops_per_token(m: Transformer, seq_len: T, recompute: str = "none") -> T:
