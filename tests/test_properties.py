@@ -12,7 +12,7 @@ from gigawatt.scenario.schema import Assumption, Platform, RampStep
 SYSTEMS = ["vr-nvl72", "gb300-nvl72", "gb200-nvl72"]
 PERIODS = ["2026H2", "2027H1", "2027H2", "2028H1", "2028H2", "2029H1"]
 
-increments = st.lists(st.floats(min_value=0.0, max_value=3.0, allow_nan=False), min_size=1,
+increments = st.lists(st.floats(min_value=0.0, max_value=3.0, allow_subnormal=False), min_size=1,
                       max_size=len(PERIODS))
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from gigawatt import units
 from gigawatt.scenario.schema import Claim
 
-Value = float | dt.date | None
+Value = float | int | str | dt.date | None
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from gigawatt import units
+from gigawatt.units import Param
 
 
 @dataclass(frozen=True)
@@ -60,15 +61,15 @@ def estimate_costs(
     packages: np.ndarray,
     rack_price_usd: np.ndarray,
     network_usd_per_rack: np.ndarray,
-    build_usd_per_mw_it: float,
-    utilisation: float,
-    electricity_usd_per_mwh: float,
-    pue: float,
-    wue_l_per_kwh: float,
-    grid_kg_co2_per_kwh: float,
-    depreciation_years: float,
-    facility_life_years: float,
-    maintenance_fraction_per_year: float,
+    build_usd_per_mw_it: Param,
+    utilisation: Param,
+    electricity_usd_per_mwh: Param,
+    pue: Param,
+    wue_l_per_kwh: Param,
+    grid_kg_co2_per_kwh: Param,
+    depreciation_years: Param,
+    facility_life_years: Param,
+    maintenance_fraction_per_year: Param,
 ) -> Costs:
     """Capex, opex and footprint per period (formulas in the module docstring).
 
@@ -94,8 +95,8 @@ def estimate_costs(
     energy_twh = units.annual_energy_twh(facility_w * utilisation)
     energy_kwh = units.twh_to_kwh(energy_twh)
     electricity = units.twh_to_mwh(energy_twh) * electricity_usd_per_mwh
-    hardware_cum = np.cumsum(systems + network)
-    facility_cum = np.cumsum(facility)
+    hardware_cum = np.cumsum(systems + network, axis=-1)
+    facility_cum = np.cumsum(facility, axis=-1)
     maintenance = maintenance_fraction_per_year * (hardware_cum + facility_cum)
     yearly = (hardware_cum / depreciation_years + facility_cum / facility_life_years
               + electricity + maintenance)

@@ -8,13 +8,14 @@ keeps every assumption it used, with its source, for the report.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from gigawatt import units
-from gigawatt.catalog import Catalog, System, load_catalog
+from gigawatt.catalog import Accelerator, Catalog, System, load_catalog
 from gigawatt.claims import ClaimCheck, PlatformShare, check_claims
 from gigawatt.economics import (
     Costs,
@@ -24,9 +25,10 @@ from gigawatt.economics import (
     tranche_schedule,
 )
 from gigawatt.scenario.checks import check_scenario
-from gigawatt.scenario.schema import Assumption, Scenario
+from gigawatt.scenario.schema import Assumption, Distribution, Scenario
 from gigawatt.schedule import Schedule, build_schedule
 from gigawatt.sizing import PRECISIONS, Fleet, size_fleet
+from gigawatt.units import Param
 from gigawatt.version import __version__
 
 PLATFORM_FIELDS = ("rack_power_kw", "rack_price_usd", "network_usd_per_rack")
@@ -122,81 +124,104 @@ def _jsonable(x: Any) -> Any:
     return x.isoformat() if isinstance(x, dt.date) else x
 
 
-def _platform_value(scenario: Scenario, system: System, name: str) -> tuple[float, AssumptionRow]:
-    """A platform figure from the scenario's override, else from the catalog entry."""
-    override = scenario.platforms.get(system.id)
-    chosen: Assumption | None = getattr(override, name) if override else None
-    if chosen is not None:
-        return chosen.value, _row(f"platforms.{system.id}.{name}", chosen, "scenario")
-    value = getattr(system, name)
-    span = system.ranges.get(name)
-    status = span.status if span else system.status
-    source = system.source + (f" (range {span.low:g}-{span.high:g}: {span.note})" if span else "")
-    return float(value), AssumptionRow(f"platforms.{system.id}.{name}", float(value), status,
-                                       source, f"catalog:{system.id}")
-
-
 def _row(path: str, a: Assumption, origin: str) -> AssumptionRow:
     text = "; ".join(t for t in (a.source, a.note) if t) or "given without a source"
     return AssumptionRow(path, a.value, a.status, text, origin)
 
 
-def _scenario_rows(scenario: Scenario) -> list[AssumptionRow]:
-    rows = []
-    for section in ("facility", "finance", "investment"):
-        block = getattr(scenario, section)
-        if block is None:
-            continue
-        for name in type(block).model_fields:
-            value = getattr(block, name)
-            if isinstance(value, Assumption):
-                rows.append(_row(f"{section}.{name}", value, "scenario"))
-    return rows
+@dataclass(frozen=True)
+class Inputs:
+    """A scenario resolved against the catalog: the schedule, the platforms, and every
+    number the stages use by its scenario path (``facility.pue``,
+    ``platforms.vr-nvl72.rack_power_kw``), with its distribution where it is uncertain."""
+
+    schedule: Schedule
+    systems: tuple[System, ...]
+    accelerators: tuple[Accelerator, ...]
+    values: dict[str, float]
+    distributions: dict[str, Distribution]
+    rows: tuple[AssumptionRow, ...]
 
 
-def plan(scenario: Scenario, catalog: Catalog | None = None) -> PlanResult:
-    """Run the whole pipeline on a validated scenario.
-
-    Parameters
-    ----------
-    scenario : a validated scenario (see ``load_scenario``); its cross-checks are rerun here.
-    catalog : the equipment catalog; the built-in one by default.
-    """
+def gather_inputs(scenario: Scenario, catalog: Catalog | None = None) -> Inputs:
+    """Check a scenario against the catalog and collect what the stages need."""
     catalog = catalog or load_catalog()
     check_scenario(scenario, catalog, f"scenario {scenario.name}")
-    fac, fin = scenario.facility, scenario.finance
     steps = scenario.ramp.steps
     schedule = build_schedule([s.period for s in steps], [s.facility_gw for s in steps],
                               [s.system for s in steps])
-
-    systems = [catalog.system(sid) for sid in schedule.systems]
-    accs = [catalog.accelerator_of(s) for s in systems]
-    platform_rows: list[AssumptionRow] = []
-    per_system: dict[str, list[float]] = {name: [] for name in PLATFORM_FIELDS}
+    systems = tuple(catalog.system(sid) for sid in schedule.systems)
+    values: dict[str, float] = {}
+    distributions: dict[str, Distribution] = {}
+    rows = [AssumptionRow(
+        "ramp", float(steps[-1].facility_gw), scenario.ramp.status,
+        "; ".join(t for t in (scenario.ramp.source, scenario.ramp.note) if t)
+        or "given without a source", "scenario")]
+    for section in ("facility", "finance"):
+        block = getattr(scenario, section)
+        for name in type(block).model_fields:
+            _take(f"{section}.{name}", getattr(block, name), values, distributions, rows)
     for system in systems:
+        override = scenario.platforms.get(system.id)
         for name in PLATFORM_FIELDS:
-            value, row = _platform_value(scenario, system, name)
-            per_system[name].append(value)
-            platform_rows.append(row)
+            path = f"platforms.{system.id}.{name}"
+            chosen: Assumption | None = getattr(override, name) if override else None
+            if chosen is not None:
+                _take(path, chosen, values, distributions, rows)
+                continue
+            span = system.ranges.get(name)
+            values[path] = float(getattr(system, name))
+            rows.append(AssumptionRow(
+                path, values[path], span.status if span else system.status,
+                system.source + (f" (range {span.low:g}-{span.high:g}: {span.note})"
+                                 if span else ""), f"catalog:{system.id}"))
+    if scenario.investment:
+        for name in ("usd_per_tranche", "gw_per_tranche", "cap_usd"):
+            rows.append(_row(f"investment.{name}", getattr(scenario.investment, name),
+                             "scenario"))
+    return Inputs(schedule, systems, tuple(catalog.accelerator_of(s) for s in systems),
+                  values, distributions, tuple(rows))
 
+
+def _take(path: str, a: Assumption, values: dict[str, float],
+          distributions: dict[str, Distribution], rows: list[AssumptionRow]) -> None:
+    values[path] = a.value
+    if a.distribution is not None:
+        distributions[path] = a.distribution
+    rows.append(_row(path, a, "scenario"))
+
+
+def evaluate(inputs: Inputs, values: Mapping[str, Param]) -> tuple[Fleet, Costs]:
+    """Size the fleet and cost it, for one set of values or many samples at once.
+
+    ``values`` maps every path of ``inputs.values`` to a number or an ``(S, 1)`` column;
+    with columns, every per-period result has shape ``(S, periods)``.
+    """
+    schedule, systems, accs = inputs.schedule, inputs.systems, inputs.accelerators
     gather = np.maximum(schedule.system_index, 0)
 
-    def by_period(values: list[float]) -> np.ndarray:
-        return np.asarray(values, dtype=float)[gather]
+    def by_period(per_system: Sequence[Param]) -> np.ndarray:
+        arrays = [np.asarray(v, dtype=float) for v in per_system]
+        shape = np.broadcast_shapes(*(a.shape for a in arrays))
+        stacked = np.stack([np.broadcast_to(a, shape) for a in arrays], axis=-1)[..., gather]
+        return stacked.reshape(stacked.shape[0], -1) if stacked.ndim == 3 else stacked
 
-    peaks = {p: by_period([units.tflops_to_flops(getattr(a, f"{p}_dense_tflops") or 0.0)
-                           for a in accs]) for p in PRECISIONS}
-    pue = fac.pue.value
+    def platform(name: str) -> np.ndarray:
+        return by_period([values[f"platforms.{s.id}.{name}"] for s in systems])
+
+    pue = values["facility.pue"]
     fleet = size_fleet(
         added_facility_w=schedule.added_facility_w,
         facility_w=schedule.facility_w,
         pue=pue,
-        it_overhead_fraction=fac.it_overhead_fraction.value,
-        rack_power_w=by_period([units.kw_to_w(v) for v in per_system["rack_power_kw"]]),
+        it_overhead_fraction=values["facility.it_overhead_fraction"],
+        rack_power_w=units.kw_to_w(platform("rack_power_kw")),
         packages_per_rack=by_period([s.packages_per_rack for s in systems]),
         dies_per_package=by_period([a.dies for a in accs]),
         packages_per_domain=by_period([s.nvlink_domain_packages for s in systems]),
-        peak_flops_per_package=peaks,
+        peak_flops_per_package={
+            p: by_period([units.tflops_to_flops(getattr(a, f"{p}_dense_tflops") or 0.0)
+                          for a in accs]) for p in PRECISIONS},
         hbm_bytes_per_package=by_period([units.gb_to_bytes(a.hbm_gb) for a in accs]),
     )
     costs = estimate_costs(
@@ -204,18 +229,63 @@ def plan(scenario: Scenario, catalog: Catalog | None = None) -> PlanResult:
         added_it_w=schedule.added_facility_w / pue,
         facility_w=schedule.facility_w,
         packages=fleet.packages,
-        rack_price_usd=by_period(per_system["rack_price_usd"]),
-        network_usd_per_rack=by_period(per_system["network_usd_per_rack"]),
-        build_usd_per_mw_it=fac.build_usd_per_mw_it.value,
-        utilisation=fac.utilisation.value,
-        electricity_usd_per_mwh=fac.electricity_usd_per_mwh.value,
+        rack_price_usd=platform("rack_price_usd"),
+        network_usd_per_rack=platform("network_usd_per_rack"),
+        build_usd_per_mw_it=values["facility.build_usd_per_mw_it"],
+        utilisation=values["facility.utilisation"],
+        electricity_usd_per_mwh=values["facility.electricity_usd_per_mwh"],
         pue=pue,
-        wue_l_per_kwh=fac.wue_l_per_kwh.value,
-        grid_kg_co2_per_kwh=fac.grid_kg_co2_per_kwh.value,
-        depreciation_years=fin.depreciation_years.value,
-        facility_life_years=fin.facility_life_years.value,
-        maintenance_fraction_per_year=fin.maintenance_fraction_per_year.value,
+        wue_l_per_kwh=values["facility.wue_l_per_kwh"],
+        grid_kg_co2_per_kwh=values["facility.grid_kg_co2_per_kwh"],
+        depreciation_years=values["finance.depreciation_years"],
+        facility_life_years=values["finance.facility_life_years"],
+        maintenance_fraction_per_year=values["finance.maintenance_fraction_per_year"],
     )
+    return fleet, costs
+
+
+def outputs(schedule: Schedule, fleet: Fleet, costs: Costs) -> dict[str, np.ndarray]:
+    """Headline quantities at the end of the build-out, one per sample (or 0-d)."""
+    facility_gw = float(units.w_to_gw(schedule.facility_w[-1]))
+    capex = costs.capex_usd.sum(axis=-1)
+    vendor = (costs.capex_systems_usd + costs.capex_network_usd).sum(axis=-1)
+    gw = facility_gw if facility_gw > 0 else float("nan")
+    return {
+        "it_gw": units.w_to_gw(fleet.it_w[..., -1]),
+        "racks": fleet.racks[..., -1],
+        "gpus": fleet.packages[..., -1],
+        "gpu_dies": fleet.dies[..., -1],
+        "nvlink_domains": fleet.domains[..., -1],
+        **{f"{p}_eflops": units.flops_to_eflops(fleet.peak_flops[p][..., -1])
+           for p in PRECISIONS},
+        "hbm_pb": units.bytes_to_pb(fleet.hbm_bytes[..., -1]),
+        "capex_usd": capex,
+        "capex_systems_usd": costs.capex_systems_usd.sum(axis=-1),
+        "capex_network_usd": costs.capex_network_usd.sum(axis=-1),
+        "capex_facility_usd": costs.capex_facility_usd.sum(axis=-1),
+        "capex_usd_per_gw": capex / gw,
+        "vendor_usd_per_gw": vendor / gw,
+        "opex_electricity_usd_per_year": costs.opex_electricity_usd_per_year[..., -1],
+        "opex_maintenance_usd_per_year": costs.opex_maintenance_usd_per_year[..., -1],
+        "opex_usd_per_year": costs.opex_usd_per_year[..., -1],
+        "usd_per_gpu_hour": costs.usd_per_gpu_hour[..., -1],
+        "energy_twh_per_year": costs.energy_twh_per_year[..., -1],
+        "water_gl_per_year": costs.water_gl_per_year[..., -1],
+        "emissions_mt_co2_per_year": costs.emissions_mt_co2_per_year[..., -1],
+    }
+
+
+def plan(scenario: Scenario, catalog: Catalog | None = None) -> PlanResult:
+    """Run the whole pipeline on a validated scenario, at the central value of each input.
+
+    Parameters
+    ----------
+    scenario : a validated scenario (see ``load_scenario``); its cross-checks are rerun here.
+    catalog : the equipment catalog; the built-in one by default.
+    """
+    inputs = gather_inputs(scenario, catalog)
+    schedule = inputs.schedule
+    fleet, costs = evaluate(inputs, inputs.values)
 
     inv = scenario.investment
     thresholds_gw, amounts = (
@@ -227,16 +297,21 @@ def plan(scenario: Scenario, catalog: Catalog | None = None) -> PlanResult:
     investment = investment_per_period(tranches.release_dates, amounts, schedule.starts,
                                        schedule.ends)
     first_gw = schedule.crossing_dates(np.array([units.gw_to_w(1.0)]))[0]
-
-    headline = _headline(scenario, schedule, fleet, costs, tranches, first_gw)
-    shares = _platform_shares(schedule, fleet, costs, per_system, pue,
-                              fac.it_overhead_fraction.value, systems, [a.dies for a in accs])
+    headline = {
+        "scenario": scenario.name,
+        "title": scenario.title,
+        "gigawatt_version": __version__,
+        "first_period": schedule.periods[0],
+        "last_period": schedule.periods[-1],
+        "facility_gw": float(units.w_to_gw(schedule.facility_w[-1])),
+        **{k: _scalar(v) for k, v in outputs(schedule, fleet, costs).items()},
+        "investment_usd": tranches.released_usd,
+        "tranches_released": int((~np.isnat(tranches.release_dates)).sum()),
+        "first_gw_date": _iso(first_gw),
+    }
     claim_values = {**headline, "first_gw_date": None if np.isnat(first_gw)
                     else dt.date.fromisoformat(str(first_gw))}
-    ramp_row = AssumptionRow(
-        "ramp", float(steps[-1].facility_gw), scenario.ramp.status,
-        "; ".join(t for t in (scenario.ramp.source, scenario.ramp.note) if t)
-        or "given without a source", "scenario")
+    shares = _platform_shares(inputs, fleet, costs)
     return PlanResult(
         scenario=scenario,
         schedule=schedule,
@@ -245,65 +320,25 @@ def plan(scenario: Scenario, catalog: Catalog | None = None) -> PlanResult:
         tranches=tranches,
         investment_usd=investment,
         claims=check_claims(scenario.claims, claim_values, shares),
-        assumptions=tuple([ramp_row, *_scenario_rows(scenario), *platform_rows]),
+        assumptions=inputs.rows,
         headline=headline,
     )
 
 
-def _headline(scenario: Scenario, schedule: Schedule, fleet: Fleet, costs: Costs,
-              tranches: Tranches, first_gw: np.datetime64) -> dict[str, Any]:
-    facility_gw = float(units.w_to_gw(schedule.facility_w[-1]))
-    capex = float(costs.capex_usd.sum())
-    vendor = float(costs.capex_systems_usd.sum() + costs.capex_network_usd.sum())
-    per_gw = (lambda x: x / facility_gw) if facility_gw > 0 else (lambda x: float("nan"))
-    return {
-        "scenario": scenario.name,
-        "title": scenario.title,
-        "gigawatt_version": __version__,
-        "first_period": schedule.periods[0],
-        "last_period": schedule.periods[-1],
-        "facility_gw": facility_gw,
-        "it_gw": float(units.w_to_gw(fleet.it_w[-1])),
-        "racks": _scalar(fleet.racks[-1]),
-        "gpus": _scalar(fleet.packages[-1]),
-        "gpu_dies": _scalar(fleet.dies[-1]),
-        "nvlink_domains": _scalar(fleet.domains[-1]),
-        **{f"{p}_eflops": float(units.flops_to_eflops(fleet.peak_flops[p][-1]))
-           for p in PRECISIONS},
-        "hbm_pb": float(units.bytes_to_pb(fleet.hbm_bytes[-1])),
-        "capex_usd": capex,
-        "capex_systems_usd": float(costs.capex_systems_usd.sum()),
-        "capex_network_usd": float(costs.capex_network_usd.sum()),
-        "capex_facility_usd": float(costs.capex_facility_usd.sum()),
-        "capex_usd_per_gw": per_gw(capex),
-        "vendor_usd_per_gw": per_gw(vendor),
-        "opex_electricity_usd_per_year": float(costs.opex_electricity_usd_per_year[-1]),
-        "opex_maintenance_usd_per_year": float(costs.opex_maintenance_usd_per_year[-1]),
-        "opex_usd_per_year": float(costs.opex_usd_per_year[-1]),
-        "usd_per_gpu_hour": _scalar(costs.usd_per_gpu_hour[-1]),
-        "investment_usd": tranches.released_usd,
-        "tranches_released": int((~np.isnat(tranches.release_dates)).sum()),
-        "first_gw_date": _iso(first_gw),
-        "energy_twh_per_year": float(costs.energy_twh_per_year[-1]),
-        "water_gl_per_year": float(costs.water_gl_per_year[-1]),
-        "emissions_mt_co2_per_year": float(costs.emissions_mt_co2_per_year[-1]),
-    }
-
-
-def _platform_shares(schedule: Schedule, fleet: Fleet, costs: Costs,
-                     per_system: dict[str, list[float]], pue: float, overhead: float,
-                     systems: list[System], dies_per_package: list[int]) -> list[PlatformShare]:
+def _platform_shares(inputs: Inputs, fleet: Fleet, costs: Costs) -> list[PlatformShare]:
+    schedule, values = inputs.schedule, inputs.values
+    pue, overhead = values["facility.pue"], values["facility.it_overhead_fraction"]
     shares = []
-    for i, system in enumerate(systems):
+    for i, (system, acc) in enumerate(zip(inputs.systems, inputs.accelerators, strict=True)):
         mask = schedule.system_index == i
         packages = float(fleet.added_packages[mask].sum())
-        rack_kw = per_system["rack_power_kw"][i]
+        rack_kw = values[f"platforms.{system.id}.rack_power_kw"]
         shares.append(PlatformShare(
             system=system.id,
             facility_gw=float(units.w_to_gw(schedule.added_facility_w[mask].sum())),
             rack_power_kw=rack_kw,
             packages=packages,
-            dies=packages * dies_per_package[i],
+            dies=packages * acc.dies,
             facility_kw_per_package=rack_kw * (1 + overhead) * pue / system.packages_per_rack,
             vendor_usd=float((costs.capex_systems_usd + costs.capex_network_usd)[mask].sum()),
             capex_usd=float(costs.capex_usd[mask].sum()),

@@ -12,7 +12,8 @@ For the facility power ``F`` added in a period with a platform whose rack draws
     peak FLOP/s   = G * dense peak per package, for each precision
     HBM bytes     = G * HBM per package
 
-Every input is an array over periods; totals are cumulative sums.
+Every input is an array over periods (or samples x periods); totals are cumulative sums
+along the last axis.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+
+from gigawatt.units import Param
 
 PRECISIONS = ("fp4", "fp8", "bf16")
 
@@ -42,8 +45,8 @@ class Fleet:
 def size_fleet(
     added_facility_w: np.ndarray,
     facility_w: np.ndarray,
-    pue: float,
-    it_overhead_fraction: float,
+    pue: Param,
+    it_overhead_fraction: Param,
     rack_power_w: np.ndarray,
     packages_per_rack: np.ndarray,
     dies_per_package: np.ndarray,
@@ -70,10 +73,11 @@ def size_fleet(
         it_w=facility_w / pue,
         added_racks=racks_added,
         added_packages=packages_added,
-        racks=np.cumsum(racks_added),
-        packages=np.cumsum(packages_added),
-        dies=np.cumsum(packages_added * dies_per_package),
-        domains=np.cumsum(packages_added / packages_per_domain),
-        peak_flops={p: np.cumsum(packages_added * peak_flops_per_package[p]) for p in PRECISIONS},
-        hbm_bytes=np.cumsum(packages_added * hbm_bytes_per_package),
+        racks=np.cumsum(racks_added, axis=-1),
+        packages=np.cumsum(packages_added, axis=-1),
+        dies=np.cumsum(packages_added * dies_per_package, axis=-1),
+        domains=np.cumsum(packages_added / packages_per_domain, axis=-1),
+        peak_flops={p: np.cumsum(packages_added * peak_flops_per_package[p], axis=-1)
+                    for p in PRECISIONS},
+        hbm_bytes=np.cumsum(packages_added * hbm_bytes_per_package, axis=-1),
     )

@@ -27,6 +27,9 @@ DAYS_PER_YEAR = 365.0
 
 T = TypeVar("T", float, np.ndarray)
 
+Param = float | np.ndarray
+"""A model input: one number, or an array (for example one value per sample)."""
+
 
 def tflops_to_flops(tflops: T) -> T:
     """TFLOP/s -> FLOP/s."""

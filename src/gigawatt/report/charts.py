@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping
 from typing import Any
 
@@ -79,3 +80,30 @@ def plan_figures(r: Mapping[str, Any]) -> dict[str, go.Figure]:
         "capex": capex_figure(r),
         "compute": compute_figure(r),
     }
+
+
+def histogram_figure(name: str, hist: Mapping[str, Any]) -> go.Figure:
+    """One output's histogram across sweep samples."""
+    edges = hist["edges"]
+    centres = [(a + b) / 2 for a, b in itertools.pairwise(edges)]
+    fig = go.Figure([go.Bar(x=centres, y=hist["counts"], name=name)])
+    fig.update_layout(title=f"{name}: distribution over samples", xaxis_title=name,
+                      yaxis_title="samples", template="plotly_white", height=320,
+                      margin={"t": 50, "b": 40}, bargap=0.02)
+    return fig
+
+
+def tornado_figure(name: str, entries: list[Mapping[str, Any]]) -> go.Figure:
+    """How far each uncertain input moves one output, between its P10 and P90."""
+    rows = list(reversed(entries))
+    labels = [e["input"] for e in rows]
+    fig = go.Figure([
+        go.Bar(y=labels, x=[e["output_at_p10"] for e in rows], name="input at P10",
+               orientation="h"),
+        go.Bar(y=labels, x=[e["output_at_p90"] for e in rows], name="input at P90",
+               orientation="h"),
+    ])
+    fig.update_layout(title=f"What drives {name} (tornado)", xaxis_title=name,
+                      template="plotly_white", height=120 + 40 * len(rows), barmode="group",
+                      margin={"t": 50, "b": 40, "l": 280})
+    return fig

@@ -39,6 +39,8 @@ def value(x: Any) -> str:
         v = float(x)
         if abs(v) >= 1e6:
             return count(v) if abs(v) < 1e9 else f"{v / 1e9:,.1f}B"
+        if abs(v) >= 1e3:
+            return f"{v:,.0f}"
         return f"{v:,.4g}"
     return "-" if x is None else str(x)
 

@@ -6,12 +6,12 @@ plotly.js is embedded once in the file, so nothing loads from the internet.
 from __future__ import annotations
 
 import html
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from gigawatt.report import format as fmt
-from gigawatt.report.charts import plan_figures
+from gigawatt.report.charts import histogram_figure, plan_figures, tornado_figure
 from gigawatt.report.terminal import headline_rows
 
 STYLE = """
@@ -90,10 +90,33 @@ def render_html(r: Mapping[str, Any]) -> str:
     return "\n".join(parts)
 
 
-def write_html(r: Mapping[str, Any], path: Path) -> Path:
-    """Write the report, creating the folder; the file appears whole or not at all."""
+def render_sweep_html(d: Mapping[str, Any]) -> str:
+    """The sweep report: quantiles, histograms and tornado charts in one offline page."""
+    figures = [tornado_figure(name, d["sensitivity"][name])
+               for name in ("capex_usd", "gpus", "usd_per_gpu_hour") if d["sensitivity"]]
+    figures += [histogram_figure(name, hist) for name, hist in d["histograms"].items()]
+    charts = [fig.to_html(full_html=False, include_plotlyjs=(i == 0),
+                          config={"displaylogo": False}) for i, fig in enumerate(figures)]
+    quantiles = [(name, fmt.value(q["p10"]), fmt.value(q["p50"]), fmt.value(q["p90"]),
+                  fmt.value(q["mean"])) for name, q in d["outputs"].items()]
+    title = f"Sweep of {html.escape(d['scenario'])}"
+    parts = [
+        f"<!doctype html><html><head><meta charset='utf-8'><title>{title}</title>",
+        f"<style>{STYLE}</style></head><body><h1>{title}</h1>",
+        f"<p>{d['samples']} samples ({d['design']}, seed {d['seed']}, backend "
+        f"{d['backend']}); uncertain inputs: {html.escape(', '.join(d['inputs']))}.</p>",
+        "<h2>Outputs</h2>", _table(["output", "P10", "P50", "P90", "mean"], quantiles, 4),
+        "<h2>Charts</h2><div class='grid'>", *[f"<div>{c}</div>" for c in charts], "</div>",
+        "</body></html>",
+    ]
+    return "\n".join(parts)
+
+
+def write_html(r: Mapping[str, Any], path: Path,
+               render: Callable[[Mapping[str, Any]], str] = render_html) -> Path:
+    """Write a report, creating the folder; the file appears whole or not at all."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(render_html(r), encoding="utf-8")
+    tmp.write_text(render(r), encoding="utf-8")
     tmp.replace(path)
     return path

@@ -130,3 +130,25 @@ def render_diff(d: Mapping[str, Any], console: Console) -> None:
     console.print(Group(*sections))
 
 
+
+
+def render_sweep(d: Mapping[str, Any], console: Console) -> None:
+    """Quantiles of each output and the inputs that move them most."""
+    console.print(f"[bold]Sweep of {d['scenario']}[/bold]: {d['samples']} samples "
+                  f"({d['design']}, seed {d['seed']}, backend {d['backend']})")
+    rows = [(name, fmt.value(q["p10"]), fmt.value(q["p50"]), fmt.value(q["p90"]))
+            for name, q in d["outputs"].items()]
+    console.print(_table("Outputs", ["output", "P10", "P50", "P90"], rows, numeric=(1, 2, 3)))
+    for name in ("capex_usd", "gpus", "usd_per_gpu_hour"):
+        entries = [e for e in d["sensitivity"].get(name, []) if e["swing"] > 0][:5]
+        if entries:
+            ranked = [(e["input"], fmt.value(e["output_at_p10"]), fmt.value(e["output_at_p90"]),
+                       fmt.value(e["swing"])) for e in entries]
+            console.print(_table(f"What drives {name} (input at its P10 / P90)",
+                                 ["input", "at P10", "at P90", "swing"], ranked,
+                                 numeric=(1, 2, 3)))
+    if d.get("grid"):
+        render_rows("Grid", d["grid"], console)
+    for key in ("report_path", "run_id"):
+        if d.get(key):
+            console.print(f"{key.replace('_', ' ')}: {d[key]}")

@@ -9,7 +9,8 @@ marked ``status: input`` (given without a source).
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any, Literal
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import AfterValidator, BeforeValidator, Field, model_validator
 
@@ -21,13 +22,94 @@ AssumptionStatus = Literal[
 ]
 
 
+class Distribution(Frozen):
+    """An uncertain number: exactly one of the forms below.
+
+    ``uniform: [lo, hi]``, ``triangular: [lo, mode, hi]``, ``normal: [mean, sd]``,
+    ``lognormal: [median, sigma]`` (sigma of the log), ``choice: [a, b, ...]`` (equally
+    likely). A plain plan uses its central value: the midpoint, mode, mean, median, or the
+    middle choice.
+    """
+
+    uniform: tuple[float, float] | None = None
+    triangular: tuple[float, float, float] | None = None
+    normal: tuple[float, float] | None = None
+    lognormal: tuple[float, float] | None = None
+    choice: tuple[float, ...] | None = Field(default=None, min_length=1)
+
+    @model_validator(mode="after")
+    def _one_valid_form(self) -> Distribution:
+        given = [name for name in FORMS if getattr(self, name) is not None]
+        if len(given) != 1:
+            raise ValueError(f"give exactly one of {', '.join(FORMS)}; got {given or 'none'}")
+        if self.uniform and self.uniform[0] > self.uniform[1]:
+            raise ValueError(f"uniform: lo {self.uniform[0]:g} is above hi {self.uniform[1]:g}")
+        if self.triangular and not (
+                self.triangular[0] <= self.triangular[1] <= self.triangular[2]):
+            raise ValueError("triangular: need lo <= mode <= hi, got "
+                             f"{', '.join(f'{v:g}' for v in self.triangular)}")
+        if self.normal and self.normal[1] < 0:
+            raise ValueError(f"normal: sd {self.normal[1]:g} is negative")
+        if self.lognormal and (self.lognormal[0] <= 0 or self.lognormal[1] < 0):
+            raise ValueError("lognormal: need median > 0 and sigma >= 0, got "
+                             f"{self.lognormal[0]:g}, {self.lognormal[1]:g}")
+        return self
+
+    @property
+    def form(self) -> str:
+        """Which form this is: ``uniform``, ``triangular``, ..."""
+        return next(name for name in FORMS if getattr(self, name) is not None)
+
+    @property
+    def params(self) -> tuple[float, ...]:
+        """The numbers of the form, as given."""
+        values: tuple[float, ...] = getattr(self, self.form)
+        return values
+
+    def central(self) -> float:
+        """The value a plain plan uses."""
+        p = self.params
+        if self.form == "uniform":
+            return (p[0] + p[1]) / 2
+        if self.form == "triangular":
+            return p[1]
+        if self.form == "choice":
+            return sorted(p)[(len(p) - 1) // 2]
+        return p[0]
+
+    def bounds(self) -> tuple[float, float] | None:
+        """The support where it is bounded (uniform, triangular, choice); None otherwise."""
+        p = self.params
+        if self.form in ("uniform", "triangular"):
+            return p[0], p[-1]
+        if self.form == "choice":
+            return min(p), max(p)
+        return None
+
+
+FORMS = ("uniform", "triangular", "normal", "lognormal", "choice")
+
+
 class Assumption(Frozen):
-    """A number the scenario assumes, with where it comes from."""
+    """A number the scenario assumes, with where it comes from and how sure it is.
+
+    ``distribution`` makes it uncertain for ``gigawatt sweep``; ``value`` is then its
+    central value unless given.
+    """
 
     value: float
     status: AssumptionStatus = "assumption"
     source: str | None = None
     note: str | None = None
+    distribution: Distribution | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _central_value(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "value" not in data and data.get("distribution"):
+            dist = Distribution.model_validate(data["distribution"])
+            return {**data, "value": dist.central()}
+        return data
 
     @model_validator(mode="after")
     def _has_provenance(self) -> Assumption:
@@ -39,25 +121,51 @@ class Assumption(Frozen):
 def _plain_number(value: Any) -> Any:
     if isinstance(value, int | float) and not isinstance(value, bool):
         return {"value": value, "status": "input"}
+    if isinstance(value, dict) and value.keys() & set(FORMS):
+        return {"distribution": value, "status": "input"}
     return value
+
+
+@dataclass(frozen=True)
+class InRange:
+    """The accepted range of an Assumption's value, ``[low, high]`` (``(low, high]`` if
+    ``low_open``); bounded distributions must lie inside it too."""
+
+    low: float
+    high: float
+    low_open: bool = False
+
+    def __call__(self, a: Assumption) -> Assumption:
+        span = a.distribution.bounds() if a.distribution else None
+        for what, v in (("value", a.value), *(("distribution bound", b) for b in span or ())):
+            below = v <= self.low if self.low_open else v < self.low
+            if below or v > self.high:
+                left = "(" if self.low_open else "["
+                raise ValueError(f"{what} {v:g} is out of range; accepted: "
+                                 f"{left}{self.low:g}, {self.high:g}]")
+        return a
 
 
 def in_range(low: float, high: float, *, low_open: bool = False) -> AfterValidator:
     """A validator that an Assumption's value lies in ``[low, high]`` (``(low, high]``)."""
+    return AfterValidator(InRange(low, high, low_open))
 
-    def check(a: Assumption) -> Assumption:
-        below = a.value <= low if low_open else a.value < low
-        if below or a.value > high:
-            left = "(" if low_open else "["
-            raise ValueError(
-                f"value {a.value:g} is out of range; accepted: {left}{low:g}, {high:g}]")
-        return a
 
-    return AfterValidator(check)
+def accepted_range(model: type[Frozen], field: str) -> InRange:
+    """The :class:`InRange` declared on a field of ``model`` (for clipping samples)."""
+    info = model.model_fields[field]
+    pending: list[Any] = [*info.metadata, info.annotation]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, AfterValidator) and isinstance(item.func, InRange):
+            return item.func
+        pending.extend(get_args(item))
+        pending.extend(getattr(item, "__metadata__", ()))
+    raise KeyError(f"{model.__name__}.{field} declares no range")
 
 
 Number = Annotated[Assumption, BeforeValidator(_plain_number)]
-"""An Assumption, or a plain number (then ``status: input``)."""
+"""An Assumption, a plain number or a bare distribution (then ``status: input``)."""
 Fraction = Annotated[Number, in_range(0.0, 1.0)]
 Positive = Annotated[Number, in_range(0.0, 1e15, low_open=True)]
 NonNegative = Annotated[Number, in_range(0.0, 1e15)]
@@ -109,12 +217,20 @@ class Finance(Frozen):
 
 
 class Investment(Frozen):
-    """An investor's money released as deployment passes each threshold."""
+    """An investor's money released as deployment passes each threshold (fixed terms:
+    distributions are not accepted here)."""
 
     investor: str
     usd_per_tranche: NonNegative
     gw_per_tranche: Positive
     cap_usd: NonNegative
+
+    @model_validator(mode="after")
+    def _fixed_terms(self) -> Investment:
+        for name in ("usd_per_tranche", "gw_per_tranche", "cap_usd"):
+            if getattr(self, name).distribution is not None:
+                raise ValueError(f"{name}: the terms of a deal are fixed; accepted: a number")
+        return self
 
 
 Metric = Literal[

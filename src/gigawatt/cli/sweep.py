@@ -1,0 +1,59 @@
+"""`gigawatt sweep`: ranges and sensitivities of a scenario's outputs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from gigawatt.cli.app import JsonFlag, app, console, emit_json
+
+
+@app.command("sweep")
+def sweep_command(
+    scenario: Annotated[str, typer.Argument(
+        help="Built-in scenario name or path to a scenario YAML file.")] = "openai-nvidia-10gw",
+    samples: Annotated[int, typer.Option("--samples", help="Latin-hypercube samples.")] = 1000,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed.")] = 0,
+    vary: Annotated[list[str] | None, typer.Option(
+        "--vary", help="A grid instead: FIELD=V1,V2,... (repeatable).")] = None,
+    backend: Annotated[str, typer.Option(
+        "--backend", help="vectorised, process (local pool) or ray.")] = "vectorised",
+    workers: Annotated[int, typer.Option("--workers", help="Processes for process/ray.")] = 2,
+    ray_address: Annotated[str | None, typer.Option(
+        "--ray-address", help="An existing Ray cluster (default: start a local Ray).")] = None,
+    as_json: JsonFlag = False,
+    out: Annotated[Path, typer.Option("--out", help="Folder for the HTML report.")] = Path(
+        "gigawatt-out"),
+    report: Annotated[bool, typer.Option("--report/--no-report",
+                                         help="Write the HTML report.")] = True,
+    save: Annotated[bool, typer.Option("--save/--no-save",
+                                       help="Save the sweep to the run store.")] = True,
+) -> None:
+    """Sample the scenario's uncertain inputs, run the plan on each, rank what drives it."""
+    from gigawatt.scenario import load_scenario
+    from gigawatt.sweep import parse_vary, sweep
+    from gigawatt.version import __version__
+
+    scenario_obj, text = load_scenario(scenario)
+    result = sweep(scenario_obj, samples=samples, seed=seed,
+                   vary=parse_vary(vary) if vary else None, backend=backend, workers=workers,
+                   ray_address=ray_address).to_dict()
+    result["run_id"] = None
+    if save:
+        from gigawatt.store import RunStore
+
+        result["run_id"] = RunStore().save("sweep", scenario_obj.name, __version__, text, result)
+    result["report_path"] = None
+    if report:
+        from gigawatt.report.html import render_sweep_html, write_html
+
+        path = write_html(result, out / f"{scenario_obj.name}-sweep.html", render_sweep_html)
+        result["report_path"] = str(path)
+    if as_json:
+        emit_json(result)
+        return
+    from gigawatt.report.terminal import render_sweep
+
+    render_sweep(result, console())
