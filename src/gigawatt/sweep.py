@@ -261,9 +261,10 @@ def _tornado(evaluate_rows: Callable[[np.ndarray], dict[str, np.ndarray]], paths
     result = {}
     for name in OUTPUTS:
         low, high = y[name][:d], y[name][d:]
-        entries: list[dict[str, Any]] = [{"input": paths[j], "input_p10": float(p10[j]), "input_p90": float(p90[j]),
-                    "output_at_p10": float(low[j]), "output_at_p90": float(high[j]),
-                    "swing": float(abs(high[j] - low[j]))} for j in range(d)]
+        entries: list[dict[str, Any]] = [
+            {"input": paths[j], "input_p10": float(p10[j]), "input_p90": float(p90[j]),
+             "output_at_p10": float(low[j]), "output_at_p90": float(high[j]),
+             "swing": float(abs(high[j] - low[j]))} for j in range(d)]
         result[name] = sorted(entries, key=lambda e: -e["swing"])
     return result
 
