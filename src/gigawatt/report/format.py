@@ -45,6 +45,14 @@ def value(x: Any) -> str:
     return "-" if x is None else str(x)
 
 
+def claimed_range(claim: dict[str, Any]) -> str:
+    """What a claim says: ``a to b``, ``at least a``, or ``a``."""
+    low, high = claimed(claim, "low"), claimed(claim, "high")
+    if claim["high"] is None:
+        return f"at least {low}"
+    return low if claim["high"] == claim["low"] else f"{low} to {high}"
+
+
 def claimed(claim: dict[str, Any], key: str) -> str:
     """A claim's bound or model value, in dollars where the metric is money."""
     x = claim[key]

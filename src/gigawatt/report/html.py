@@ -58,7 +58,7 @@ def render_html(r: Mapping[str, Any]) -> str:
     ]
     tranches = [(fmt.num(t["threshold_gw"], 1), fmt.usd(t["amount_usd"]),
                  t["release_date"] or "not reached") for t in r["tranches"]]
-    claims = [(c["claim"], c["who"], f"{fmt.claimed(c, 'low')} to {fmt.claimed(c, 'high')}",
+    claims = [(c["claim"], c["who"], fmt.claimed_range(c),
                fmt.claimed(c, "model"), c["verdict"], c["reason"], c["source"])
               for c in r["claims"]]
     assumptions = [(a["field"], fmt.value(a["value"]), a["status"], a["origin"], a["source"])

@@ -90,11 +90,10 @@ def render_plan(r: Mapping[str, Any], console: Console) -> None:
         console.print("[bold]Claims check[/bold] (the announcement's figures beside the model's)")
         colour = {"within": "green"}
         for c in r["claims"]:
-            claimed = fmt.claimed(c, "low") + (
-                f" to {fmt.claimed(c, 'high')}" if c["high"] not in (None, c["low"]) else "")
             mark = colour.get(c["verdict"], "red")
             console.print(f"  [{mark}]{c['verdict']:>11}[/{mark}]  [bold]{c['claim']}[/bold] "
-                          f"({c['who']}): claimed {claimed}, model {fmt.claimed(c, 'model')}")
+                          f"({c['who']}): claimed {fmt.claimed_range(c)}, "
+                          f"model {fmt.claimed(c, 'model')}")
             console.print(Padding(c["reason"], (0, 0, 0, 15), style="dim"))
         console.print()
     console.print(f"{len(r['assumptions'])} assumptions, each with its source, are listed in "
