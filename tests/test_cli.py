@@ -72,6 +72,11 @@ def test_edited_scenario_changes_the_plan(cli, tmp_path):
     fields = {row["field"] for row in d["inputs"]}
     assert "platforms.vr-nvl72.rack_power_kw.value" in fields and "name" in fields
     assert "gpus" in {row["field"] for row in d["outputs"]}
+    first = d["timeline"][0]
+    assert first["period"] == "2026H2" and first["gpus"]["b"] > first["gpus"]["a"]
+    assert "facility_gw" not in first  # the schedule itself did not change
+    assert "Schedule, compute and money" in cli("runs", "diff", base["run_id"],
+                                                edited["run_id"]).out
 
 
 def test_runs_list_show_export(cli, tmp_path):

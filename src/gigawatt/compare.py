@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import yaml
@@ -30,8 +30,27 @@ def flatten(data: Any, prefix: str = "") -> dict[str, Any]:
     return {prefix: data}
 
 
+TIMELINE = ("facility_gw", "gpus", "fp8_eflops", "capex_usd", "investment_usd")
+
+
+def diff_timelines(a: Sequence[Mapping[str, Any]],
+                   b: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Per half-year, the schedule, compute and money of two runs where they differ."""
+    rows_a = {r["period"]: r for r in a}
+    rows_b = {r["period"]: r for r in b}
+    out = []
+    for period in sorted(rows_a.keys() | rows_b.keys()):
+        ra, rb = rows_a.get(period, {}), rows_b.get(period, {})
+        changed = {k: {"a": ra.get(k), "b": rb.get(k)} for k in TIMELINE
+                   if ra.get(k) != rb.get(k)}
+        if changed:
+            out.append({"period": period, **changed})
+    return out
+
+
 def diff_runs(a: Mapping[str, Any], b: Mapping[str, Any]) -> dict[str, Any]:
-    """Changed inputs and headline outputs of two stored runs (as ``RunStore.get`` returns)."""
+    """Changed inputs, headline outputs and timeline of two stored runs
+    (as ``RunStore.get`` returns them)."""
     ia = flatten(yaml.safe_load(a["scenario_yaml"]))
     ib = flatten(yaml.safe_load(b["scenario_yaml"]))
     inputs = [
@@ -48,4 +67,6 @@ def diff_runs(a: Mapping[str, Any], b: Mapping[str, Any]) -> dict[str, Any]:
             row["delta"] = vb - va
             row["ratio"] = vb / va if va else None
         outputs.append(row)
-    return {"a": a["run_id"], "b": b["run_id"], "inputs": inputs, "outputs": outputs}
+    timeline = diff_timelines(a["result"].get("timeline", []), b["result"].get("timeline", []))
+    return {"a": a["run_id"], "b": b["run_id"], "inputs": inputs, "outputs": outputs,
+            "timeline": timeline}

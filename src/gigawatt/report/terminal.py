@@ -126,6 +126,12 @@ def render_diff(d: Mapping[str, Any], console: Console) -> None:
                  fmt.value(row.get("ratio"))) for row in d[key]]
         sections.append(_table(f"{title} ({d['a']} -> {d['b']})",
                                ["field", "a", "b", "b / a"], rows, numeric=()))
+    timeline = [(row["period"], key, fmt.value(change["a"]), fmt.value(change["b"]))
+                for row in d.get("timeline", []) for key, change in row.items()
+                if key != "period"]
+    if timeline:
+        sections.append(_table("Schedule, compute and money by half-year",
+                               ["period", "quantity", "a", "b"], timeline, numeric=()))
     console.print(Group(*sections))
 
 
