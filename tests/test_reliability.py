@@ -200,6 +200,14 @@ def test_production_fails_less_than_research():
     assert prod.goodput > research.goodput
 
 
+def test_a_faster_designed_restart_raises_goodput_of_a_large_job():
+    measured = job_reliability(290_000, "vr-nvl72", 30, trials=0)
+    designed = job_reliability(290_000, "vr-nvl72", 30, trials=0, detection_min=0.5,
+                               restart_min=1.0)
+    assert designed.restart_min == 1.0 and designed.mtti_hours == measured.mtti_hours
+    assert designed.goodput > 5 * measured.goodput
+
+
 def test_checkpoint_write_time_from_size_and_bandwidth():
     job, _, _ = build_job(1024, "b200", 5, checkpoint_gb=2400.0, storage_gb_per_s=80.0)
     assert job.checkpoint_write_s == pytest.approx(30.0)
@@ -287,6 +295,8 @@ def _with(flag: str, value: str) -> list[str]:
     ("--gpu", "tpu-v5", "unknown GPU 'tpu-v5'"),
     ("--rack-age-days", "-1", "rack_age_days: -1 is not accepted"),
     ("--hot-spares", "-2", "hot_spares: -2 is not accepted"),
+    ("--restart-min", "-1", "restart_min: -1 is not accepted; accepted: a finite time >= 0"),
+    ("--checkpoint-gb", "100", "checkpoint_gb and storage_gb_per_s: give both or neither"),
 ])
 def test_bad_input_is_one_line_and_exit_2(cli, flag, value, says):
     r = cli(*_with(flag, value), "--json")

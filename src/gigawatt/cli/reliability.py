@@ -31,6 +31,10 @@ def reliability_command(
     rack_age_days: Annotated[float | None, typer.Option(
         "--rack-age-days", help="Age of the racks at the start (new racks fail more); "
         "left out: burnt-in racks.")] = None,
+    detection_min: Annotated[float | None, typer.Option(
+        "--detection-min", help="Minutes to detect a failure; the profile's if left out.")] = None,
+    restart_min: Annotated[float | None, typer.Option(
+        "--restart-min", help="Minutes to restart after one; the profile's if left out.")] = None,
     rate_scale: Annotated[float, typer.Option(
         "--rate-scale", help="Multiply every failure rate (sensitivity).")] = 1.0,
     trials: Annotated[int, typer.Option(
@@ -47,7 +51,8 @@ def reliability_command(
         gpus, gpu, days, profile=profile, checkpoint_interval_min=checkpoint_interval_min,
         checkpoint_write_s=checkpoint_write_s, checkpoint_gb=checkpoint_gb,
         storage_gb_per_s=storage_gb_per_s, hot_spares=hot_spares, rack_age_days=rack_age_days,
-        rate_scale=rate_scale, trials=trials, rng=np.random.default_rng(seed))
+        rate_scale=rate_scale, detection_min=detection_min, restart_min=restart_min,
+        trials=trials, rng=np.random.default_rng(seed))
     data = result.to_dict()
     data["seed"] = seed
     fleet = fleet_reliability({result.system: gpus}, profile=profile, rate_scale=rate_scale)

@@ -18,9 +18,10 @@ Young's interval ``tau_Y = sqrt(2 C M)`` with ``M = 1 / lambda``. The exact opti
 The simulator draws every failure of every trial at once (a trials x events array, in chunks
 of trials), and turns each gap between failures into recovery, checkpointed work, checkpoint
 writes and lost work with array arithmetic; checkpoint intervals are compared on the same
-failures (common random numbers). Hot spares: a failure needing a part swap restarts in
-``spare_restart_s`` when fewer than ``hot_spares`` hosts are in repair (each for ``repair_s``
-after its failure), else in ``restart_s``.
+failures (common random numbers). A failure's class is independent of its time, so the time
+it costs is split over classes by their rate shares. Hot spares: a failure needing a part swap
+(drawn per failure) restarts in ``spare_restart_s`` when fewer than ``hot_spares`` hosts are in
+repair (each for ``repair_s`` after its failure), else in ``restart_s``.
 """
 
 from __future__ import annotations
@@ -320,7 +321,7 @@ class _Chunk:
 
 def _failure_times(job: Job, n: int, columns: int,
                    rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """Failure times of ``n`` trials, s, clipped to the duration, and which are real."""
+    """Failure times of ``n`` trials, s, each clipped to the duration, and the count per trial."""
     shape, start, end = job._intensity_span()
     rate = job.rate_total_per_s
     # Unit-rate Poisson arrivals in cumulative-intensity space, then mapped back to time.
@@ -329,37 +330,32 @@ def _failure_times(job: Job, n: int, columns: int,
     while (cum[:, -1] < budget).any():
         more = rng.standard_exponential((n, columns)).cumsum(axis=1) + cum[:, -1:]
         cum = np.concatenate([cum, more], axis=1)
-    real = cum < budget
+    counts = (cum < budget).sum(axis=1)
     if rate <= 0:
-        return np.full(cum.shape, job.duration_s), real
+        return np.full(cum.shape, job.duration_s), counts
     if job.rack_age_s is None:
-        times = cum / rate
+        times = np.multiply(cum, 1.0 / rate, out=cum)
     else:
-        ages = inverse_cumulative_intensity(start + np.minimum(cum, budget) / rate, shape,
-                                            job.burn_in_s)
-        times = ages - job.rack_age_s
-    return np.where(real, np.minimum(times, job.duration_s), job.duration_s), real
+        times = inverse_cumulative_intensity(start + np.minimum(cum, budget) / rate, shape,
+                                             job.burn_in_s) - job.rack_age_s
+    return np.minimum(times, job.duration_s, out=times), counts
 
 
-def _causes(job: Job, shape: tuple[int, int],
-            rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """Each failure's class and whether it needs a part swapped, drawn together."""
+def _swap_share(job: Job) -> tuple[float, np.ndarray, np.ndarray]:
+    """P(a failure needs a swap), and the class mix of failures with and without a swap."""
     rate = job.rate_total_per_s
     share = job.rate_per_s / rate if rate > 0 else np.full(len(job.classes), 1 / len(job.classes))
-    pairs = np.stack([share * job.replace_fraction, share * (1 - job.replace_fraction)], axis=1)
-    edges = np.cumsum(pairs.ravel())
-    pick = np.minimum(np.searchsorted(edges, rng.random(shape) * edges[-1], side="right"),
-                      edges.size - 1)
-    return pick // 2, pick % 2 == 0
+    with_swap = share * job.replace_fraction
+    p_swap = float(with_swap.sum())
+    without = share - with_swap
+    return (p_swap, with_swap / p_swap if p_swap > 0 else with_swap,
+            without / (1 - p_swap) if p_swap < 1 else without)
 
 
 def _recovery_s(job: Job, times: np.ndarray, real: np.ndarray,
                 swap: np.ndarray) -> np.ndarray:
-    """Detection plus restart after each failure; a hot spare shortens part swaps."""
-    slow = job.detection_s + job.restart_s
-    if job.hot_spares == 0:
-        return np.full(times.shape, slow)
-    fast = job.detection_s + job.spare_restart_s
+    """Detection plus restart after each failure: a hot spare shortens a part swap."""
+    slow, fast = job.detection_s + job.restart_s, job.detection_s + job.spare_restart_s
     swaps = swap & real
     if job.repair_s <= 0:
         return np.where(swaps, fast, slow)
@@ -377,40 +373,57 @@ def _recovery_s(job: Job, times: np.ndarray, real: np.ndarray,
 
 def _simulate_chunk(job: Job, taus: np.ndarray, n: int, columns: int,
                     rng: np.random.Generator) -> _Chunk:
-    times, real = _failure_times(job, n, columns, rng)
-    cls, swap = _causes(job, times.shape, rng)
-    recovery = np.where(real, _recovery_s(job, times, real, swap), 0.0)
-    zero = np.zeros((n, 1))
-    # Segment j runs from failure j (or the start) to failure j + 1 (or the end).
-    start = np.concatenate([zero, times], axis=1)
-    end = np.concatenate([times, np.full((n, 1), job.duration_s)], axis=1)
-    gap = end - start
-    recover = np.minimum(gap, np.concatenate([zero, recovery], axis=1))
-    detect = np.minimum(gap, np.concatenate([zero, np.where(real, job.detection_s, 0.0)], 1))
-    work = gap - recover
-    failed = np.concatenate([real, np.zeros((n, 1), bool)], axis=1)
-    # Recovery in segment j is caused by failure j - 1; lost work in segment j by failure j.
-    n_classes = len(job.classes)
-    recovery_by_class = np.bincount(cls[real], weights=recover[:, 1:][real],
-                                    minlength=n_classes)
-    useful = np.empty((n, taus.size))
+    """One chunk of trials. A failure's class is independent of its time, so the time it
+    costs is split over classes by their shares (exact in expectation, and noise-free); only
+    whether it needs a part swap is drawn, and only when hot spares make that matter."""
+    times, counts = _failure_times(job, n, columns, rng)
+    # Segment j runs from failure j (or the start) to failure j + 1 (or the end); segments
+    # after a trial's last failure are empty.
+    gap = np.diff(times, axis=1, prepend=0.0, append=job.duration_s)
+    rows = np.arange(n)
+    p_swap, mix_swap, mix_other = _swap_share(job)
+    if job.hot_spares > 0:
+        real = np.arange(times.shape[1])[None, :] < counts[:, None]
+        swap = real & (rng.random(times.shape) < p_swap)
+        recovery = np.concatenate([np.zeros((n, 1)), _recovery_s(job, times, real, swap)], 1)
+        recover = np.minimum(gap, recovery)
+        # Recovery in segment j is caused by failure j - 1, lost work by failure j.
+        cause_swap = np.concatenate([np.zeros((n, 1), bool), swap], axis=1)
+        lost_swap = np.concatenate([swap, np.zeros((n, 1), bool)], axis=1)
+    else:
+        recover = np.minimum(gap, job.recovery_s)
+        recover[:, 0] = 0.0
+    detect = np.minimum(gap, job.detection_s)
+    detect[:, 0] = 0.0
+    work = np.subtract(gap, recover, out=gap)
     totals = {name: np.zeros(taus.size) for name in CATEGORIES}
     totals["detection"][:] = detect.sum()
-    totals["restart"][:] = (recover - detect).sum()
-    lost_by_class = np.empty((taus.size, n_classes))
+    recovery_total = recover.sum()
+    totals["restart"][:] = recovery_total - totals["detection"][0]
+    recovery_swap = float(recover[cause_swap].sum()) if job.hot_spares > 0 else 0.0
+    useful = np.empty((n, taus.size))
+    lost_by_class = np.empty((taus.size, len(job.classes)))
     for i, tau in enumerate(taus):
         span = tau + job.checkpoint_write_s
         done = np.floor(work / span)
         rest = work - done * span
         tail = np.minimum(rest, tau)
-        lost = np.where(failed, tail, 0.0)
-        row_useful = (done * tau + np.where(failed, 0.0, tail)).sum(axis=1)
+        # The segment at the end of a trial is not ended by a failure: its tail is kept.
+        kept = tail[rows, counts]
+        row_useful = done.sum(axis=1) * tau + kept
         useful[:, i] = row_useful
+        tail_total = float(tail.sum())
+        lost_total = tail_total - float(kept.sum())
         totals["useful"][i] = row_useful.sum()
-        totals["checkpoint"][i] = (done * job.checkpoint_write_s
-                                   + np.maximum(rest - tau, 0.0)).sum()
-        totals["lost_work"][i] = lost.sum()
-        lost_by_class[i] = recovery_by_class + np.bincount(
-            cls[real], weights=lost[:, :-1][real], minlength=n_classes)
-    return _Chunk(interruptions=real.sum(axis=1), useful_s=useful, time_s=totals,
+        totals["checkpoint"][i] = float(rest.sum()) - tail_total \
+            + job.checkpoint_write_s * float(done.sum())
+        totals["lost_work"][i] = lost_total
+        if job.hot_spares > 0:
+            swap_part = recovery_swap + float(tail[lost_swap].sum())
+            lost_by_class[i] = (swap_part * mix_swap
+                                + (recovery_total + lost_total - swap_part) * mix_other)
+        else:
+            lost_by_class[i] = (recovery_total + lost_total) * (mix_swap * p_swap
+                                                                + mix_other * (1 - p_swap))
+    return _Chunk(interruptions=counts, useful_s=useful, time_s=totals,
                   lost_s_by_class=lost_by_class)

@@ -149,11 +149,13 @@ def build_job(gpus: int, system: str, days: float, *, profile: str = "production
               checkpoint_write_s: float | None = None, checkpoint_gb: float | None = None,
               storage_gb_per_s: float | None = None, hot_spares: int = 0,
               rack_age_days: float | None = None, rate_scale: float = 1.0,
+              detection_min: float | None = None, restart_min: float | None = None,
               catalog: Catalog | None = None) -> tuple[Job, FailureRates, OperationsProfile]:
     """The :class:`Job` for ``gpus`` GPUs of ``system`` (a system or accelerator ID).
 
     The checkpoint write time is ``checkpoint_write_s`` if given, else
-    ``checkpoint_gb / storage_gb_per_s``, else the profile's.
+    ``checkpoint_gb / storage_gb_per_s``, else the profile's; detection and restart times are
+    the profile's unless given (a design that restarts faster than the measured fleets).
     """
     if gpus < 1:
         raise ReliabilityError(f"gpus: {gpus} is not accepted; accepted: at least 1")
@@ -161,13 +163,20 @@ def build_job(gpus: int, system: str, days: float, *, profile: str = "production
     catalog = catalog or load_catalog()
     ops = load_profile(profile)
     check_rates(np.array([rate_scale]), "rate_scale")
+    for name, minutes in (("detection_min", detection_min), ("restart_min", restart_min)):
+        if minutes is not None and not (math.isfinite(minutes) and minutes >= 0):
+            raise ReliabilityError(f"{name}: {minutes:g} is not accepted; accepted: a finite "
+                                   "time >= 0 min")
     rates = failure_rates(catalog, catalog.resolve_gpu(system).id, ops.rate_factor * rate_scale)
     write_s = _write_time_s(checkpoint_write_s, checkpoint_gb, storage_gb_per_s,
                             ops.checkpoint_write_s)
     job = Job(
         gpus=gpus, duration_s=units.days_to_s(days), classes=rates.classes,
         rate_per_s=rates.job_rate_per_s(gpus), replace_fraction=rates.replace_fraction,
-        detection_s=ops.detection_s, restart_s=ops.restart_s, checkpoint_write_s=write_s,
+        detection_s=ops.detection_s if detection_min is None
+        else units.minutes_to_s(detection_min),
+        restart_s=ops.restart_s if restart_min is None else units.minutes_to_s(restart_min),
+        checkpoint_write_s=write_s,
         hot_spares=hot_spares, spare_restart_s=ops.spare_restart_s, repair_s=ops.repair_s,
         rack_age_s=None if rack_age_days is None else units.days_to_s(rack_age_days),
         infant_shape=rates.infant_shape, burn_in_s=rates.burn_in_s)
@@ -195,7 +204,8 @@ def job_reliability(gpus: int, system: str, days: float, *, profile: str = "prod
                     checkpoint_write_s: float | None = None,
                     checkpoint_gb: float | None = None, storage_gb_per_s: float | None = None,
                     hot_spares: int = 0, rack_age_days: float | None = None,
-                    rate_scale: float = 1.0, trials: int = 1000,
+                    rate_scale: float = 1.0, detection_min: float | None = None,
+                    restart_min: float | None = None, trials: int = 1000,
                     rng: np.random.Generator | None = None,
                     memory_budget_bytes: int = MEMORY_BUDGET_BYTES,
                     catalog: Catalog | None = None) -> JobReliability:
@@ -213,7 +223,8 @@ def job_reliability(gpus: int, system: str, days: float, *, profile: str = "prod
     job, rates, ops = build_job(
         gpus, system, days, profile=profile, checkpoint_write_s=checkpoint_write_s,
         checkpoint_gb=checkpoint_gb, storage_gb_per_s=storage_gb_per_s, hot_spares=hot_spares,
-        rack_age_days=rack_age_days, rate_scale=rate_scale, catalog=catalog)
+        rack_age_days=rack_age_days, rate_scale=rate_scale, detection_min=detection_min,
+        restart_min=restart_min, catalog=catalog)
     given_s = None
     if checkpoint_interval_min is not None:
         given_s = units.minutes_to_s(checkpoint_interval_min)
