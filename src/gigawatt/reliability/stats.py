@@ -18,9 +18,12 @@ def poisson_quantile(mean: float, q: float) -> int:
     if mean <= 0:
         return 0
     spread = 12.0 * math.sqrt(mean) + 12.0
-    k = np.arange(max(0, math.floor(mean - spread)), math.ceil(mean + spread) + 1)
-    lgamma = np.frompyfunc(math.lgamma, 1, 1)
-    log_pmf = k * math.log(mean) - mean - lgamma(k + 1.0).astype(float)
+    first = max(0, math.floor(mean - spread))
+    k = np.arange(first, math.ceil(mean + spread) + 1)
+    # ln k! = ln first! + sum of ln j for j = first + 1 .. k
+    log_factorial = math.lgamma(first + 1.0) + np.concatenate(
+        [[0.0], np.cumsum(np.log(k[1:].astype(float)))])
+    log_pmf = k * math.log(mean) - mean - log_factorial
     cdf = np.cumsum(np.exp(log_pmf))
     index = min(int(np.searchsorted(cdf, q - 1e-12)), len(k) - 1)
     return int(k[index])
