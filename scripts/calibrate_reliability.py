@@ -102,7 +102,8 @@ def calibrate() -> dict[str, Any]:
     # ETTR = (1 - N_nodes r_f (u0 + dt/2)) / (1 + w/dt), solved for w at dt = 5 min.
     job_gpus = _range_midpoint(ettr["job_gpus_range"])
     nodes = job_gpus / rsc[0]["gpus_per_node"]
-    r_f_per_min = rsc[0]["failures_per_1000_node_days"] / 1000 / (24 * 60)
+    r_f_per_min = units.minutes_to_s(rsc[0]["failures_per_1000_node_days"] / 1000
+                                     / units.SECONDS_PER_DAY)
     dt_min = 5.0
     numerator = 1 - nodes * r_f_per_min * (research_restart_min + dt_min / 2)
     write_min = dt_min * (numerator / ettr["ettr_expected_with_5min_checkpoint"] - 1)

@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from gigawatt import units
 from gigawatt.reliability.errors import ReliabilityError
 from gigawatt.reliability.rates import (
     check_rates,
@@ -87,7 +88,7 @@ class Job:
         if self.gpus < 1:
             raise ReliabilityError(f"gpus: {self.gpus} is not accepted; accepted: at least 1")
         if not (math.isfinite(self.duration_s) and self.duration_s > 0):
-            raise ReliabilityError(f"days: {self.duration_s / 86400:g} is not accepted; "
+            raise ReliabilityError(f"days: {units.s_to_days(self.duration_s):g} is not accepted; "
                                    "accepted: a number of days > 0")
         rates = np.asarray(self.rate_per_s, dtype=float)
         check_rates(rates, "failure rate")
@@ -104,7 +105,7 @@ class Job:
                                    "accepted: 0 or more")
         if self.rack_age_s is not None and not (math.isfinite(self.rack_age_s)
                                                 and self.rack_age_s >= 0):
-            raise ReliabilityError(f"rack_age_days: {self.rack_age_s / 86400:g} is not "
+            raise ReliabilityError(f"rack_age_days: {units.s_to_days(self.rack_age_s):g} is not "
                                    "accepted; accepted: 0 or more days")
 
     @property
@@ -277,13 +278,14 @@ def simulate_job(job: Job, intervals_s: Sequence[float] | np.ndarray, trials: in
     short = taus[~(taus > job.checkpoint_write_s) | ~np.isfinite(taus)]
     if short.size:
         raise ReliabilityError(
-            f"checkpoint_interval_min: {short[0] / 60:g} is not accepted; accepted: a finite "
-            f"interval longer than the checkpoint write time ({job.checkpoint_write_s:g} s)")
+            f"checkpoint_interval_min: {units.s_to_minutes(short[0]):g} is not accepted; "
+            f"accepted: a finite interval longer than the checkpoint write time "
+            f"({job.checkpoint_write_s:g} s)")
     check_trials(trials, 8 * (1 + taus.size), memory_budget_bytes)
     events = _events_per_trial_bound(job.expected_interruptions())
     if events * _ARRAYS_PER_CHUNK * 8 > memory_budget_bytes:
         raise ReliabilityError(
-            f"gpus: {job.gpus} over {job.duration_s / 86400:g} days gives about "
+            f"gpus: {job.gpus} over {units.s_to_days(job.duration_s):g} days gives about "
             f"{job.expected_interruptions():.3g} interruptions per trial; at most "
             f"{memory_budget_bytes // (_ARRAYS_PER_CHUNK * 8)} fit in "
             f"{memory_budget_bytes / 2**30:g} GiB")
