@@ -22,6 +22,14 @@ from gigawatt import units
         (units.twh_to_mwh, 2.0, 2e6),
         (units.kg_to_mt, 5e9, 5.0),
         (units.litres_to_billion, 3e9, 3.0),
+        (units.minutes_to_s, 2.5, 150.0),
+        (units.s_to_minutes, 150.0, 2.5),
+        (units.hours_to_s, 7.9, 28_440.0),
+        (units.s_to_hours, 28_440.0, 7.9),
+        (units.days_to_s, 47.7, 4_121_280.0),
+        (units.s_to_days, 4_121_280.0, 47.7),
+        (units.per_year_to_per_s, 365.0, 1 / 86_400),  # once a day
+        (units.per_s_to_per_day, 1 / 3600, 24.0),  # once an hour
     ],
 )
 def test_conversion(func, given, expected):

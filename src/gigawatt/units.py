@@ -97,3 +97,49 @@ def kg_to_mt(kg: T) -> T:
 def litres_to_billion(litres: T) -> T:
     """litres -> billion litres."""
     return litres / GIGA
+
+
+SECONDS_PER_MINUTE = 60.0
+SECONDS_PER_DAY = 86400.0
+SECONDS_PER_YEAR = SECONDS_PER_DAY * DAYS_PER_YEAR
+"""Seconds in a 365-day year, the basis of failure rates quoted per year."""
+
+
+def minutes_to_s(minutes: T) -> T:
+    """minutes -> seconds."""
+    return minutes * SECONDS_PER_MINUTE
+
+
+def s_to_minutes(s: T) -> T:
+    """seconds -> minutes."""
+    return s / SECONDS_PER_MINUTE
+
+
+def hours_to_s(hours: T) -> T:
+    """hours -> seconds."""
+    return hours * SECONDS_PER_HOUR
+
+
+def s_to_hours(s: T) -> T:
+    """seconds -> hours."""
+    return s / SECONDS_PER_HOUR
+
+
+def days_to_s(days: T) -> T:
+    """days -> seconds."""
+    return days * SECONDS_PER_DAY
+
+
+def s_to_days(s: T) -> T:
+    """seconds -> days."""
+    return s / SECONDS_PER_DAY
+
+
+def per_year_to_per_s(rate_per_year: T) -> T:
+    """events per (365-day) year -> events per second."""
+    return rate_per_year / SECONDS_PER_YEAR
+
+
+def per_s_to_per_day(rate_per_s: T) -> T:
+    """events per second -> events per day."""
+    return rate_per_s * SECONDS_PER_DAY

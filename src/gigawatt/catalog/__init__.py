@@ -1,7 +1,16 @@
 """The sourced equipment and model catalog."""
 
 from gigawatt.catalog.loader import Catalog, load_catalog
-from gigawatt.catalog.schema import Accelerator, Entry, Model, ModelSpec, Switch, System
+from gigawatt.catalog.schema import (
+    Accelerator,
+    Entry,
+    FailureClass,
+    FailurePlatform,
+    Model,
+    ModelSpec,
+    Switch,
+    System,
+)
 
-__all__ = ["Accelerator", "Catalog", "Entry", "Model", "ModelSpec", "Switch", "System",
-           "load_catalog"]
+__all__ = ["Accelerator", "Catalog", "Entry", "FailureClass", "FailurePlatform", "Model",
+           "ModelSpec", "Switch", "System", "load_catalog"]

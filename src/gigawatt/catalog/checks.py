@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from gigawatt.catalog.schema import Accelerator, Entry, System
+from gigawatt.catalog.schema import Accelerator, Entry, FailureClass, FailurePlatform, System
 from gigawatt.errors import CatalogError
 
 
@@ -39,3 +39,29 @@ def check_accelerators_deployable(
             raise CatalogError(
                 f"accelerators.yaml: {acc}: expected in exactly one system, found {homes or 'none'}"
             )
+
+
+def check_failure_shares(classes: Mapping[str, FailureClass]) -> None:
+    """The hardware shares of the failure classes add up to one."""
+    total = sum(c.hardware_share for c in classes.values() if c.hardware_share is not None)
+    if abs(total - 1.0) > 1e-6:
+        raise CatalogError(f"failures.yaml: hardware_share adds up to {total:.4f}; accepted: 1")
+
+
+def check_failure_platforms(platforms: Mapping[str, FailurePlatform],
+                            systems: Mapping[str, System],
+                            classes: Mapping[str, FailureClass]) -> None:
+    """Each system has exactly one failure row, whose multipliers name known classes."""
+    for row in platforms.values():
+        if row.system not in systems:
+            raise CatalogError(f"failure_platforms.yaml: {row.id}.system: unknown system "
+                               f"{row.system!r}; accepted: {', '.join(sorted(systems))}")
+        for name in row.multipliers:
+            if name not in classes:
+                raise CatalogError(f"failure_platforms.yaml: {row.id}.multipliers: unknown "
+                                   f"failure class {name!r}; accepted: {', '.join(classes)}")
+    for system in systems:
+        rows = [r.id for r in platforms.values() if r.system == system]
+        if len(rows) != 1:
+            raise CatalogError(f"failure_platforms.yaml: system {system}: expected exactly one "
+                               f"row, found {rows or 'none'}")

@@ -10,7 +10,16 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from gigawatt.catalog import checks
-from gigawatt.catalog.schema import KINDS, Accelerator, Entry, Model, Switch, System
+from gigawatt.catalog.schema import (
+    KINDS,
+    Accelerator,
+    Entry,
+    FailureClass,
+    FailurePlatform,
+    Model,
+    Switch,
+    System,
+)
 from gigawatt.errors import CatalogError, unknown_id
 from gigawatt.validation import read_yaml, validate
 
@@ -25,6 +34,8 @@ class Catalog:
     systems: Mapping[str, System]
     switches: Mapping[str, Switch]
     models: Mapping[str, Model]
+    failures: Mapping[str, FailureClass]
+    failure_platforms: Mapping[str, FailurePlatform]
     _by_id: dict[str, tuple[str, Entry]] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -49,6 +60,14 @@ class Catalog:
         if system_id not in self.systems:
             raise unknown_id("system", system_id, list(self.systems))
         return self.systems[system_id]
+
+    def failure_platform(self, system_id: str) -> FailurePlatform:
+        """The failure-rate row of a system (every system has one)."""
+        for row in self.failure_platforms.values():
+            if row.system == system_id:
+                return row
+        raise unknown_id("system with failure rates", system_id,
+                         [row.system for row in self.failure_platforms.values()])
 
     def accelerator_of(self, system: System) -> Accelerator:
         """The accelerator a system is built from."""
@@ -102,4 +121,6 @@ def _read(directory: Path) -> Catalog:
     catalog = Catalog(**kinds)  # type: ignore[arg-type]
     checks.check_system_accelerators(catalog.systems, catalog.accelerators)
     checks.check_accelerators_deployable(catalog.systems, catalog.accelerators)
+    checks.check_failure_shares(catalog.failures)
+    checks.check_failure_platforms(catalog.failure_platforms, catalog.systems, catalog.failures)
     return catalog

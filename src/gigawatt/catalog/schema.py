@@ -196,10 +196,39 @@ class Model(Entry, ModelSpec):
         return ModelSpec(name=self.id, **{f: getattr(self, f) for f in fields})
 
 
+class FailureClass(Entry):
+    """A class of components whose failure interrupts a training job.
+
+    ``per`` is what the count of such components scales with in a job: its GPU packages,
+    its hosts, or its scale-out (NIC) ports, which only a job spanning more than one
+    NVLink domain uses. ``hardware_share`` splits the measured node hardware failure
+    rate of the reference platform; a class without one (software) is calibrated.
+    """
+
+    per: Literal["gpu", "host", "scaleout_port"]
+    hardware_share: float | None = Field(default=None, ge=0, le=1)
+    replace_fraction: float = Field(ge=0, le=1, description="share needing a part swapped")
+    part: str | None = Field(default=None, description="the part swapped, for spares")
+
+
+class FailurePlatform(Entry):
+    """How one system's failure rates differ from the reference platform's."""
+
+    system: str
+    gpus_per_host: PositiveInt
+    scaleout_ports_per_gpu: NonNegativeFloat = 1.0
+    multipliers: dict[str, NonNegativeFloat] = Field(
+        default_factory=dict, description="failure class id -> rate multiplier; missing = 1")
+    infant_shape: float = Field(gt=0, le=1, description="Weibull shape of new racks' failures")
+    burn_in_days: NonNegativeFloat = Field(description="rack age when the rate settles")
+
+
 KINDS: dict[str, type[Entry]] = {
     "accelerators": Accelerator,
     "systems": System,
     "switches": Switch,
     "models": Model,
+    "failures": FailureClass,
+    "failure_platforms": FailurePlatform,
 }
 """Catalog file stem -> entry type. One YAML file per kind under ``catalog/data``."""
