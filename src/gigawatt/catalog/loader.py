@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from gigawatt.catalog import checks
-from gigawatt.catalog.schema import KINDS, Accelerator, Entry, Model, Switch, System
+from gigawatt.catalog.schema import KINDS, Accelerator, Entry, Model, Site, Switch, System
 from gigawatt.errors import CatalogError, unknown_id
 from gigawatt.validation import read_yaml, validate
 
@@ -25,6 +25,7 @@ class Catalog:
     systems: Mapping[str, System]
     switches: Mapping[str, Switch]
     models: Mapping[str, Model]
+    sites: Mapping[str, Site]
     _by_id: dict[str, tuple[str, Entry]] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -32,7 +33,7 @@ class Catalog:
         object.__setattr__(self, "_by_id", by_id)
 
     def of_kind(self, kind: str) -> Mapping[str, Entry]:
-        """Entries of one kind: ``accelerators``, ``systems``, ``switches`` or ``models``."""
+        """Entries of one kind: one of :data:`~gigawatt.catalog.schema.KINDS`."""
         if kind not in KINDS:
             raise CatalogError(f"unknown catalog kind {kind!r}; accepted: {', '.join(KINDS)}")
         entries: Mapping[str, Entry] = getattr(self, kind)
@@ -49,6 +50,12 @@ class Catalog:
         if system_id not in self.systems:
             raise unknown_id("system", system_id, list(self.systems))
         return self.systems[system_id]
+
+    def site(self, site_id: str) -> Site:
+        """A site by ID."""
+        if site_id not in self.sites:
+            raise unknown_id("site", site_id, list(self.sites))
+        return self.sites[site_id]
 
     def accelerator_of(self, system: System) -> Accelerator:
         """The accelerator a system is built from."""
