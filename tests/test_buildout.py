@@ -311,6 +311,14 @@ def test_result_is_json_with_timeline_and_site_schedules():
     assert doc["facility_gw"] == pytest.approx(0.1)
 
 
+def test_timeline_folds_into_half_years_as_the_plan_has_them():
+    p = problem(("2026Q2", "2026Q3", "2026Q4"), sites([[100, 100, 100]]), [[10, 20, 30]])
+    halves = optimise_buildout(p).timeline("half-year")
+    assert [h["period"] for h in halves] == ["2026H1", "2026H2"]
+    assert [h["racks"] for h in halves] == pytest.approx([10, 60])
+    assert [h["capex_usd"] for h in halves] == pytest.approx([10e6, 50e6])
+
+
 def test_highspy_is_imported_only_by_the_buildout_package():
     code = ("import sys, gigawatt, gigawatt.cli, gigawatt.plan; "
             "assert 'highspy' not in sys.modules; import gigawatt.buildout; "

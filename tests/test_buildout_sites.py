@@ -6,7 +6,6 @@ import json
 import shutil
 from pathlib import Path
 
-import numpy as np
 import pytest
 import yaml
 
@@ -14,12 +13,12 @@ from gigawatt.buildout import (
     BuildoutError,
     BuildoutProblem,
     InfeasibleBuildout,
-    Money,
-    Target,
     optimise_buildout,
 )
 from gigawatt.buildout.inputs import (
+    per_quarter,
     platforms_from_catalog,
+    problem_from_catalog,
     quarters_between,
     sites_from_catalog,
 )
@@ -146,17 +145,41 @@ def test_platform_without_a_price_needs_one(catalog):
 
 
 def stargate_problem(catalog, **kw) -> BuildoutProblem:
-    quarters = quarters_between("2026Q1", "2029Q4")
-    t = len(quarters)
-    site_set = sites_from_catalog([catalog.site(s) for s in ANNOUNCED_2025], quarters,
-                                  build_usd_per_mw_it=2e7)
-    platforms = platforms_from_catalog(catalog, ["gb300-nvl72", "vr-nvl72"],
-                                       it_overhead_fraction=0.136)
-    released = np.arange(t)[None, :] >= np.array(
-        [max(0, quarters.index(q)) if q in quarters else 0 for q in platforms.release])[:, None]
-    supply = np.array([[1000.0] * t, [2000.0] * t]) * released
-    money = Money(np.full(t, 30e9), tranche_usd_per_gw=10e9, tranche_cap_usd=100e9)
-    return BuildoutProblem(quarters, site_set, platforms, supply, money, utilisation=0.8, **kw)
+    years = [str(y) for y in range(2026, 2030)]
+    return problem_from_catalog(
+        catalog, sites=ANNOUNCED_2025, platforms=["gb300-nvl72", "vr-nvl72"],
+        first_quarter="2026Q1", last_quarter="2029Q4",
+        supply_racks={"gb300-nvl72": {y: 4000.0 for y in years},
+                      "vr-nvl72": {"2026H2": 4000.0, **{y: 8000.0 for y in years[1:]}}},
+        capital_usd={y: 120e9 for y in years}, build_usd_per_mw_it=2e7,
+        tranche_usd_per_gw=10e9, tranche_cap_usd=100e9, utilisation=0.8,
+        it_overhead_fraction=0.136, **kw)
+
+
+def test_amounts_per_period_spread_over_quarters():
+    quarters = quarters_between("2026Q3", "2027Q2")
+    spread = per_quarter({"2026": 400.0, "2027H1": 100.0, "2027Q2": 7.0, "2031": 9.0},
+                         quarters, "capital_usd")
+    assert spread.tolist() == [100, 100, 50, 57]
+    with pytest.raises(BuildoutError, match=r"capital_usd: period '27Q1': accepted: a year"):
+        per_quarter({"27Q1": 1.0}, quarters, "capital_usd")
+
+
+def test_supply_for_an_unknown_platform_is_rejected(catalog):
+    with pytest.raises(BuildoutError, match=r"supply_racks: unknown platforms \['h100'\]"):
+        problem_from_catalog(catalog, sites=ANNOUNCED_2025, platforms=["vr-nvl72"],
+                             first_quarter="2026Q3", last_quarter="2027Q2",
+                             supply_racks={"h100": {"2027": 1.0}}, capital_usd={},
+                             build_usd_per_mw_it=0.0)
+
+
+def test_supply_spread_into_quarters_before_release_is_rejected(catalog):
+    with pytest.raises(BuildoutError, match=r"supply_racks\[vr-nvl72, 2026Q1\]: 1000 racks "
+                                            r"before the platform's release in 2026Q3"):
+        problem_from_catalog(catalog, sites=ANNOUNCED_2025, platforms=["vr-nvl72"],
+                             first_quarter="2026Q1", last_quarter="2026Q4",
+                             supply_racks={"vr-nvl72": {"2026": 4000.0}}, capital_usd={},
+                             build_usd_per_mw_it=0.0)
 
 
 def test_stargate_sites_schedule_and_their_limits(catalog):
@@ -172,7 +195,7 @@ def test_stargate_sites_schedule_and_their_limits(catalog):
 
 
 def test_stargate_target_too_early_is_explained(catalog):
-    p = stargate_problem(catalog, objective="cost", target=Target(8.0, "2027Q4"))
+    p = stargate_problem(catalog, objective="cost", target_gw=8.0, target_quarter="2027Q4")
     with pytest.raises(InfeasibleBuildout, match=r"^8 GW by the end of 2027Q4 is out of reach: "
                                                  r"at most [\d.]+ GW can be online by then; "
                                                  r"it needs [\d.]+ GW more power than the "

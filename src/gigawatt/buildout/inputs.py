@@ -3,16 +3,27 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping, Sequence
 from typing import Literal
 
 import numpy as np
 
-from gigawatt.buildout.problem import BuildoutError, Platforms, Sites
-from gigawatt.buildout.quarters import quarter_index, quarter_label, step_by_quarter
+from gigawatt.buildout.problem import (
+    BuildoutError,
+    BuildoutProblem,
+    Money,
+    Objective,
+    Platforms,
+    Sites,
+    Target,
+)
+from gigawatt.buildout.quarters import QUARTER, quarter_index, quarter_label, step_by_quarter
 from gigawatt.catalog import Catalog, Site
 from gigawatt.catalog.schema import HALF_YEAR
 from gigawatt.units import tflops_to_flops
+
+YEAR = re.compile(r"^(\d{4})$")
 
 Precision = Literal["bf16", "fp8", "fp4"]
 MONTHS_PER_QUARTER = 3
@@ -112,3 +123,80 @@ def quarters_between(first: str, last: str) -> tuple[str, ...]:
     if b < a:
         raise BuildoutError(f"quarters: {last} comes before {first}; accepted: first <= last")
     return tuple(quarter_label(i) for i in range(a, b + 1))
+
+
+def _quarters_of_period(label: str) -> list[int]:
+    if QUARTER.match(label):
+        return [quarter_index(label)]
+    half = HALF_YEAR.match(label)
+    if half:
+        first = 4 * int(half.group(1)) + (0 if half.group(2) == "1" else 2)
+        return [first, first + 1]
+    year = YEAR.match(label)
+    if year:
+        return [4 * int(year.group(1)) + k for k in range(4)]
+    raise BuildoutError(f"period {label!r}: accepted: a year (2027), half-year (2027H1) or "
+                        "quarter (2027Q1)")
+
+
+def per_quarter(amounts: Mapping[str, float], quarters: Sequence[str], field: str) -> np.ndarray:
+    """Amounts given per year, half-year or quarter, spread evenly over the horizon's quarters.
+
+    ``{'2027': 4e10}`` puts 1e10 in each quarter of 2027; quarters outside the horizon are
+    dropped, quarters not covered get 0. ``field`` names the input in errors.
+    """
+    start = quarter_index(quarters[0])
+    out = np.zeros(len(quarters))
+    for label, amount in amounts.items():
+        try:
+            covered = _quarters_of_period(str(label))
+        except BuildoutError as exc:
+            raise BuildoutError(f"{field}: {exc}") from None
+        for q in covered:
+            if 0 <= q - start < len(quarters):
+                out[q - start] += amount / len(covered)
+    return out
+
+
+def problem_from_catalog(
+    catalog: Catalog, *, sites: Sequence[str], platforms: Sequence[str], first_quarter: str,
+    last_quarter: str, supply_racks: Mapping[str, Mapping[str, float]],
+    capital_usd: Mapping[str, float], build_usd_per_mw_it: float,
+    objective: Objective = "compute", target_gw: float | None = None,
+    target_quarter: str | None = None, tranche_usd_per_gw: float = 0.0,
+    tranche_cap_usd: float = 0.0, utilisation: float = 1.0, precision: Precision = "fp8",
+    it_overhead_fraction: float = 0.0, release: Mapping[str, str] | None = None,
+    rack_power_kw: Mapping[str, float] | None = None,
+    rack_usd: Mapping[str, float] | None = None,
+    committed_mw: Mapping[str, float] | None = None,
+) -> BuildoutProblem:
+    """A build-out problem from catalog IDs and a scenario's numbers, checked.
+
+    ``supply_racks`` maps a platform to racks per period and ``capital_usd`` maps a period to
+    new capital (periods: years, half-years or quarters, see :func:`per_quarter`).
+    """
+    quarters = quarters_between(first_quarter, last_quarter)
+    unknown = sorted(set(supply_racks) - set(platforms))
+    if unknown:
+        raise BuildoutError(f"supply_racks: unknown platforms {unknown}; accepted: "
+                            f"{', '.join(platforms)}")
+    target = None
+    if target_gw is not None:
+        target = Target(target_gw, target_quarter or last_quarter)
+    return BuildoutProblem(
+        quarters=quarters,
+        sites=sites_from_catalog([catalog.site(s) for s in sites], quarters,
+                                 build_usd_per_mw_it=build_usd_per_mw_it,
+                                 committed_mw=committed_mw),
+        platforms=platforms_from_catalog(catalog, platforms, precision=precision,
+                                         it_overhead_fraction=it_overhead_fraction,
+                                         release=release, rack_power_kw=rack_power_kw,
+                                         rack_usd=rack_usd),
+        supply_racks=np.array([per_quarter(supply_racks.get(p, {}), quarters,
+                                           f"supply_racks[{p}]") for p in platforms]),
+        money=Money(per_quarter(capital_usd, quarters, "capital_usd"),
+                    tranche_usd_per_gw=tranche_usd_per_gw, tranche_cap_usd=tranche_cap_usd),
+        objective=objective,
+        target=target,
+        utilisation=utilisation,
+    )

@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
 from gigawatt.buildout.problem import Objective
 from gigawatt.units import mw_to_gw
+
+
+def _half_year(quarter: str) -> str:
+    year, q = quarter.split("Q")
+    return f"{year}H{1 if int(q) <= 2 else 2}"
+
+FLOWS = ("capex_usd", "capital_usd", "investment_usd")
+"""Timeline columns that are amounts in a period (summed when periods merge)."""
 
 BINDING_SHOWN = 20
 """Binding constraints listed in :meth:`BuildoutResult.to_dict` (all are kept on the result)."""
@@ -67,8 +75,13 @@ class BuildoutResult:
         """Facility power online at the end of the horizon, GW."""
         return float(mw_to_gw(self.facility_mw[:, -1].sum()))
 
-    def timeline(self) -> list[dict[str, Any]]:
-        """One row per quarter: power, racks and compute cumulative; money in the quarter."""
+    def timeline(self, period: Literal["quarter", "half-year"] = "quarter"
+                 ) -> list[dict[str, Any]]:
+        """One row per period: power, racks and compute cumulative; money in the period.
+
+        ``period='half-year'`` folds quarters into half-years (``2026H2``) as the plan's
+        timeline has them: stocks at the period's last quarter, flows summed.
+        """
         cols = {
             "facility_gw": mw_to_gw(self.facility_mw.sum(axis=0)),
             "it_gw": mw_to_gw(self.it_mw.sum(axis=0)),
@@ -81,8 +94,16 @@ class BuildoutResult:
             "investment_usd": self.investment_usd,
             "investment_cumulative_usd": np.cumsum(self.investment_usd),
         }
-        return [{"period": q, **{k: float(v[t]) for k, v in cols.items()}}
-                for t, q in enumerate(self.quarters)]
+        rows: list[dict[str, Any]] = [{"period": q, **{k: float(v[t]) for k, v in cols.items()}}
+                                      for t, q in enumerate(self.quarters)]
+        if period == "quarter":
+            return rows
+        halves: dict[str, dict[str, Any]] = {}
+        for row in rows:
+            label = _half_year(row["period"])
+            flows = {k: halves.get(label, {}).get(k, 0.0) + row[k] for k in FLOWS}
+            halves[label] = {**row, **flows, "period": label}
+        return list(halves.values())
 
     def site_schedules(self) -> list[dict[str, Any]]:
         """Per site: facility power and racks of each platform installed, by quarter."""
