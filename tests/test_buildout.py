@@ -256,6 +256,14 @@ def test_platform_supplied_before_release_is_rejected():
         r"accepted: 0 before release")
 
 
+def test_target_before_every_release_is_rejected():
+    _raises_one_line(
+        lambda: problem(TWO, sites([[100, 100]]), [[0, 5]], platforms=one_mw_platform("2026Q2"),
+                        target=Target(0.001, "2026Q1")),
+        r"target\.quarter: 2026Q1 comes before any platform is released \(the first in "
+        r"2026Q2\); accepted: 2026Q2 or later")
+
+
 def test_negative_budget_is_rejected():
     _raises_one_line(lambda: problem(TWO, sites([[100, 100]]), [[5, 5]], capital=[1e9, -1e9]),
                      r"money\.capital_usd\[2026Q2\]: -1e\+09 is not accepted; accepted: a "
@@ -328,6 +336,7 @@ def test_highspy_is_imported_only_by_the_buildout_package():
 
 def test_quarter_helpers():
     assert quarter_days(THREE).tolist() == [90, 91, 92]
+    assert quarter_days(("2026Q4", "2028Q1")).tolist() == [92, 91]
     assert horizon("2026Q4", 2) == ("2026Q4", "2027Q1")
     import datetime as dt
 

@@ -196,13 +196,19 @@ def compute_coefficients(p: BuildoutProblem) -> np.ndarray:
     return flops_to_eflops(p.platforms.rack_flops)[:, None] * remaining_days(p)[None, :]
 
 
+def electricity_musd_per_rack(p: BuildoutProblem) -> np.ndarray:
+    """(S, P, T) $M of electricity one rack energised in quarter t uses by the end.
+
+    ``mw[s, p] * u * 24 H_t * e[s]``, with ``H_t`` from :func:`remaining_days`.
+    """
+    hours = days_to_hours(remaining_days(p))
+    return usd_to_musd(p.rack_facility_mw()[:, :, None] * p.utilisation * hours[None, None, :]
+                       * p.sites.electricity_usd_per_mwh[:, None, None])
+
+
 def cost_coefficients_musd(p: BuildoutProblem) -> tuple[np.ndarray, np.ndarray]:
     """$M per rack ``(S, P, T)`` (price plus electricity to the end) and per MW of halls (S,)."""
-    rack_mw = p.rack_facility_mw()
-    hours = days_to_hours(remaining_days(p))
-    energy_usd = (rack_mw[:, :, None] * p.utilisation * hours[None, None, :]
-                  * p.sites.electricity_usd_per_mwh[:, None, None])
-    racks = usd_to_musd(p.platforms.rack_usd[None, :, None] + energy_usd)
+    racks = usd_to_musd(p.platforms.rack_usd)[None, :, None] + electricity_musd_per_rack(p)
     halls = usd_to_musd(p.sites.build_usd_per_mw_it / p.sites.pue)
     return racks, halls
 

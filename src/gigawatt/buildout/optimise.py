@@ -7,13 +7,13 @@ import numpy as np
 from gigawatt.buildout.blocks import (
     BuildoutModel,
     compute_coefficients,
-    cost_coefficients_musd,
+    electricity_musd_per_rack,
     formulate,
 )
 from gigawatt.buildout.lp import Solution
 from gigawatt.buildout.problem import BuildoutError, BuildoutProblem, InfeasibleBuildout
 from gigawatt.buildout.result import Binding, BuildoutResult
-from gigawatt.units import flops_to_eflops, musd_to_usd, mw_to_gw, usd_to_musd
+from gigawatt.units import flops_to_eflops, musd_to_usd, mw_to_gw
 
 STEP = {"power": 100.0, "size": 100.0, "lead_time": 100.0, "supply": 100.0,
         "capital": 1000.0, "target": 100.0}
@@ -51,9 +51,7 @@ def extract(m: BuildoutModel, solution: Solution) -> BuildoutResult:
     rate = p.money.tranche_usd_per_gw
     released = np.minimum(rate * np.concatenate([[0.0], installed_gw[:-1]]),
                           p.money.tranche_cap_usd)
-    rack_musd, _ = cost_coefficients_musd(p)
-    electricity = musd_to_usd(float(((rack_musd - usd_to_musd(
-        p.platforms.rack_usd)[None, :, None]) * x).sum()))
+    electricity = musd_to_usd(float((electricity_musd_per_rack(p) * x).sum()))
     compute = float((compute_coefficients(p)[None] * x).sum())
     value, unit = ((compute, "EFLOP-days") if p.objective == "compute"
                    else (musd_to_usd(solution.objective), "USD"))

@@ -212,75 +212,60 @@ def check_quarters(p: BuildoutProblem) -> None:
                 "accepted: consecutive quarters")
 
 
+Axes = tuple[tuple[str, ...], ...]
+
+
+def _named_arrays(p: BuildoutProblem) -> dict[str, tuple[np.ndarray, Axes]]:
+    """Every input array by its field path, with the labels along each of its axes."""
+    sites, platforms, quarters = p.sites.names, p.platforms.names, p.quarters
+    return {
+        "sites.power_mw": (p.sites.power_mw, (sites, quarters)),
+        "sites.max_mw": (p.sites.max_mw, (sites,)),
+        "sites.pue": (p.sites.pue, (sites,)),
+        "sites.lead_quarters": (p.sites.lead_quarters, (sites,)),
+        "sites.committed_mw": (p.sites.committed_mw, (sites,)),
+        "sites.build_usd_per_mw_it": (p.sites.build_usd_per_mw_it, (sites,)),
+        "sites.electricity_usd_per_mwh": (p.sites.electricity_usd_per_mwh, (sites,)),
+        "platforms.rack_kw": (p.platforms.rack_kw, (platforms,)),
+        "platforms.packages_per_rack": (p.platforms.packages_per_rack, (platforms,)),
+        "platforms.rack_flops": (p.platforms.rack_flops, (platforms,)),
+        "platforms.rack_usd": (p.platforms.rack_usd, (platforms,)),
+        "supply_racks": (p.supply_racks, (platforms, quarters)),
+        "money.capital_usd": (p.money.capital_usd, (quarters,)),
+    }
+
+
 def check_shapes(p: BuildoutProblem) -> None:
     """Every array has one entry per site, platform or quarter, as its name says."""
-    s, n_p, t = p.shape
-    expected = {
-        "sites.power_mw": (p.sites.power_mw, (s, t)),
-        "sites.max_mw": (p.sites.max_mw, (s,)),
-        "sites.pue": (p.sites.pue, (s,)),
-        "sites.lead_quarters": (p.sites.lead_quarters, (s,)),
-        "sites.committed_mw": (p.sites.committed_mw, (s,)),
-        "sites.build_usd_per_mw_it": (p.sites.build_usd_per_mw_it, (s,)),
-        "sites.electricity_usd_per_mwh": (p.sites.electricity_usd_per_mwh, (s,)),
-        "platforms.rack_kw": (p.platforms.rack_kw, (n_p,)),
-        "platforms.packages_per_rack": (p.platforms.packages_per_rack, (n_p,)),
-        "platforms.rack_flops": (p.platforms.rack_flops, (n_p,)),
-        "platforms.rack_usd": (p.platforms.rack_usd, (n_p,)),
-        "supply_racks": (p.supply_racks, (n_p, t)),
-        "money.capital_usd": (p.money.capital_usd, (t,)),
-    }
-    if len(p.platforms.release) != n_p:
+    if not p.sites.names or not p.platforms.names:
+        raise BuildoutError("sites and platforms: accepted: at least one of each")
+    if len(p.platforms.release) != len(p.platforms.names):
         raise BuildoutError(f"platforms.release: {len(p.platforms.release)} labels for "
-                            f"{n_p} platforms; accepted: one per platform")
-    for name, (array, shape) in expected.items():
+                            f"{len(p.platforms.names)} platforms; accepted: one per platform")
+    for name, (array, axes) in _named_arrays(p).items():
+        shape = tuple(len(labels) for labels in axes)
         if np.shape(array) != shape:
             raise BuildoutError(f"{name}: shape {np.shape(array)}; accepted: {shape} "
                                 "(sites, platforms, quarters)")
-    if s == 0 or n_p == 0:
-        raise BuildoutError("sites and platforms: accepted: at least one of each")
-
-
-def _where(p: BuildoutProblem, name: str, index: tuple[int, ...]) -> str:
-    axes = {"sites.power_mw": (p.sites.names, p.quarters),
-            "supply_racks": (p.platforms.names, p.quarters),
-            "money.capital_usd": (p.quarters,)}
-    labels = axes.get(name, (p.sites.names if name.startswith("sites.") else
-                             p.platforms.names,))
-    return ", ".join(str(labels[k][i]) for k, i in enumerate(index))
 
 
 def check_non_negative(p: BuildoutProblem) -> None:
-    """Power, sizes, prices, supply and money are never negative (a budget cannot be)."""
-    arrays = {
-        "sites.power_mw": p.sites.power_mw, "sites.max_mw": p.sites.max_mw,
-        "sites.lead_quarters": p.sites.lead_quarters, "sites.committed_mw": p.sites.committed_mw,
-        "sites.build_usd_per_mw_it": p.sites.build_usd_per_mw_it,
-        "sites.electricity_usd_per_mwh": p.sites.electricity_usd_per_mwh,
-        "platforms.rack_kw": p.platforms.rack_kw,
-        "platforms.packages_per_rack": p.platforms.packages_per_rack,
-        "platforms.rack_flops": p.platforms.rack_flops,
-        "platforms.rack_usd": p.platforms.rack_usd,
-        "supply_racks": p.supply_racks, "money.capital_usd": p.money.capital_usd,
-    }
-    for name, array in arrays.items():
-        bad = np.argwhere(~(np.asarray(array) >= 0))
+    """No input is negative (a budget cannot be); rack power and site sizes are positive."""
+    for name, (array, axes) in _named_arrays(p).items():
+        positive = name in ("platforms.rack_kw", "sites.max_mw")
+        bad = np.argwhere(~(array > 0) if positive else ~(array >= 0))
         if len(bad):
             index = tuple(int(i) for i in bad[0])
-            raise BuildoutError(f"{name}[{_where(p, name, index)}]: {array[index]:g} is not "
-                                "accepted; accepted: a number >= 0")
-    for name in ("tranche_usd_per_gw", "tranche_cap_usd"):
-        value = getattr(p.money, name)
+            where = ", ".join(axes[k][i] for k, i in enumerate(index))
+            raise BuildoutError(f"{name}[{where}]: {array[index]:g} is not accepted; "
+                                f"accepted: a number {'>' if positive else '>='} 0")
+    for field_name in ("tranche_usd_per_gw", "tranche_cap_usd"):
+        value = getattr(p.money, field_name)
         if not value >= 0:
-            raise BuildoutError(f"money.{name}: {value:g} is not accepted; accepted: >= 0")
+            raise BuildoutError(f"money.{field_name}: {value:g} is not accepted; "
+                                "accepted: >= 0")
     if not 0 < p.utilisation <= 1:
         raise BuildoutError(f"utilisation: {p.utilisation:g}; accepted: (0, 1]")
-    positive = {"platforms.rack_kw": p.platforms.rack_kw, "sites.max_mw": p.sites.max_mw}
-    for name, array in positive.items():
-        zero = np.flatnonzero(array <= 0)
-        if len(zero):
-            raise BuildoutError(f"{name}[{_where(p, name, (int(zero[0]),))}]: 0 is not "
-                                "accepted; accepted: a number > 0")
 
 
 def check_site_limits(p: BuildoutProblem) -> None:
@@ -342,6 +327,10 @@ def check_target(p: BuildoutProblem) -> None:
     if not 0 <= index < len(p.quarters):
         raise BuildoutError(f"target.quarter: {p.target.quarter!r} is outside the horizon; "
                             f"accepted: {p.quarters[0]} to {p.quarters[-1]}")
+    first = min(p.platforms.release, key=quarter_index)
+    if quarter_index(p.target.quarter) < quarter_index(first) and p.target.facility_gw > 0:
+        raise BuildoutError(f"target.quarter: {p.target.quarter} comes before any platform is "
+                            f"released (the first in {first}); accepted: {first} or later")
     room_gw = mw_to_gw(float(p.sites.max_mw.sum()))
     if not 0 <= gw_to_mw(p.target.facility_gw) <= p.sites.max_mw.sum() + 1e-9:
         raise BuildoutError(

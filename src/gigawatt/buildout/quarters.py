@@ -35,13 +35,16 @@ def horizon(first: str, count: int) -> tuple[str, ...]:
     return tuple(quarter_label(start + k) for k in range(count))
 
 
+def _first_days(index: np.ndarray) -> np.ndarray:
+    years, quarter = np.divmod(index, 4)
+    months = (years - 1970).astype("datetime64[Y]").astype("datetime64[M]") + 3 * quarter
+    return months.astype("datetime64[D]")
+
+
 def quarter_days(labels: Sequence[str]) -> np.ndarray:
     """Length of each quarter in days (90 to 92)."""
-    index = np.array([quarter_index(q) for q in labels])
-    bounds = np.concatenate([index, index[-1:] + 1]) if len(index) else index
-    years, quarter = np.divmod(bounds, 4)
-    starts = (years - 1970).astype("datetime64[Y]").astype("datetime64[M]") + 3 * quarter
-    return np.diff(starts.astype("datetime64[D]")).astype(float)
+    index = np.array([quarter_index(q) for q in labels], dtype=int)
+    return (_first_days(index + 1) - _first_days(index)).astype(float)
 
 
 def step_by_quarter(dates: Sequence[dt.date], values: Sequence[float],
