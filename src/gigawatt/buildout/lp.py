@@ -152,35 +152,32 @@ class LinearProgramme:
     def build(self) -> highspy.Highs:
         """Assemble the row-wise sparse matrix and hand the programme to HiGHS."""
         row, col, val = (np.concatenate(parts) for parts in zip(*self.entries, strict=True))
-        order = np.lexsort((col, row))
-        row, col, val = row[order], col[order], val[order]
-        first = np.ones(len(row), dtype=bool)
-        first[1:] = (row[1:] != row[:-1]) | (col[1:] != col[:-1])
-        groups = np.cumsum(first) - 1
-        val = np.bincount(groups, weights=val)
-        row, col = row[first], col[first]
-        keep = val != 0
-        row, col, val = row[keep], col[keep], val[keep]
-
-        lp = highspy.HighsLp()
-        lp.num_col_ = self.n_cols
-        lp.num_row_ = self.n_rows
-        lp.col_cost_ = np.concatenate(self.col_cost)
-        lp.col_lower_ = np.concatenate(self.col_lower)
-        lp.col_upper_ = np.concatenate(self.col_upper)
-        lp.row_lower_ = np.concatenate(self.row_lower)
-        lp.row_upper_ = np.concatenate(self.row_upper)
-        lp.sense_ = (highspy.ObjSense.kMaximize if self.sense == "max" and not self.elastic
-                     else highspy.ObjSense.kMinimize)
-        lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
-        lp.a_matrix_.num_col_ = self.n_cols
-        lp.a_matrix_.num_row_ = self.n_rows
-        lp.a_matrix_.start_ = np.concatenate([[0], np.cumsum(np.bincount(
-            row, minlength=self.n_rows))]).astype(np.int32)
-        lp.a_matrix_.index_ = col.astype(np.int32)
-        lp.a_matrix_.value_ = val
+        # One sort on a combined key orders entries by row, then column; repeated entries
+        # (the same variable reached twice in one row) are summed.
+        key = row.astype(np.int64) * self.n_cols + col
+        order = np.argsort(key, kind="stable")
+        key, val = key[order], val[order]
+        first = np.ones(len(key), dtype=bool)
+        first[1:] = key[1:] != key[:-1]
+        val = np.add.reduceat(val, np.flatnonzero(first)) if len(val) else val
+        key = key[first]
+        row, col = np.divmod(key[val != 0], self.n_cols)
+        val = val[val != 0]
+        start = np.concatenate([[0], np.cumsum(np.bincount(row, minlength=self.n_rows))])
+        sense = (highspy.ObjSense.kMaximize if self.sense == "max" and not self.elastic
+                 else highspy.ObjSense.kMinimize)
         highs = _silent_highs()
-        highs.passModel(lp)
+        # The array form of passModel hands numpy buffers straight to C++; filling a HighsLp
+        # field by field converts element by element and takes several times longer.
+        status = highs.passModel(
+            self.n_cols, self.n_rows, len(val), int(highspy.MatrixFormat.kRowwise), int(sense),
+            0.0, np.concatenate(self.col_cost), np.concatenate(self.col_lower),
+            np.concatenate(self.col_upper), np.concatenate(self.row_lower),
+            np.concatenate(self.row_upper), start[:-1].astype(np.int32),
+            col.astype(np.int32), val.astype(np.float64),
+            np.zeros(self.n_cols, dtype=np.int32))  # integrality: all continuous
+        if status == highspy.HighsStatus.kError:
+            raise RuntimeError("HiGHS rejected the assembled programme")
         self._highs = highs
         return highs
 
