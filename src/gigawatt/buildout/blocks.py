@@ -71,8 +71,8 @@ def create_model(problem: BuildoutProblem, *, goal: Goal = "compute",
     s, n_p, t = problem.shape
     sense: Literal["max", "min"] = "min" if goal == "cost" else "max"
     lp = LinearProgramme(sense=sense, elastic=elastic)
-    released_before = np.arange(t)[None, :] >= problem.release_index()[:, None]
-    upper = np.where(released_before[None, :, :], np.inf, 0.0)
+    on_sale = np.arange(t)[None, :] >= problem.release_index()[:, None]
+    upper = np.where(on_sale[None, :, :], np.inf, 0.0)
     racks = lp.add_variables("racks", (s, n_p, t), upper=np.broadcast_to(upper, (s, n_p, t)))
     halls = lp.add_variables("halls", (s, t))
     released = lp.add_variables("released", (t,),

@@ -72,7 +72,6 @@ class RowBlock:
 
     name: str
     rows: np.ndarray
-    upper: bool
 
 
 @dataclass
@@ -108,8 +107,10 @@ class LinearProgramme:
 
     def add_cost(self, cols: np.ndarray, coef: np.ndarray | float) -> None:
         """Add ``coef`` to the objective coefficient of ``cols`` (ignored in elastic mode)."""
-        if self.elastic:
-            return
+        if not self.elastic:
+            self._add_cost(cols, coef)
+
+    def _add_cost(self, cols: np.ndarray, coef: np.ndarray | float) -> None:
         cost = np.concatenate(self.col_cost)
         np.add.at(cost, np.ravel(cols), np.broadcast_to(coef, np.shape(cols)).ravel())
         self.col_cost = [cost]
@@ -138,14 +139,12 @@ class LinearProgramme:
         self.row_upper.append(bound if is_upper else np.full(n, INF))
         self.row_lower.append(np.full(n, -INF) if is_upper else bound)
         self.n_rows += n
-        self.blocks[name] = RowBlock(name, rows.reshape(shape), is_upper)
+        self.blocks[name] = RowBlock(name, rows.reshape(shape))
         if self.elastic and elastic is not None:
             slack = self.add_variables(f"slack:{name}", shape)
             sign = -1.0 if is_upper else 1.0
             self.entries.append((rows, slack.ravel(), np.full(n, sign)))
-            cost = np.concatenate(self.col_cost)
-            cost[slack.ravel()] = elastic
-            self.col_cost = [cost]
+            self._add_cost(slack, np.broadcast_to(elastic, n).reshape(shape))
             self.slacks[name] = slack
         return rows.reshape(shape)
 
