@@ -23,6 +23,7 @@ EXA = 1e18
 HOURS_PER_YEAR = 8760.0
 """Hours in a 365-day year, the basis for annual energy and opex."""
 SECONDS_PER_HOUR = 3600.0
+HOURS_PER_DAY = 24.0
 DAYS_PER_YEAR = 365.0
 
 T = TypeVar("T", float, np.ndarray)
@@ -49,6 +50,36 @@ def kw_to_w(kw: T) -> T:
 def w_to_mw(w: T) -> T:
     """W -> MW."""
     return w / MEGA
+
+
+def kw_to_mw(kw: T) -> T:
+    """kW -> MW."""
+    return kw / KILO
+
+
+def mw_to_gw(mw: T) -> T:
+    """MW -> GW."""
+    return mw / KILO
+
+
+def gw_to_mw(gw: T) -> T:
+    """GW -> MW."""
+    return gw * KILO
+
+
+def usd_to_musd(usd: T) -> T:
+    """US dollars -> million US dollars."""
+    return usd / MEGA
+
+
+def musd_to_usd(musd: T) -> T:
+    """million US dollars -> US dollars."""
+    return musd * MEGA
+
+
+def days_to_hours(days: T) -> T:
+    """days -> hours."""
+    return days * HOURS_PER_DAY
 
 
 def gw_to_w(gw: T) -> T:

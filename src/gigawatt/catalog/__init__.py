@@ -8,9 +8,10 @@ from gigawatt.catalog.schema import (
     FailurePlatform,
     Model,
     ModelSpec,
+    Site,
     Switch,
     System,
 )
 
 __all__ = ["Accelerator", "Catalog", "Entry", "FailureClass", "FailurePlatform", "Model",
-           "ModelSpec", "Switch", "System", "load_catalog"]
+           "ModelSpec", "Site", "Switch", "System", "load_catalog"]

@@ -17,6 +17,7 @@ from gigawatt.catalog.schema import (
     FailureClass,
     FailurePlatform,
     Model,
+    Site,
     Switch,
     System,
 )
@@ -36,6 +37,7 @@ class Catalog:
     models: Mapping[str, Model]
     failures: Mapping[str, FailureClass]
     failure_platforms: Mapping[str, FailurePlatform]
+    sites: Mapping[str, Site]
     _by_id: dict[str, tuple[str, Entry]] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -43,7 +45,7 @@ class Catalog:
         object.__setattr__(self, "_by_id", by_id)
 
     def of_kind(self, kind: str) -> Mapping[str, Entry]:
-        """Entries of one kind: ``accelerators``, ``systems``, ``switches`` or ``models``."""
+        """Entries of one kind: one of :data:`~gigawatt.catalog.schema.KINDS`."""
         if kind not in KINDS:
             raise CatalogError(f"unknown catalog kind {kind!r}; accepted: {', '.join(KINDS)}")
         entries: Mapping[str, Entry] = getattr(self, kind)
@@ -68,6 +70,12 @@ class Catalog:
                 return row
         raise unknown_id("system with failure rates", system_id,
                          [row.system for row in self.failure_platforms.values()])
+
+    def site(self, site_id: str) -> Site:
+        """A site by ID."""
+        if site_id not in self.sites:
+            raise unknown_id("site", site_id, list(self.sites))
+        return self.sites[site_id]
 
     def accelerator_of(self, system: System) -> Accelerator:
         """The accelerator a system is built from."""

@@ -11,7 +11,14 @@ import datetime as dt
 import re
 from typing import Literal
 
-from pydantic import Field, NonNegativeFloat, PositiveFloat, PositiveInt, model_validator
+from pydantic import (
+    Field,
+    NonNegativeFloat,
+    NonNegativeInt,
+    PositiveFloat,
+    PositiveInt,
+    model_validator,
+)
 
 from gigawatt.perf.flops import Transformer
 from gigawatt.validation import Frozen
@@ -221,6 +228,58 @@ class FailurePlatform(Entry):
         default_factory=dict, description="failure class id -> rate multiplier; missing = 1")
     infant_shape: float = Field(gt=0, le=1, description="Weibull shape of new racks' failures")
     burn_in_days: NonNegativeFloat = Field(description="rack age when the rate settles")
+class PowerStep(Frozen):
+    """Facility power a site can draw from a date on (grid connection or on-site plant)."""
+
+    date: dt.date
+    facility_mw: NonNegativeFloat = Field(description="cumulative, from this date on")
+    status: Status
+    note: str = ""
+
+
+SiteStage = Literal["announced", "under-construction", "operating", "withdrawn"]
+
+
+class Site(Entry):
+    """A data-center campus: where it is, its power ramp, its size and its running costs."""
+
+    partner: str = Field(description="who builds, leases or operates it")
+    location: str
+    region: str = Field(description="US state (two letters) or country, for energy prices")
+    stage: SiteStage
+    power_ramp: list[PowerStep] = Field(min_length=1)
+    max_facility_mw: PositiveFloat = Field(description="largest facility power it can hold")
+    committed_mw: NonNegativeFloat = Field(
+        default=0.0, description="facility power already under construction and financed")
+    pue: float = Field(ge=1.0, le=3.0)
+    electricity_usd_per_mwh: PositiveFloat
+    lead_time_months: NonNegativeInt = Field(
+        description="from committing a new hall to energising it")
+    estimated: dict[str, str] = Field(
+        default_factory=dict, description="field -> how its value was estimated")
+
+    @model_validator(mode="after")
+    def _ramp_goes_forward(self) -> Site:
+        ramp = self.power_ramp
+        for i in range(1, len(ramp)):
+            prev, step = ramp[i - 1], ramp[i]
+            if step.date <= prev.date:
+                raise ValueError(
+                    f"power_ramp[{i}].date {step.date} does not come after {prev.date}; "
+                    "accepted: dates in increasing order")
+            if step.facility_mw < prev.facility_mw:
+                raise ValueError(
+                    f"power_ramp[{i}].facility_mw {step.facility_mw:g} MW on {step.date} is "
+                    f"below the {prev.facility_mw:g} MW of {prev.date}; a site's power ramp "
+                    "must not go backwards")
+        if self.committed_mw > self.max_facility_mw:
+            raise ValueError(
+                f"committed_mw {self.committed_mw:g} exceeds max_facility_mw "
+                f"{self.max_facility_mw:g}")
+        unknown = sorted(set(self.estimated) - set(type(self).model_fields))
+        if unknown:
+            raise ValueError(f"estimated names unknown fields {unknown}")
+        return self
 
 
 KINDS: dict[str, type[Entry]] = {
@@ -230,5 +289,6 @@ KINDS: dict[str, type[Entry]] = {
     "models": Model,
     "failures": FailureClass,
     "failure_platforms": FailurePlatform,
+    "sites": Site,
 }
 """Catalog file stem -> entry type. One YAML file per kind under ``catalog/data``."""
