@@ -23,7 +23,9 @@ EXA = 1e18
 HOURS_PER_YEAR = 8760.0
 """Hours in a 365-day year, the basis for annual energy and opex."""
 SECONDS_PER_HOUR = 3600.0
+SECONDS_PER_DAY = 86400.0
 DAYS_PER_YEAR = 365.0
+MILLI = 1e-3
 
 T = TypeVar("T", float, np.ndarray)
 
@@ -61,6 +63,36 @@ def w_to_gw(w: T) -> T:
 def gb_to_bytes(gb: T) -> T:
     """GB (decimal) -> bytes."""
     return gb * GIGA
+
+
+def tb_to_bytes(tb: T) -> T:
+    """TB (decimal) -> bytes; also TB/s -> bytes/s."""
+    return tb * TERA
+
+
+def bytes_to_gb(n: T) -> T:
+    """bytes -> GB (decimal)."""
+    return n / GIGA
+
+
+def ms_to_s(ms: T) -> T:
+    """milliseconds -> seconds."""
+    return ms * MILLI
+
+
+def s_to_ms(s: T) -> T:
+    """seconds -> milliseconds."""
+    return s / MILLI
+
+
+def per_day_to_per_s(x: T) -> T:
+    """a rate per day -> the same rate per second (``x / 86400``)."""
+    return x / SECONDS_PER_DAY
+
+
+def per_s_to_per_day(x: T) -> T:
+    """a rate per second -> the same rate per day (``x * 86400``)."""
+    return x * SECONDS_PER_DAY
 
 
 def bytes_to_pb(n: T) -> T:
