@@ -291,22 +291,22 @@ def serving_table(
     batch = np.maximum(np.floor(np.min(caps, axis=0)), 0.0)
     feasible = batch >= 1
     safe = np.where(feasible, batch, 1.0)
-    tpot = x.tpot(safe)
-    shape = batch.shape
+    tpot, tpot_1 = x.tpot(safe), x.tpot(1.0)
+    zero = np.zeros(batch.shape)  # broadcasts every field to one shape, cheaply
     return ServingTable(
-        tp=np.broadcast_to(x.tp, shape),
-        max_batch=np.broadcast_to(x.max_batch, shape),
+        tp=x.tp + zero,
+        max_batch=x.max_batch + zero,
         batch=batch,
         limited_by=np.argmin(caps, axis=0),
         tpot_s=np.where(feasible, tpot, np.inf),
         ttft_s=np.where(feasible, x.prefill + tpot, np.inf),
-        prefill_s=np.broadcast_to(x.prefill, shape),
-        tpot_min_s=np.broadcast_to(x.tpot(1.0), shape),
-        ttft_min_s=np.broadcast_to(x.prefill + x.tpot(1.0), shape),
+        prefill_s=x.prefill + zero,
+        tpot_min_s=tpot_1 + zero,
+        ttft_min_s=x.prefill + tpot_1 + zero,
         tokens_per_s_per_gpu=np.where(feasible, safe / (x.tp * tpot), 0.0),
-        weights_bytes_per_gpu=np.broadcast_to(x.weights, shape),
-        kv_bytes_per_sequence=np.broadcast_to(x.kv_seq, shape),
-        usable_bytes_per_gpu=np.broadcast_to(np.asarray(x.usable, dtype=float), shape),
+        weights_bytes_per_gpu=x.weights + zero,
+        kv_bytes_per_sequence=x.kv_seq + zero,
+        usable_bytes_per_gpu=x.usable + zero,
         compute_bound=np.asarray(x.matrices_compute(safe) >= x.matrices_memory(safe)),
     )
 
