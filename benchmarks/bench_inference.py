@@ -17,18 +17,21 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+from bench_plan import _median_time  # the same timing as the plan benchmark
 
 from gigawatt.catalog import load_catalog
-from gigawatt.perf.inference import best_throughput, estimate_serving, tp_options
+from gigawatt.perf.inference import (
+    ServingRequest,
+    best_throughput,
+    estimate_serving,
+    tp_options,
+)
 from gigawatt.serving import gpu_spec, number_format, serving_constants
 
 PEER = "llm-analysis"
@@ -45,15 +48,6 @@ for _ in range(int(sys.argv[1])):
 print(json.dumps({"per_call_s": statistics.median(times),
                   "decode_tokens_per_s": r["decode_tokens_per_sec"]}))
 """
-
-
-def _median_time(fn: Callable[[], object], repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def _peer_python(given: str | None, workdir: Path) -> str | None:
@@ -83,8 +77,10 @@ def main() -> None:
     fmt, gpu = number_format("fp8"), gpu_spec(acc, "fp8")
     eff = serving_constants().efficiency(acc.architecture, "fp8")
 
+    req = ServingRequest(gpus=8, input_tokens=1024, output_tokens=256)
+
     def one() -> float:
-        return estimate_serving(m, fmt, gpu, eff, 8, 1024, 256, 8).tokens_per_s_per_gpu
+        return estimate_serving(m, fmt, gpu, eff, req, 8).tokens_per_s_per_gpu
 
     one()
     single = _median_time(one, args.repeat)

@@ -14,6 +14,7 @@ from gigawatt.perf.inference import (
     Efficiency,
     GpuSpec,
     ServingError,
+    ServingRequest,
     best_throughput,
     estimate_serving,
     kv_share_per_gpu,
@@ -88,7 +89,7 @@ def test_closed_form_batch_is_the_largest_meeting_the_limits(llama70, deepseek):
 
 
 def test_estimate_picks_the_fastest_tp_and_reports_the_options(llama70):
-    est = estimate_serving(llama70, FP8, GPU, EFF, 8, 1024, 256, domain_gpus=8)
+    est = estimate_serving(llama70, FP8, GPU, EFF, ServingRequest(8, 1024, 256), 8)
     rates = {row["tp"]: row["tokens_per_s_per_gpu"] for row in est.tp_table}
     assert set(rates) == {1, 2, 4, 8}
     assert est.tp == max(rates, key=rates.get) and est.tp_auto
@@ -100,7 +101,7 @@ def test_estimate_picks_the_fastest_tp_and_reports_the_options(llama70):
 
 
 def test_given_tp_is_used(llama70):
-    est = estimate_serving(llama70, FP8, GPU, EFF, 8, 1024, 256, domain_gpus=8, tp=4)
+    est = estimate_serving(llama70, FP8, GPU, EFF, ServingRequest(8, 1024, 256, tp=4), 8)
     assert est.tp == 4 and not est.tp_auto and est.replicas == 2
 
 
@@ -109,7 +110,7 @@ def test_vectorised_sweep_agrees_with_single_estimates(llama70):
     rates, tps = best_throughput(llama70, FP8, GPU, EFF, n_in, 256.0, [1, 2, 4, 8],
                                  tpot_s=0.1)
     for i, n in enumerate(n_in):
-        est = estimate_serving(llama70, FP8, GPU, EFF, 8, n, 256, domain_gpus=8, tpot_s=0.1)
+        est = estimate_serving(llama70, FP8, GPU, EFF, ServingRequest(8, n, 256, tpot_s=0.1), 8)
         assert rates[i] == pytest.approx(est.tokens_per_s_per_gpu)
         assert tps[i] == est.tp
 
@@ -124,7 +125,7 @@ def test_no_fit_names_the_smallest_tp_that_would(catalog):
     m = catalog.models["llama3-405b"].transformer()
     with pytest.raises(ServingError, match=r"smallest tensor-parallel size that fits is 16, "
                                            r"beyond the NVLink domain of 8") as err:
-        estimate_serving(m, FORMATS["bf16"], GPU, EFF, 8, 1024, 256, domain_gpus=8)
+        estimate_serving(m, FORMATS["bf16"], GPU, EFF, ServingRequest(8, 1024, 256), 8)
     assert "\n" not in str(err.value)
 
 
@@ -132,12 +133,14 @@ def test_unmeetable_tpot_says_by_how_much(llama70):
     with pytest.raises(ServingError, match=r"--tpot-ms 0.1 cannot be met: the fastest "
                                            r"configuration \(tp 8, batch 1\) takes .* ms, "
                                            r"[\d.]+x the limit"):
-        estimate_serving(llama70, FP8, GPU, EFF, 8, 1024, 256, domain_gpus=8, tpot_s=1e-4)
+        estimate_serving(llama70, FP8, GPU, EFF, ServingRequest(8, 1024, 256, tpot_s=1e-4),
+                         8)
 
 
 def test_unmeetable_ttft_is_named(llama70):
     with pytest.raises(ServingError, match=r"--ttft-ms 1 cannot be met"):
-        estimate_serving(llama70, FP8, GPU, EFF, 8, 4096, 256, domain_gpus=8, ttft_s=1e-3)
+        estimate_serving(llama70, FP8, GPU, EFF, ServingRequest(8, 4096, 256, ttft_s=1e-3),
+                         8)
 
 
 @pytest.mark.parametrize(("kwargs", "message"), [
@@ -150,11 +153,11 @@ def test_unmeetable_ttft_is_named(llama70):
 def test_bad_requests(llama70, kwargs, message):
     args = {"gpus": 8, "input_tokens": 1024, "output_tokens": 256, **kwargs}
     with pytest.raises(ServingError, match=message):
-        estimate_serving(llama70, FP8, GPU, EFF, domain_gpus=8, **args)
+        estimate_serving(llama70, FP8, GPU, EFF, ServingRequest(**args), 8)
 
 
 def test_reserving_full_context_lowers_the_batch(llama70):
-    mean = estimate_serving(llama70, FP8, GPU, EFF, 8, 1024, 1024, domain_gpus=8, tp=8)
-    full = estimate_serving(llama70, FP8, GPU, EFF, 8, 1024, 1024, domain_gpus=8, tp=8,
-                            context_tokens=2048)
+    mean = estimate_serving(llama70, FP8, GPU, EFF, ServingRequest(8, 1024, 1024, tp=8), 8)
+    full = estimate_serving(llama70, FP8, GPU, EFF,
+                            ServingRequest(8, 1024, 1024, tp=8, context_tokens=2048), 8)
     assert full.max_batch_size < mean.max_batch_size

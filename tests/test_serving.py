@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from gigawatt.modelfile import load_model
-from gigawatt.perf.inference import ServingError
+from gigawatt.perf.inference import ServingError, ServingRequest
 from gigawatt.serving import (
     default_demand,
     demand,
@@ -66,8 +66,8 @@ def test_power_is_the_rack_share(catalog):
 def test_users_demand_sizes_gpus_and_power(catalog):
     model = load_model("llama2-70b", catalog)
     system = catalog.resolve_gpu("h200-sxm")
-    r = infer_report(model, system, "fp8", 8, 1024, 256, users=1e6, catalog=catalog,
-                     usd_per_gpu_hour=2.0)
+    r = infer_report(model, system, "fp8", ServingRequest(8, 1024, 256), users=1e6,
+                     catalog=catalog, usd_per_gpu_hour=2.0)
     peak = 1e6 * 0.5 * 7.1 * 256 * 2.0 / 86_400
     assert r["demand"]["peak_output_tokens_per_s"] == pytest.approx(peak)
     assert r["gpus_needed"] >= peak / r["tokens_per_s_per_gpu"]

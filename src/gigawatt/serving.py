@@ -38,6 +38,7 @@ from gigawatt.perf.inference import (
     NumberFormat,
     ServingError,
     ServingEstimate,
+    ServingRequest,
     estimate_serving,
 )
 from gigawatt.scenario.schema import Assumption
@@ -157,13 +158,7 @@ def serving_estimate(
     model: ModelSpec | Transformer,
     system: System,
     precision: str,
-    gpus: int,
-    input_tokens: float,
-    output_tokens: float,
-    ttft_s: float | None = None,
-    tpot_s: float | None = None,
-    tp: int | None = None,
-    context_tokens: float | None = None,
+    req: ServingRequest,
     catalog: Catalog | None = None,
     constants: ServingConstants | None = None,
 ) -> ServingEstimate:
@@ -173,8 +168,7 @@ def serving_estimate(
     shape = model.transformer() if isinstance(model, ModelSpec) else model
     eff = (constants or serving_constants()).efficiency(acc.architecture, precision)
     return estimate_serving(shape, number_format(precision), gpu_spec(acc, precision), eff,
-                            gpus, input_tokens, output_tokens, system.nvlink_domain_packages,
-                            ttft_s, tpot_s, tp, context_tokens)
+                            req, system.nvlink_domain_packages)
 
 
 def serving_capacity(
@@ -195,8 +189,9 @@ def serving_capacity(
     """
     cat = catalog or load_catalog()
     system = cat.system(system_id)
-    return serving_estimate(model, system, precision, system.nvlink_domain_packages,
-                            input_tokens, output_tokens, ttft_s, tpot_s, catalog=cat)
+    req = ServingRequest(system.nvlink_domain_packages, input_tokens, output_tokens, ttft_s,
+                         tpot_s)
+    return serving_estimate(model, system, precision, req, catalog=cat)
 
 
 # ---- MLPerf calibration records --------------------------------------------------------
@@ -266,10 +261,11 @@ def predict_case(case: MlperfCase, eff: Efficiency, input_tokens: float,
     system = next(s for s in cat.systems.values() if s.accelerator == acc.id)
     shape = cat.models[case.model].transformer()
     try:
+        req = ServingRequest(case.gpus, input_tokens, case.output_tokens, case.ttft_s,
+                             case.tpot_s)
         est = estimate_serving(shape, number_format(case.precision),
-                               gpu_spec(acc, case.precision), eff, case.gpus, input_tokens,
-                               case.output_tokens, system.nvlink_domain_packages, case.ttft_s,
-                               case.tpot_s)
+                               gpu_spec(acc, case.precision), eff, req,
+                               system.nvlink_domain_packages)
     except ServingError:
         return 0.0
     return est.tokens_per_s_per_gpu
@@ -282,13 +278,7 @@ def infer_report(
     model: ModelSpec,
     system: System,
     precision: str,
-    gpus: int,
-    input_tokens: float,
-    output_tokens: float,
-    ttft_s: float | None = None,
-    tpot_s: float | None = None,
-    tp: int | None = None,
-    context_tokens: float | None = None,
+    req: ServingRequest,
     users: float | None = None,
     output_tokens_per_day: float | None = None,
     demand_overrides: dict[str, float | None] | None = None,
@@ -302,8 +292,7 @@ def infer_report(
     from ``demand_overrides`` or the defaults in ``perf/data/demand.yaml``.
     """
     cat = catalog or load_catalog()
-    est = serving_estimate(model, system, precision, gpus, input_tokens, output_tokens,
-                           ttft_s, tpot_s, tp, context_tokens, catalog=cat)
+    est = serving_estimate(model, system, precision, req, catalog=cat)
     acc = cat.accelerator_of(system)
     out: dict[str, Any] = {"model": model.name, "gpu": system.id, "accelerator": acc.id,
                            "precision": precision, **est.to_dict()}
@@ -316,7 +305,8 @@ def infer_report(
     if users is not None and output_tokens_per_day is not None:
         raise ServingError("--users and --tokens-per-day: give one demand, not both")
     d = demand(**(demand_overrides or {}), weekly_active_users=users,
-               input_tokens_per_request=input_tokens, output_tokens_per_request=output_tokens)
+               input_tokens_per_request=req.input_tokens,
+               output_tokens_per_request=req.output_tokens)
     _check_demand(d, users, output_tokens_per_day)
     load = (load_from_users(d) if output_tokens_per_day is None
             else load_from_tokens(output_tokens_per_day, d))
@@ -326,8 +316,8 @@ def infer_report(
     out["power_basis"] = (f"IT power: {system.rack_power_kw:g} kW per {system.id} rack of "
                           f"{system.packages_per_rack} GPUs")
     defaults = default_demand()
-    given = {"weekly_active_users": users, "input_tokens_per_request": input_tokens,
-             "output_tokens_per_request": output_tokens, **(demand_overrides or {})}
+    given = {"weekly_active_users": users, "input_tokens_per_request": req.input_tokens,
+             "output_tokens_per_request": req.output_tokens, **(demand_overrides or {})}
     unused = set() if users is not None else set(USER_FIELDS)
     out["demand"] = {
         **{k: None if k in unused else getattr(d, k) for k in defaults},

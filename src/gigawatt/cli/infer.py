@@ -52,18 +52,21 @@ def infer_command(
     from gigawatt import units
     from gigawatt.catalog import load_catalog
     from gigawatt.modelfile import load_model
+    from gigawatt.perf.inference import ServingRequest
     from gigawatt.serving import infer_report
 
     fmt = chosen_format(fmt, as_json)
     catalog = load_catalog()
     system = catalog.resolve_gpu(gpu)
-    result = infer_report(
-        load_model(model, catalog), system, precision,
-        gpus if gpus is not None else system.nvlink_domain_packages,
-        input_tokens, output_tokens,
+    req = ServingRequest(
+        gpus=gpus if gpus is not None else system.nvlink_domain_packages,
+        input_tokens=input_tokens, output_tokens=output_tokens,
         ttft_s=None if ttft_ms is None else units.ms_to_s(ttft_ms),
         tpot_s=None if tpot_ms is None else units.ms_to_s(tpot_ms),
-        tp=tp, context_tokens=seq_len, users=users, output_tokens_per_day=tokens_per_day,
+        tp=tp, context_tokens=seq_len)
+    result = infer_report(
+        load_model(model, catalog), system, precision, req,
+        users=users, output_tokens_per_day=tokens_per_day,
         demand_overrides={"daily_active_share": daily_active_share,
                           "requests_per_active_user_per_day": requests_per_user_day,
                           "peak_to_average": peak_to_average},

@@ -328,12 +328,16 @@ def best_throughput(
     0 throughput where no option fits or meets the limits. For sweeps and the plan.
     """
     tps = np.asarray(tp_options, dtype=float)
-    table = serving_table(m, fmt, gpu, eff, np.expand_dims(input_tokens, -1),
-                          np.expand_dims(output_tokens, -1), tps,
-                          np.expand_dims(ttft_s, -1), np.expand_dims(tpot_s, -1))
-    best = np.argmax(table.tokens_per_s_per_gpu, axis=-1)
-    rate = np.take_along_axis(table.tokens_per_s_per_gpu, best[..., None], -1)[..., 0]
-    return rate, tps[best]
+    x = _terms(m, fmt, gpu, eff, np.expand_dims(input_tokens, -1),
+               np.expand_dims(output_tokens, -1), tps, None)
+    cap = x.max_batch
+    for limit in (np.expand_dims(tpot_s, -1), np.expand_dims(ttft_s, -1) - x.prefill):
+        if np.isfinite(limit).any():  # skip the closed form where there is no limit
+            cap = np.minimum(cap, x.largest_batch(limit))
+    batch = np.floor(cap)
+    rates = np.where(batch >= 1, batch / (x.tp * x.tpot(np.maximum(batch, 1.0))), 0.0)
+    best = np.argmax(rates, axis=-1)
+    return np.take_along_axis(rates, best[..., None], -1)[..., 0], tps[best]
 
 
 def tp_options(gpus: int, domain_gpus: int, heads: int) -> list[int]:
@@ -341,6 +345,24 @@ def tp_options(gpus: int, domain_gpus: int, heads: int) -> list[int]:
     domain that divide the attention heads."""
     return [t for t in range(1, min(gpus, domain_gpus) + 1)
             if gpus % t == 0 and heads % t == 0]
+
+
+@dataclass(frozen=True)
+class ServingRequest:
+    """What the servers are asked: GPUs serving together, request shape, latency limits.
+
+    ``ttft_s`` and ``tpot_s`` (seconds) of ``None`` mean no limit (throughput-bound);
+    ``tp`` of ``None`` lets :func:`estimate_serving` choose; ``context_tokens`` is the
+    KV cache reserved per sequence (default the mean context).
+    """
+
+    gpus: int
+    input_tokens: float
+    output_tokens: float
+    ttft_s: float | None = None
+    tpot_s: float | None = None
+    tp: int | None = None
+    context_tokens: float | None = None
 
 
 @dataclass(frozen=True)
@@ -414,14 +436,8 @@ def estimate_serving(
     fmt: NumberFormat,
     gpu: GpuSpec,
     eff: Efficiency,
-    gpus: int,
-    input_tokens: float,
-    output_tokens: float,
+    req: ServingRequest,
     domain_gpus: int,
-    ttft_s: float | None = None,
-    tpot_s: float | None = None,
-    tp: int | None = None,
-    context_tokens: float | None = None,
 ) -> ServingEstimate:
     """The most output tokens/s of ``gpus`` GPUs (``gpus / tp`` replicas) within the limits.
 
@@ -430,7 +446,8 @@ def estimate_serving(
     batch (naming the smallest tensor-parallel size that would fit) or when no
     configuration meets the limits (naming the limit and by how much it is missed).
     """
-    _check_request(gpus, input_tokens, output_tokens, ttft_s, tpot_s, context_tokens)
+    _check_request(req)
+    gpus, tp = req.gpus, req.tp
     options = tp_options(gpus, domain_gpus, m.heads)
     if tp is not None:
         if tp not in options:
@@ -439,16 +456,15 @@ def estimate_serving(
                 f"stay within the NVLink domain of {domain_gpus}; accepted: "
                 f"{', '.join(map(str, options))}")
         options = [tp]
-    ttft = math.inf if ttft_s is None else ttft_s
-    tpot = math.inf if tpot_s is None else tpot_s
-    table = serving_table(m, fmt, gpu, eff, input_tokens, output_tokens,
-                          np.asarray(options, dtype=float), ttft, tpot, context_tokens)
+    table = serving_table(m, fmt, gpu, eff, req.input_tokens, req.output_tokens,
+                          np.asarray(options, dtype=float),
+                          math.inf if req.ttft_s is None else req.ttft_s,
+                          math.inf if req.tpot_s is None else req.tpot_s, req.context_tokens)
     fits = table.max_batch >= 1
     if not fits.any():
-        raise ServingError(_no_fit_message(m, fmt, gpu, eff, options, input_tokens,
-                                           output_tokens, domain_gpus, context_tokens))
+        raise ServingError(_no_fit_message(m, fmt, gpu, eff, options, req, domain_gpus))
     if not (table.batch >= 1).any():
-        raise ServingError(_limits_message(table, fits, ttft_s, tpot_s))
+        raise ServingError(_limits_message(table, fits, req.ttft_s, req.tpot_s))
     i = int(np.argmax(table.tokens_per_s_per_gpu))
     batch = int(table.batch[i])
     rows = tuple(
@@ -457,7 +473,7 @@ def estimate_serving(
         for j in range(len(options)))
     return ServingEstimate(
         gpus=gpus, tp=options[i], tp_auto=tp is None, replicas=gpus // options[i],
-        input_tokens=float(input_tokens), output_tokens=float(output_tokens),
+        input_tokens=float(req.input_tokens), output_tokens=float(req.output_tokens),
         batch_size=batch, max_batch_size=int(table.max_batch[i]),
         limited_by=LIMITS[int(table.limited_by[i])],
         compute_bound=bool(table.compute_bound[i]),
@@ -471,32 +487,31 @@ def estimate_serving(
     )
 
 
-def _check_request(gpus: int, input_tokens: float, output_tokens: float,
-                   ttft_s: float | None, tpot_s: float | None,
-                   context_tokens: float | None) -> None:
-    checks = [("--gpus", gpus, gpus >= 1, "an integer of at least 1"),
-              ("--input-tokens", input_tokens, input_tokens >= 1, "at least 1"),
-              ("--output-tokens", output_tokens, output_tokens >= 1, "at least 1"),
-              ("--ttft-ms", ttft_s, ttft_s is None or ttft_s > 0, "a positive number"),
-              ("--tpot-ms", tpot_s, tpot_s is None or tpot_s > 0, "a positive number")]
+def _check_request(req: ServingRequest) -> None:
+    checks = [("--gpus", req.gpus, req.gpus >= 1, "an integer of at least 1"),
+              ("--input-tokens", req.input_tokens, req.input_tokens >= 1, "at least 1"),
+              ("--output-tokens", req.output_tokens, req.output_tokens >= 1, "at least 1"),
+              ("--ttft-ms", req.ttft_s, req.ttft_s is None or req.ttft_s > 0,
+               "a positive number"),
+              ("--tpot-ms", req.tpot_s, req.tpot_s is None or req.tpot_s > 0,
+               "a positive number")]
     for flag, value, ok, accepted in checks:
         if not ok:
             shown = units.s_to_ms(value) if flag.endswith("-ms") and value is not None else value
             raise ServingError(f"{flag} {shown:g}: accepted: {accepted}")
-    needed = input_tokens + output_tokens
-    if context_tokens is not None and context_tokens < needed:
+    needed = req.input_tokens + req.output_tokens
+    if req.context_tokens is not None and req.context_tokens < needed:
         raise ServingError(
-            f"--seq-len {context_tokens:g}: shorter than --input-tokens + --output-tokens "
+            f"--seq-len {req.context_tokens:g}: shorter than --input-tokens + --output-tokens "
             f"({needed:g}); accepted: at least {needed:g}")
 
 
 def _no_fit_message(m: Transformer, fmt: NumberFormat, gpu: GpuSpec, eff: Efficiency,
-                    options: list[int], input_tokens: float, output_tokens: float,
-                    domain_gpus: int, context_tokens: float | None) -> str:
+                    options: list[int], req: ServingRequest, domain_gpus: int) -> str:
     widest = max(options)
     sizes = sorted({*options, *(t for t in range(1, m.heads + 1) if m.heads % t == 0)})
-    table = serving_table(m, fmt, gpu, eff, input_tokens, output_tokens,
-                          np.asarray(sizes, dtype=float), context_tokens=context_tokens)
+    table = serving_table(m, fmt, gpu, eff, req.input_tokens, req.output_tokens,
+                          np.asarray(sizes, dtype=float), context_tokens=req.context_tokens)
     at = sizes.index(widest)
     need = table.weights_bytes_per_gpu[at] + table.kv_bytes_per_sequence[at]
     usable = float(table.usable_bytes_per_gpu[at])
