@@ -23,6 +23,12 @@ from gigawatt import units
         (units.w_to_gw, 8.7e9, 8.7),
         (units.gb_to_bytes, 288.0, 2.88e11),
         (units.bytes_to_pb, 3e15, 3.0),
+        (units.tb_to_bytes, 4.8, 4.8e12),
+        (units.bytes_to_gb, 1.41e11, 141.0),
+        (units.ms_to_s, 200.0, 0.2),
+        (units.s_to_ms, 0.0125, 12.5),
+        (units.per_day_to_per_s, 86_400.0, 1.0),
+        (units.per_s_to_per_day, 2.0, 172_800.0),
         (units.annual_energy_twh, 1e9, 8.76),  # 1 GW for a year
         (units.twh_to_kwh, 1.0, 1e9),
         (units.twh_to_mwh, 2.0, 2e6),
@@ -49,3 +55,5 @@ def test_conversions_work_on_arrays():
 def test_round_trips():
     assert units.w_to_gw(units.gw_to_w(3.3)) == pytest.approx(3.3)
     assert units.flops_to_eflops(units.tflops_to_flops(1e6)) == pytest.approx(1.0)
+    assert units.s_to_ms(units.ms_to_s(40.0)) == pytest.approx(40.0)
+    assert units.per_s_to_per_day(units.per_day_to_per_s(7e9)) == pytest.approx(7e9)

@@ -24,7 +24,9 @@ HOURS_PER_YEAR = 8760.0
 """Hours in a 365-day year, the basis for annual energy and opex."""
 SECONDS_PER_HOUR = 3600.0
 HOURS_PER_DAY = 24.0
+SECONDS_PER_DAY = 86400.0
 DAYS_PER_YEAR = 365.0
+MILLI = 1e-3
 
 T = TypeVar("T", float, np.ndarray)
 
@@ -97,6 +99,36 @@ def gb_to_bytes(gb: T) -> T:
     return gb * GIGA
 
 
+def tb_to_bytes(tb: T) -> T:
+    """TB (decimal) -> bytes; also TB/s -> bytes/s."""
+    return tb * TERA
+
+
+def bytes_to_gb(n: T) -> T:
+    """bytes -> GB (decimal)."""
+    return n / GIGA
+
+
+def ms_to_s(ms: T) -> T:
+    """milliseconds -> seconds."""
+    return ms * MILLI
+
+
+def s_to_ms(s: T) -> T:
+    """seconds -> milliseconds."""
+    return s / MILLI
+
+
+def per_day_to_per_s(x: T) -> T:
+    """a rate per day -> the same rate per second (``x / 86400``)."""
+    return x / SECONDS_PER_DAY
+
+
+def per_s_to_per_day(x: T) -> T:
+    """a rate per second -> the same rate per day (``x * 86400``)."""
+    return x * SECONDS_PER_DAY
+
+
 def bytes_to_pb(n: T) -> T:
     """bytes -> PB (decimal)."""
     return n / PETA
@@ -131,7 +163,6 @@ def litres_to_billion(litres: T) -> T:
 
 
 SECONDS_PER_MINUTE = 60.0
-SECONDS_PER_DAY = 86400.0
 SECONDS_PER_YEAR = SECONDS_PER_DAY * DAYS_PER_YEAR
 """Seconds in a 365-day year, the basis of failure rates quoted per year."""
 
@@ -169,8 +200,3 @@ def s_to_days(s: T) -> T:
 def per_year_to_per_s(rate_per_year: T) -> T:
     """events per (365-day) year -> events per second."""
     return rate_per_year / SECONDS_PER_YEAR
-
-
-def per_s_to_per_day(rate_per_s: T) -> T:
-    """events per second -> events per day."""
-    return rate_per_s * SECONDS_PER_DAY

@@ -12,7 +12,15 @@ import sys
 import typer
 
 # Importing a command module registers its commands, in this order in --help.
-from gigawatt.cli import catalog, plan, reliability, runs, scenarios, sweep  # noqa: F401
+from gigawatt.cli import (  # noqa: F401  (importing registers the commands)
+    catalog,
+    infer,
+    plan,
+    reliability,
+    runs,
+    scenarios,
+    sweep,
+)
 from gigawatt.cli.app import app
 from gigawatt.errors import GigawattError
 

@@ -1,0 +1,125 @@
+"""`gigawatt infer`: serving throughput of one model on one GPU type under latency limits."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+
+from gigawatt.cli.app import Format, FormatOption, JsonFlag, app, chosen_format, console, emit_json
+
+Opt = typer.Option
+
+
+@app.command("infer")
+def infer_command(
+    model: Annotated[str, Opt("--model", help="Catalog model ID or a model YAML file.")] = (
+        "llama2-70b"),
+    gpu: Annotated[str, Opt("--gpu", help="Catalog accelerator or system ID.")] = "h200-sxm",
+    gpus: Annotated[int | None, Opt(
+        "--gpus", help="GPUs serving together (N / tp replicas); default one NVLink domain.")
+    ] = None,
+    precision: Annotated[str, Opt("--precision", help="bf16, fp8 or fp4.")] = "fp8",
+    seq_len: Annotated[int | None, Opt(
+        "--seq-len", help="KV cache reserved per sequence, tokens; default the mean context "
+        "(input + output / 2).")] = None,
+    input_tokens: Annotated[int, Opt("--input-tokens", help="Prompt tokens per request.")] = 1024,
+    output_tokens: Annotated[int, Opt("--output-tokens",
+                                      help="Output tokens per request.")] = 256,
+    ttft_ms: Annotated[float | None, Opt(
+        "--ttft-ms", help="Time-to-first-token limit; none: throughput-bound.")] = None,
+    tpot_ms: Annotated[float | None, Opt(
+        "--tpot-ms", help="Time-per-output-token limit; none: throughput-bound.")] = None,
+    tp: Annotated[int | None, Opt(
+        "--tp", help="Tensor-parallel size; default: the fastest within the limits.")] = None,
+    users: Annotated[float | None, Opt(
+        "--users", help="Demand: weekly active users; adds gpus_needed and power.")] = None,
+    tokens_per_day: Annotated[float | None, Opt(
+        "--tokens-per-day", help="Demand: output tokens per day; adds gpus_needed and power.")
+    ] = None,
+    daily_active_share: Annotated[float | None, Opt(
+        "--daily-active-share", help="Share of weekly users active on a day.")] = None,
+    requests_per_user_day: Annotated[float | None, Opt(
+        "--requests-per-user-day", help="Requests per active user per day.")] = None,
+    peak_to_average: Annotated[float | None, Opt(
+        "--peak-to-average", help="Busiest hour over the daily mean.")] = None,
+    usd_per_gpu_hour: Annotated[float | None, Opt(
+        "--usd-per-gpu-hour", help="Adds the cost per million output tokens.")] = None,
+    fmt: FormatOption = Format.table,
+    as_json: JsonFlag = False,
+) -> None:
+    """Serving throughput of a model on a GPU type: best batch and tensor-parallel size."""
+    from gigawatt import units
+    from gigawatt.catalog import load_catalog
+    from gigawatt.modelfile import load_model
+    from gigawatt.perf.inference import ServingRequest
+    from gigawatt.serving import infer_report
+
+    fmt = chosen_format(fmt, as_json)
+    catalog = load_catalog()
+    system = catalog.resolve_gpu(gpu)
+    req = ServingRequest(
+        gpus=gpus if gpus is not None else system.nvlink_domain_packages,
+        input_tokens=input_tokens, output_tokens=output_tokens,
+        ttft_s=None if ttft_ms is None else units.ms_to_s(ttft_ms),
+        tpot_s=None if tpot_ms is None else units.ms_to_s(tpot_ms),
+        tp=tp, context_tokens=seq_len)
+    result = infer_report(
+        load_model(model, catalog), system, precision, req,
+        users=users, output_tokens_per_day=tokens_per_day,
+        demand_overrides={"daily_active_share": daily_active_share,
+                          "requests_per_active_user_per_day": requests_per_user_day,
+                          "peak_to_average": peak_to_average},
+        usd_per_gpu_hour=usd_per_gpu_hour, catalog=catalog)
+    if fmt is Format.json:
+        emit_json(result)
+    elif fmt is Format.csv:
+        from gigawatt.cli.app import print_text
+        from gigawatt.report.tabular import to_csv
+
+        print_text(to_csv(result["tp_options"]))
+    else:
+        _render(result)
+
+
+def _render(r: dict[str, Any]) -> None:
+    from gigawatt.report import format as f
+    from gigawatt.report.terminal import render_rows
+
+    out = console()
+    picked = ("picked: most output tokens/s per GPU within the limits"
+              if r["tp_chosen"] == "auto" else "given")
+    rows = [
+        ("Output tokens/s per GPU", f.num(r["tokens_per_s_per_gpu"], 0),
+         f"batch {r['batch_size']} per replica / (tp x time per output token)"),
+        ("Output tokens/s", f.num(r["tokens_per_s"], 0),
+         f"{r['gpus']} x {r['gpu']} ({r['accelerator']}), {r['precision']}, {r['model']}"),
+        ("Tensor-parallel size", str(r["tp"]), f"{r['replicas']} replicas; {picked}"),
+        ("Batch size", str(r["batch_size"]),
+         f"per replica; limited by {r['batch_limited_by']} (HBM allows {r['max_batch_size']})"),
+        ("Time to first token", f"{r['ttft_ms']:,.1f} ms",
+         f"prefill {r['prefill_ms']:,.1f} ms + one decode step"),
+        ("Time per output token", f"{r['tpot_ms']:,.1f} ms",
+         f"decode {r['decode_bound']}-bound, prefills interleaved"),
+        ("Memory per GPU", f"{r['memory_gb_per_gpu']:,.1f} GB",
+         f"weights {r['weights_gb_per_gpu']:,.1f} + KV cache {r['kv_cache_gb_per_gpu']:,.1f} "
+         f"of {r['usable_hbm_gb_per_gpu']:,.1f} usable"),
+        ("Efficiency", f"{r['efficiency']['flops']:.2f} / {r['efficiency']['hbm']:.2f}",
+         f"of peak FLOP/s / HBM bandwidth; {r['efficiency']['basis']}"),
+    ]
+    if "usd_per_million_output_tokens" in r:
+        rows.append(("Cost per million output tokens",
+                     f.usd(r["usd_per_million_output_tokens"]),
+                     f"at ${r['usd_per_gpu_hour']:g}/GPU-hour, fully loaded"))
+    if "gpus_needed" in r:
+        d = r["demand"]
+        rows += [
+            ("Peak demand", f"{f.num(d['peak_output_tokens_per_s'], 0)} tokens/s",
+             f"{f.value(d['output_tokens_per_day'])} output tokens/day x "
+             f"{d['peak_to_average']:g} peak/average"),
+            ("GPUs needed", f.count(r["gpus_needed"]), "peak / output tokens/s per GPU"),
+            ("Power", f"{r['power_mw']:,.1f} MW", r["power_basis"]),
+        ]
+    render_rows("Serving estimate", [{"quantity": q, "value": v, "basis": b}
+                                     for q, v, b in rows], out)
+    render_rows("Tensor-parallel options", r["tp_options"], out)
