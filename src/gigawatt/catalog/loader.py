@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from gigawatt.catalog import checks
-from gigawatt.catalog.schema import KINDS, Accelerator, Entry, Model, Switch, System
+from gigawatt.catalog.schema import KINDS, Accelerator, Entry, Model, Optic, Switch, System
 from gigawatt.errors import CatalogError, unknown_id
 from gigawatt.validation import read_yaml, validate
 
@@ -24,6 +24,7 @@ class Catalog:
     accelerators: Mapping[str, Accelerator]
     systems: Mapping[str, System]
     switches: Mapping[str, Switch]
+    optics: Mapping[str, Optic]
     models: Mapping[str, Model]
     _by_id: dict[str, tuple[str, Entry]] = field(init=False, repr=False, compare=False)
 
@@ -32,7 +33,7 @@ class Catalog:
         object.__setattr__(self, "_by_id", by_id)
 
     def of_kind(self, kind: str) -> Mapping[str, Entry]:
-        """Entries of one kind: ``accelerators``, ``systems``, ``switches`` or ``models``."""
+        """Entries of one kind, by catalog file stem (``systems``, ``optics``, ...)."""
         if kind not in KINDS:
             raise CatalogError(f"unknown catalog kind {kind!r}; accepted: {', '.join(KINDS)}")
         entries: Mapping[str, Entry] = getattr(self, kind)
@@ -102,4 +103,6 @@ def _read(directory: Path) -> Catalog:
     catalog = Catalog(**kinds)  # type: ignore[arg-type]
     checks.check_system_accelerators(catalog.systems, catalog.accelerators)
     checks.check_accelerators_deployable(catalog.systems, catalog.accelerators)
+    checks.check_system_switches(catalog.systems, catalog.switches)
+    checks.check_switch_optics(catalog.switches, catalog.optics)
     return catalog
