@@ -94,3 +94,13 @@ def kg_to_mt(kg: T) -> T:
 def litres_to_billion(litres: T) -> T:
     """litres -> billion litres."""
     return litres / GIGA
+
+
+def w_to_kw(w: T) -> T:
+    """W -> kW."""
+    return w / KILO
+
+
+def gbps_to_tbps(gbps: T) -> T:
+    """Gb/s -> Tb/s (also GB/s -> TB/s: the same decimal factor)."""
+    return gbps / KILO
