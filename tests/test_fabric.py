@@ -216,7 +216,7 @@ def test_table_lookup_equals_direct_formulas(monkeypatch):
     looked_up = count_tree(counts, 400, 64, 400, 8)
     monkeypatch.setattr(tree, "_TABLE_FROM", 10**12)
     direct = count_tree(counts, 400, 64, 400, 8)
-    for name in ("tiers", "leaf", "spine", "core", "leaf_spine_links", "spine_core_links",
+    for name in ("tiers", "leaf", "spine", "core", "node_links", "inter_switch_cables",
                  "bisection_gbps"):
         assert np.array_equal(getattr(looked_up, name), getattr(direct, name)), name
 

@@ -211,43 +211,56 @@ def design_fabric(
     return _price(n, fabrics, t, parts, cpo, copper_node_links, frontend_fraction)
 
 
+def _pick(condition: np.ndarray, yes: Any, no: Any) -> Any:
+    """``np.where``, without a pass over the arrays when the condition is one value."""
+    if np.ndim(condition) == 0:
+        return yes if condition else no
+    return np.where(condition, yes, no)
+
+
 def _price(n: np.ndarray, fabrics: np.ndarray | None, t: Tree, parts: Parts, cpo: bool,
            copper: bool, frontend_fraction: float) -> FabricDesign:
     """Parts, power and money of ``t`` (``fabrics`` equal trees where split)."""
     nic_ports = t.node_links * (t.nic_ports_per_gpu / t.planes)
-    inter_cables = t.inter_switch_cables
     node_ports = np.ceil(t.node_links / t.breakout)
+    inter_ports = 2 * t.inter_switch_cables
     co_packaged = parts.co_packaged | cpo
     # Co-packaged switches have optical ports only: copper reaches no further than the cage.
     copper_here = copper & ~co_packaged
-    optical_node_ports = np.where(copper_here, 0.0, node_ports)
-    optical_ports = optical_node_ports + 2 * inter_cables
-    cpo_ports = np.where(co_packaged, optical_ports, 0.0)
-    modules = np.where(co_packaged, 0.0, np.ceil(optical_node_ports / parts.ports_per_cage)
-                       + 2 * inter_cables / parts.ports_per_cage)
-    nic_modules = np.where(copper_here, 0.0, nic_ports)
-    copper_cables = nic_ports - nic_modules
-    cables = nic_ports + inter_cables
+    optical_node_ports = _pick(copper_here, 0.0, node_ports)
+    cpo_ports = _pick(co_packaged, optical_node_ports + inter_ports, 0.0)
+    modules = _pick(co_packaged, 0.0, np.ceil(optical_node_ports / parts.ports_per_cage)
+                    + inter_ports / parts.ports_per_cage)
+    nic_modules = _pick(copper_here, 0.0, nic_ports)
+    copper_cables = _pick(copper_here, nic_ports, 0.0)
+    cables = nic_ports + t.inter_switch_cables
     switches = t.switches
 
-    cpo_gbps = cpo_ports * parts.port_gbps
     switch_power = switches * parts.switch_power_w
-    optics_power = (modules * parts.module_power_w + nic_modules * parts.nic_module_power_w
-                    + cpo_gbps * parts.cpo_power_w_per_gbps)
+    optics_power = modules * parts.module_power_w + nic_modules * parts.nic_module_power_w
     switch_capex = switches * parts.switch_price_usd
-    optics_capex = (modules * parts.module_price_usd + nic_modules * parts.nic_module_price_usd
-                    + cpo_gbps * parts.cpo_price_usd_per_gbps)
-    cable_capex = (cables - copper_cables) * parts.fiber_price_usd \
-        + copper_cables * parts.copper_price_usd
+    optics_capex = modules * parts.module_price_usd + nic_modules * parts.nic_module_price_usd
+    if np.any(co_packaged):
+        cpo_gbps = cpo_ports * parts.port_gbps
+        optics_power = optics_power + cpo_gbps * parts.cpo_power_w_per_gbps
+        optics_capex = optics_capex + cpo_gbps * parts.cpo_price_usd_per_gbps
+    cable_capex = cables * parts.fiber_price_usd
+    if np.any(copper_here):
+        cable_capex = cable_capex + copper_cables * (parts.copper_price_usd
+                                                     - parts.fiber_price_usd)
     domains = np.ceil(n / parts.domain_gpus)
-    frontend_power = frontend_capex = np.broadcast_to(0.0, n.shape)
+    def full(x: Any) -> np.ndarray:
+        return np.broadcast_to(x, n.shape)
+
+    frontend_power = frontend_capex = full(0.0)
     if frontend_fraction:
         frontend_power = frontend_fraction * (switch_power + optics_power)
         frontend_capex = frontend_fraction * (switch_capex + optics_capex + cable_capex)
     counts = dict(
         leaf_switches=t.leaf, spine_switches=t.spine, core_switches=t.core, switches=switches,
-        nic_ports=nic_ports, transceivers_switch_side=modules, transceivers_nic_side=nic_modules,
-        co_packaged_ports=cpo_ports, cables=cables, copper_cables=copper_cables,
+        nic_ports=nic_ports, transceivers_switch_side=full(modules),
+        transceivers_nic_side=full(nic_modules), co_packaged_ports=full(cpo_ports),
+        cables=cables, copper_cables=full(copper_cables),
         switch_power_w=switch_power, optics_power_w=optics_power,
         switch_capex_usd=switch_capex, optics_capex_usd=optics_capex,
         cable_capex_usd=cable_capex, bisection_gbps=t.bisection_gbps,
@@ -263,7 +276,7 @@ def _price(n: np.ndarray, fabrics: np.ndarray | None, t: Tree, parts: Parts, cpo
         tiers=t.tiers,
         planes=t.planes,
         fabrics=fabrics,
-        largest_cluster_gpus=np.where(on, t.gpus, 0.0),
+        largest_cluster_gpus=t.gpus * on,
         max_gpus=t.max_gpus,
         nvlink_domains=domains,
         nvlink_switch_trays=domains * parts.trays_per_domain,

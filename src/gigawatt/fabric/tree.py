@@ -20,7 +20,8 @@ Per plane, for ``N`` GPUs on ``R`` rails (GPU positions per node, each with its 
   ``ceil(u / floor(h / L_r))``. Pods ``Q = ceil(L / h) <= K``; each core reaches every
   pod with ``floor(K / Q)`` links, so cores ``C = ceil(h u / floor(K / Q))``.
 - links: ``N`` GPU to leaf; ``L u`` leaf to spine (all leaf uplinks are cabled, as NVIDIA
-  builds whole scalable units) and as many spine to core in three tiers.
+  builds whole scalable units) and as many spine to core in three tiers; a cable between
+  switches carries one switch port, ``b`` links.
 - largest reach: one tier ``K``; two ``R floor(K / R) d``; three ``R floor(K h / R) d``
   (``k^3 / 4`` GPUs for a non-blocking tree of ``k``-port switches and one port per GPU).
 - bisection: half the smaller of the GPUs' bandwidth ``N g`` and the leaf uplinks' ``L u l P``.
@@ -65,7 +66,8 @@ class Tree:
     nic_ports_per_gpu : physical NIC ports (and node cables) per GPU, ``ceil(g / s)``.
     link_gbps : bandwidth of one GPU link, Gb/s.
     leaf, spine, core : switch counts.
-    node_links, leaf_spine_links, spine_core_links : links at ``link_gbps``.
+    node_links : GPU-to-leaf links at ``link_gbps``.
+    inter_switch_cables : leaf-spine and spine-core cables, one per pair of switch ports.
     max_gpus : largest GPU count for one, two and three tiers, shape ``(3, ...)``.
     bisection_gbps : bisection bandwidth, Gb/s.
     """
@@ -80,8 +82,7 @@ class Tree:
     spine: np.ndarray
     core: np.ndarray
     node_links: np.ndarray
-    leaf_spine_links: np.ndarray
-    spine_core_links: np.ndarray
+    inter_switch_cables: np.ndarray
     max_gpus: np.ndarray
     bisection_gbps: np.ndarray
 
@@ -95,15 +96,10 @@ class Tree:
         """All switches, every tier."""
         return self.leaf + self.spine + self.core
 
-    @property
-    def inter_switch_cables(self) -> np.ndarray:
-        """Cables between switches, one per pair of switch ports (each breakout port once)."""
-        return (self.leaf_spine_links + self.spine_core_links) / self.breakout
 
-    @property
-    def switch_ports(self) -> np.ndarray:
-        """Switch ports in use, each breakout port once."""
-        return _ceil(self.node_links / self.breakout) + 2 * self.inter_switch_cables
+def planes_needed(gbps_per_gpu: Any, port_gbps: Any) -> np.ndarray:
+    """Fewest planes for a GPU's bandwidth: ``ceil(g / s)`` (one switch port per plane)."""
+    return _ceil(np.asarray(gbps_per_gpu, float) / np.asarray(port_gbps, float))
 
 
 def _at_least_1(a: Any) -> np.ndarray:
@@ -111,16 +107,13 @@ def _at_least_1(a: Any) -> np.ndarray:
     return np.maximum(_floor(a), 1.0)
 
 
-def planes_needed(gbps_per_gpu: Any, port_gbps: Any) -> np.ndarray:
-    """Fewest planes for a GPU's bandwidth: ``ceil(g / s)`` (one switch port per plane)."""
-    return _ceil(np.asarray(gbps_per_gpu, float) / np.asarray(port_gbps, float))
+def _rows(index: np.ndarray, big_k: Any, h: Any, u: Any, planes: Any, breakout: Any,
+          uplink_gbps: Any) -> dict[str, np.ndarray]:
+    """Figures by row index, all planes: 0 no GPUs, 1 one switch, ``L + 1`` for ``L`` leaves.
 
-
-def _rows(index: np.ndarray, big_k: Any, h: Any, u: Any, uplink_gbps: Any) -> np.ndarray:
-    """Per-plane figures by row index: 0 no GPUs, 1 one switch, ``L + 1`` for ``L`` leaves.
-
-    Rows: leaves, spines, cores, tiers, leaf-spine links, spine-core links, leaf uplink Gb/s
-    (infinite for one switch, whose ports all face GPUs).
+    ``links_per_gpu`` is the planes where a tree is built (0 beyond reach);
+    ``half_uplink_gbps`` half the leaf uplink bandwidth (infinite for one switch, whose ports
+    all face GPUs).
     """
     leaves = np.maximum(index - 1, 1)
     pods = _ceil(leaves / h)
@@ -129,21 +122,19 @@ def _rows(index: np.ndarray, big_k: Any, h: Any, u: Any, uplink_gbps: Any) -> np
     spines = np.where(two, _ceil(u / _at_least_1(big_k / leaves)),
                       (pods - 1) * u + _ceil(u / _at_least_1(h / last)))
     cores = np.where(two, 0.0, _ceil(h * u / _at_least_1(big_k / pods)))
-    tiers = np.where(two, 2.0, 3.0)
-    multi, none = index >= 2, index == 0
-    reach = ~multi | three
-    tiers = np.where(reach, np.where(multi, tiers, np.where(none, 0.0, 1.0)), 0.0)
-    keep = multi & reach
-    uplinks = leaves * u
-    return np.stack([
-        np.where(keep, leaves, np.where(index == 1, 1.0, 0.0)),
-        np.where(keep, spines, 0.0),
-        np.where(keep, cores, 0.0),
-        tiers,
-        np.where(keep, uplinks, 0.0),
-        np.where(keep & ~two, uplinks, 0.0),
-        np.where(keep, uplinks * uplink_gbps, np.where(index == 1, np.inf, 0.0)),
-    ])
+    one, multi = index == 1, index >= 2
+    keep = multi & three
+    built = one | keep
+    uplinks = np.where(keep, leaves * u, 0.0)
+    return {
+        "tiers": np.where(keep, np.where(two, 2.0, 3.0), np.where(one, 1.0, 0.0)),
+        "leaf": np.where(keep, leaves, np.where(one, 1.0, 0.0)) * planes,
+        "spine": np.where(keep, spines, 0.0) * planes,
+        "core": np.where(keep, cores, 0.0) * planes,
+        "inter_switch_cables": uplinks * np.where(two, 1.0, 2.0) * planes / breakout,
+        "links_per_gpu": np.where(built, 1.0, 0.0) * planes,
+        "half_uplink_gbps": np.where(one, np.inf, uplinks * uplink_gbps * planes / 2),
+    }
 
 
 def count_tree(
@@ -182,31 +173,37 @@ def count_tree(
         big_k, rails_ * _floor(big_k / rails_) * d, rails_ * _floor(big_k * h / rails_) * d))
 
     # Row index: 0 no GPUs, 1 one switch, L + 1 for L leaves (capped one past the reach).
-    leaves = rails_ * _ceil(_ceil(n / rails_) / d)
-    cap = _floor(big_k * h) + 2
-    index = np.where(n > big_k, np.minimum(leaves, cap) + 1, np.minimum(n, 1.0))
-    scalar = all(np.ndim(x) == 0 for x in (big_k, h, u, link, p)) and n.size >= _TABLE_FROM
-    if scalar:
-        table = _rows(np.arange(float(index.max()) + 1), big_k, h, u, link * p)
-        # One gather of whole records: far faster than gathering each row.
-        rows = np.ascontiguousarray(table.T).take(index.astype(np.intp), axis=0).T
+    # In place on one buffer: these few passes over millions of counts are most of the cost.
+    shape = np.broadcast_shapes(n.shape, rails_.shape, d.shape, big_k.shape)
+    index = np.empty(shape)
+    np.divide(n, rails_, out=index)
+    np.ceil(index, out=index)
+    index /= d
+    np.ceil(index, out=index)
+    index *= rails_
+    np.minimum(index, _floor(big_k * h) + 1, out=index)
+    index += 1
+    np.copyto(index, n > 0, where=n <= big_k)
+
+    params = (big_k, h, u, p, b, link)
+    if all(np.ndim(x) == 0 for x in params) and index.size >= _TABLE_FROM:
+        table = _rows(np.arange(float(index.max()) + 1), *params)
+        at = index.astype(np.intp)
+        rows = {name: column.take(at) for name, column in table.items()}
     else:
-        rows = _rows(index, big_k, h, u, link * p)
-    leaf, spine, core, tiers, leaf_spine, spine_core, uplink_gbps = rows
-    gpu_gbps = n * g
+        rows = _rows(index, *params)
     return Tree(
         gpus=n,
-        tiers=tiers,
-        planes=np.broadcast_to(p, n.shape),
-        breakout=np.broadcast_to(b, n.shape),
-        nic_ports_per_gpu=np.broadcast_to(need, n.shape),
-        link_gbps=np.broadcast_to(link, n.shape),
-        leaf=leaf * p,
-        spine=spine * p,
-        core=core * p,
-        node_links=np.where(tiers > 0, n * p, 0.0),
-        leaf_spine_links=leaf_spine * p,
-        spine_core_links=spine_core * p,
+        tiers=rows["tiers"],
+        planes=np.broadcast_to(p, shape),
+        breakout=np.broadcast_to(b, shape),
+        nic_ports_per_gpu=np.broadcast_to(need, shape),
+        link_gbps=np.broadcast_to(link, shape),
+        leaf=rows["leaf"],
+        spine=rows["spine"],
+        core=rows["core"],
+        node_links=n * rows["links_per_gpu"],
+        inter_switch_cables=rows["inter_switch_cables"],
         max_gpus=max_gpus,
-        bisection_gbps=np.minimum(gpu_gbps, uplink_gbps) / 2,
+        bisection_gbps=np.minimum(n * (g / 2), rows["half_uplink_gbps"]),
     )
