@@ -68,6 +68,10 @@ class Parts:
     trays_per_domain: np.ndarray
     nvlink_gb_per_s: np.ndarray
 
+    def row(self, i: int = 0) -> Parts:
+        """One (system, switch) pair as 0-d arrays, to broadcast against any GPU counts."""
+        return Parts(**{f.name: getattr(self, f.name)[i] for f in fields(Parts)})
+
 
 @dataclass(frozen=True)
 class FabricDesign:
@@ -451,7 +455,7 @@ def size_fabric(
     system = catalog.resolve_gpu(gpu_id)
     parts = parts_from_catalog(catalog, [system.id], [switch_id], rails, gbps_per_gpu)
     check_planes(parts, planes)
-    scalar = _squeeze(parts)
+    scalar = parts.row()
     design = design_fabric(n, scalar, planes or 0, oversubscription, cpo, copper_node_links,
                            frontend_fraction)
     out_of_reach = (n > 0) & (design.tiers == 0)
@@ -489,11 +493,6 @@ def size_networks(
                          split=True)
 
 
-def _squeeze(parts: Parts) -> Parts:
-    """One-row parts as 0-d arrays, so they broadcast against any shape of GPU counts."""
-    return Parts(**{f.name: getattr(parts, f.name)[0] for f in fields(Parts)})
-
-
 @dataclass(frozen=True)
 class OpticsComparison:
     """Optics power of one fabric with pluggable and with co-packaged switch-side optics, W.
@@ -517,7 +516,7 @@ def compare_cpo(catalog: Catalog, gpus: int, gpu_id: str, switch_id: str | None 
     """
     pluggable = size_fabric(catalog, gpu_id, gpus, switch_id)
     cpo = size_fabric(catalog, gpu_id, gpus, switch_id, cpo=True)
-    parts = _squeeze(parts_from_catalog(catalog, [catalog.resolve_gpu(gpu_id).id], [switch_id]))
+    parts = parts_from_catalog(catalog, [catalog.resolve_gpu(gpu_id).id], [switch_id]).row()
     nic_w = float(pluggable.transceivers_nic_side) * float(parts.nic_module_power_w)
     nic_cpo_w = gpus * float(parts.gbps_per_gpu) * float(parts.cpo_power_w_per_gbps)
     return OpticsComparison(
