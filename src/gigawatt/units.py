@@ -200,3 +200,13 @@ def s_to_days(s: T) -> T:
 def per_year_to_per_s(rate_per_year: T) -> T:
     """events per (365-day) year -> events per second."""
     return rate_per_year / SECONDS_PER_YEAR
+
+
+def w_to_kw(w: T) -> T:
+    """W -> kW."""
+    return w / KILO
+
+
+def gbps_to_tbps(gbps: T) -> T:
+    """Gb/s -> Tb/s (also GB/s -> TB/s: the same decimal factor)."""
+    return gbps / KILO

@@ -8,10 +8,11 @@ from gigawatt.catalog.schema import (
     FailurePlatform,
     Model,
     ModelSpec,
+    Optic,
     Site,
     Switch,
     System,
 )
 
 __all__ = ["Accelerator", "Catalog", "Entry", "FailureClass", "FailurePlatform", "Model",
-           "ModelSpec", "Site", "Switch", "System", "load_catalog"]
+           "ModelSpec", "Optic", "Site", "Switch", "System", "load_catalog"]

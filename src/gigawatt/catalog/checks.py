@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from gigawatt.catalog.schema import Accelerator, Entry, FailureClass, FailurePlatform, System
+from gigawatt.catalog.schema import (
+    Accelerator,
+    Entry,
+    FailureClass,
+    FailurePlatform,
+    Optic,
+    Switch,
+    System,
+)
 from gigawatt.errors import CatalogError
 
 
@@ -65,3 +73,36 @@ def check_failure_platforms(platforms: Mapping[str, FailurePlatform],
         if len(rows) != 1:
             raise CatalogError(f"failure_platforms.yaml: system {system}: expected exactly one "
                                f"row, found {rows or 'none'}")
+
+
+def check_system_switches(systems: Mapping[str, System], switches: Mapping[str, Switch]) -> None:
+    """Each system's reference scale-out switch is a switch the catalog knows."""
+    for system in systems.values():
+        if system.scaleout_switch is not None and system.scaleout_switch not in switches:
+            raise CatalogError(
+                f"systems.yaml: {system.id}.scaleout_switch: unknown switch "
+                f"{system.scaleout_switch!r}; accepted: {', '.join(sorted(switches))}"
+            )
+
+
+def switch_module(switch: Switch, optics: Mapping[str, Optic]) -> Optic | None:
+    """The pluggable module that fills one cage of ``switch`` (None if the catalog has none)."""
+    for optic in optics.values():
+        if (optic.form == "pluggable" and optic.ports == switch.ports_per_cage
+                and optic.gbps == switch.port_gbps * switch.ports_per_cage):
+            return optic
+    return None
+
+
+def check_switch_optics(switches: Mapping[str, Switch], optics: Mapping[str, Optic]) -> None:
+    """Every pluggable-optics switch has a module for its cages; CPO and cables are present."""
+    for switch in switches.values():
+        if not switch.co_packaged_optics and switch_module(switch, optics) is None:
+            gbps = switch.port_gbps * switch.ports_per_cage
+            raise CatalogError(
+                f"switches.yaml: {switch.id}: no pluggable module of {gbps:g} Gb/s with "
+                f"{switch.ports_per_cage} port(s) in optics.yaml"
+            )
+    for form in ("co-packaged", "fiber-cable", "copper-cable"):
+        if sum(o.form == form for o in optics.values()) != 1:
+            raise CatalogError(f"optics.yaml: expected exactly one entry of form {form!r}")

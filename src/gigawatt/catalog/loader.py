@@ -17,6 +17,7 @@ from gigawatt.catalog.schema import (
     FailureClass,
     FailurePlatform,
     Model,
+    Optic,
     Site,
     Switch,
     System,
@@ -34,6 +35,7 @@ class Catalog:
     accelerators: Mapping[str, Accelerator]
     systems: Mapping[str, System]
     switches: Mapping[str, Switch]
+    optics: Mapping[str, Optic]
     models: Mapping[str, Model]
     failures: Mapping[str, FailureClass]
     failure_platforms: Mapping[str, FailurePlatform]
@@ -131,4 +133,6 @@ def _read(directory: Path) -> Catalog:
     checks.check_accelerators_deployable(catalog.systems, catalog.accelerators)
     checks.check_failure_shares(catalog.failures)
     checks.check_failure_platforms(catalog.failure_platforms, catalog.systems, catalog.failures)
+    checks.check_system_switches(catalog.systems, catalog.switches)
+    checks.check_switch_optics(catalog.switches, catalog.optics)
     return catalog

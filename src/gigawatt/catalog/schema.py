@@ -93,6 +93,12 @@ class System(Entry):
         default=None, description="scale-out network (switches, optics) per rack, estimate"
     )
     scaleout_gbps_per_package: PositiveFloat | None = None
+    scaleout_rails: PositiveInt | None = Field(
+        default=None, description="GPU positions per node with their own scale-out NIC (rails)")
+    scaleout_switch: str | None = Field(
+        default=None, description="switch ID of the reference scale-out fabric")
+    nvlink_switch_trays_per_domain: int | None = Field(
+        default=None, ge=0, description="NVLink switch trays per domain; 0: NVSwitch on board")
     available: str = Field(pattern=HALF_YEAR.pattern, description="first volume half-year")
 
     @model_validator(mode="after")
@@ -116,6 +122,22 @@ class Switch(Entry):
     port_gbps: PositiveFloat
     co_packaged_optics: bool
     available: str = Field(pattern=HALF_YEAR.pattern)
+    ports_per_cage: PositiveInt = Field(
+        default=1, description="logical ports sharing one pluggable cage (twin-port OSFP: 2)")
+    power_w: PositiveFloat | None = Field(
+        default=None, description="box power without pluggable or co-packaged optics")
+    price_usd: PositiveFloat | None = Field(
+        default=None, description="box price without pluggable or co-packaged optics")
+
+
+class Optic(Entry):
+    """A transceiver, a co-packaged optical engine, or a cable of the scale-out fabric."""
+
+    form: Literal["pluggable", "co-packaged", "fiber-cable", "copper-cable"]
+    gbps: PositiveFloat = Field(description="bandwidth of the module or engine, all its ports")
+    ports: PositiveInt = Field(default=1, description="logical ports one module serves")
+    power_w: NonNegativeFloat
+    price_usd: NonNegativeFloat
 
 
 class MoE(Frozen):
@@ -286,6 +308,7 @@ KINDS: dict[str, type[Entry]] = {
     "accelerators": Accelerator,
     "systems": System,
     "switches": Switch,
+    "optics": Optic,
     "models": Model,
     "failures": FailureClass,
     "failure_platforms": FailurePlatform,
