@@ -29,6 +29,7 @@ from gigawatt.buildout import (
 )
 from gigawatt.buildout.inputs import platforms_from_catalog
 from gigawatt.catalog import load_catalog
+from gigawatt.network import network_usd_per_rack
 from gigawatt.scenario import load_scenario
 
 TARGET_S = 2.0
@@ -43,10 +44,12 @@ def synthetic_problem(rng: np.random.Generator, n_sites: int, n_quarters: int,
     # The catalog has no Rubin Ultra price; the default scenario assumes one (with its note).
     scenario, _ = load_scenario("openai-nvidia-10gw")
     ultra = scenario.platforms["vr-ultra-nvl144"]
-    assert ultra.rack_price_usd is not None and ultra.network_usd_per_rack is not None
+    assert ultra.rack_price_usd is not None
+    catalog = load_catalog()
     platforms = platforms_from_catalog(
-        load_catalog(), SYSTEMS, it_overhead_fraction=scenario.facility.it_overhead_fraction.value,
-        rack_usd={"vr-ultra-nvl144": ultra.rack_price_usd.value + ultra.network_usd_per_rack.value})
+        catalog, SYSTEMS, it_overhead_fraction=scenario.facility.it_overhead_fraction.value,
+        rack_usd={"vr-ultra-nvl144": ultra.rack_price_usd.value
+                  + network_usd_per_rack(catalog, "vr-ultra-nvl144")})
     max_mw = rng.uniform(100, 1500, n_sites)
     start = rng.integers(0, n_quarters // 2, n_sites)
     steps = rng.uniform(0, 1, (n_sites, n_quarters)) * (np.arange(n_quarters) >= start[:, None])

@@ -17,7 +17,7 @@ KEYS = ("facility_gw", "it_gw", "racks", "gpus", "gpu_dies", "nvlink_domains", "
         "fp8_eflops", "bf16_eflops", "hbm_pb", "capex_usd", "capex_systems_usd",
         "capex_network_usd", "capex_facility_usd", "opex_usd_per_year", "usd_per_gpu_hour",
         "investment_usd", "first_gw_date", "energy_twh_per_year", "water_gl_per_year",
-        "emissions_mt_co2_per_year")
+        "emissions_mt_co2_per_year", "network_power_mw", "transceivers", "largest_cluster_gpus")
 
 
 def headline(name: str) -> dict[str, object]:

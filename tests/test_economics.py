@@ -13,7 +13,7 @@ def _costs(**over):
         facility_w=np.array([25e6, 25e6]),
         packages=np.array([7200.0, 7200.0]),
         rack_price_usd=np.array([4e6, 4e6]),
-        network_usd_per_rack=np.array([1e6, 1e6]),
+        network_capex_usd=np.array([100e6, 0.0]),
         build_usd_per_mw_it=10e6,
         utilisation=0.5,
         electricity_usd_per_mwh=100.0,

@@ -6,12 +6,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gigawatt.plan import plan
-from gigawatt.scenario import Scenario
-from gigawatt.scenario.schema import Assumption, Platform, RampStep
+from gigawatt.scenario import Scenario, load_scenario
+from gigawatt.scenario.schema import Assumption, RampStep
 
 SYSTEMS = ["vr-nvl72", "gb300-nvl72", "gb200-nvl72"]
 PERIODS = ["2026H2", "2027H1", "2027H2", "2028H1", "2028H2", "2029H1"]
 
+ANNOUNCED = load_scenario("openai-nvidia-10gw")[0]
 increments = st.lists(st.floats(min_value=0.0, max_value=3.0, allow_subnormal=False), min_size=1,
                       max_size=len(PERIODS))
 
@@ -22,10 +23,7 @@ def _with_ramp(base: Scenario, adds: list[float], systems: list[str]) -> Scenari
         total += add
         steps.append(RampStep(period=period, facility_gw=total, system=system))
     ramp = base.ramp.model_copy(update={"steps": steps})
-    network = Assumption(value=500_000.0, status="input")
-    platforms = {**base.platforms,
-                 **{s: Platform(network_usd_per_rack=network) for s in SYSTEMS[1:]}}
-    return base.model_copy(update={"ramp": ramp, "claims": [], "platforms": platforms})
+    return base.model_copy(update={"ramp": ramp, "claims": []})
 
 
 def _with_pue(base: Scenario, pue: float) -> Scenario:
@@ -36,12 +34,12 @@ def _with_pue(base: Scenario, pue: float) -> Scenario:
 @settings(max_examples=60, deadline=None)
 @given(adds=increments, extra=st.floats(min_value=0.0, max_value=2.0),
        system=st.sampled_from(SYSTEMS), where=st.integers(min_value=0, max_value=5))
-def test_more_power_never_means_fewer_gpus_or_less_capex(announced, adds, extra, system, where):
+def test_more_power_never_means_fewer_gpus_or_less_capex(adds, extra, system, where):
     systems = [system] * len(adds)
     more = list(adds)
     more[min(where, len(more) - 1)] += extra
-    small = plan(_with_ramp(announced, adds, systems)).headline
-    large = plan(_with_ramp(announced, more, systems)).headline
+    small = plan(_with_ramp(ANNOUNCED, adds, systems)).headline
+    large = plan(_with_ramp(ANNOUNCED, more, systems)).headline
     assert large["gpus"] >= small["gpus"]
     assert large["capex_usd"] >= small["capex_usd"] - 1e-6
 
@@ -49,8 +47,8 @@ def test_more_power_never_means_fewer_gpus_or_less_capex(announced, adds, extra,
 @settings(max_examples=60, deadline=None)
 @given(adds=increments, pue=st.floats(min_value=1.0, max_value=2.0),
        worse=st.floats(min_value=0.0, max_value=1.0), system=st.sampled_from(SYSTEMS))
-def test_higher_pue_never_raises_gpus(announced, adds, pue, worse, system):
-    scenario = _with_ramp(announced, adds, [system] * len(adds))
+def test_higher_pue_never_raises_gpus(adds, pue, worse, system):
+    scenario = _with_ramp(ANNOUNCED, adds, [system] * len(adds))
     better = plan(_with_pue(scenario, pue)).headline
     worse_plan = plan(_with_pue(scenario, min(pue + worse, 3.0))).headline
     assert worse_plan["gpus"] <= better["gpus"]

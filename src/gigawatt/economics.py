@@ -3,7 +3,7 @@
 Per period ``k`` (arrays over periods):
 
     systems capex     R_k * rack price
-    networking capex  R_k * network cost per rack
+    networking capex  growth of the fabric sized for the platforms' GPUs (gigawatt.fabric)
     facility capex    I_k * build cost per MW of IT        (I_k: IT MW added)
     average power     F * utilisation                      (F: facility power online, W)
     energy            average power * 8760 h, per year
@@ -60,7 +60,7 @@ def estimate_costs(
     facility_w: np.ndarray,
     packages: np.ndarray,
     rack_price_usd: np.ndarray,
-    network_usd_per_rack: np.ndarray,
+    network_capex_usd: np.ndarray,
     build_usd_per_mw_it: Param,
     utilisation: Param,
     electricity_usd_per_mwh: Param,
@@ -79,7 +79,8 @@ def estimate_costs(
     added_it_w : IT power added in each period, W.
     facility_w : facility power online at the end of each period, W.
     packages : GPU packages online at the end of each period, count.
-    rack_price_usd, network_usd_per_rack : per period, of the platform added, USD.
+    rack_price_usd : per period, of the platform added, USD.
+    network_capex_usd : scale-out fabric capex in each period, USD (from ``gigawatt.fabric``).
     build_usd_per_mw_it : building, power and cooling capex, USD per MW of IT.
     utilisation : average draw as a share of nameplate power, 0-1.
     electricity_usd_per_mwh : USD/MWh.
@@ -90,7 +91,7 @@ def estimate_costs(
     maintenance_fraction_per_year : yearly upkeep as a share of cumulative capex.
     """
     systems = added_racks * rack_price_usd
-    network = added_racks * network_usd_per_rack
+    network = network_capex_usd
     facility = units.w_to_mw(added_it_w) * build_usd_per_mw_it
     energy_twh = units.annual_energy_twh(facility_w * utilisation)
     energy_kwh = units.twh_to_kwh(energy_twh)

@@ -24,14 +24,15 @@ from gigawatt.economics import (
     investment_per_period,
     tranche_schedule,
 )
+from gigawatt.network import NetworkTimeline, size_plan_network
 from gigawatt.scenario.checks import check_scenario
-from gigawatt.scenario.schema import Assumption, Distribution, Scenario
+from gigawatt.scenario.schema import Assumption, Distribution, Network, Scenario
 from gigawatt.schedule import Schedule, build_schedule
 from gigawatt.sizing import PRECISIONS, Fleet, size_fleet
 from gigawatt.units import Param
 from gigawatt.version import __version__
 
-PLATFORM_FIELDS = ("rack_power_kw", "rack_price_usd", "network_usd_per_rack")
+PLATFORM_FIELDS = ("rack_power_kw", "rack_price_usd")
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,7 @@ class PlanResult:
     scenario: Scenario
     schedule: Schedule
     fleet: Fleet
+    network: NetworkTimeline
     costs: Costs
     tranches: Tranches
     investment_usd: np.ndarray
@@ -71,6 +73,9 @@ class PlanResult:
             "nvlink_domains": f.domains,
             **{f"{p}_eflops": units.flops_to_eflops(f.peak_flops[p]) for p in PRECISIONS},
             "hbm_pb": units.bytes_to_pb(f.hbm_bytes),
+            "network_power_mw": units.w_to_mw(self.network.power_w),
+            "transceivers": self.network.transceivers,
+            "largest_cluster_gpus": self.network.largest_cluster_gpus,
             "capex_usd": c.capex_usd,
             "capex_systems_usd": c.capex_systems_usd,
             "capex_network_usd": c.capex_network_usd,
@@ -141,6 +146,8 @@ class Inputs:
     values: dict[str, float]
     distributions: dict[str, Distribution]
     rows: tuple[AssumptionRow, ...]
+    catalog: Catalog
+    network: Network
 
 
 def gather_inputs(scenario: Scenario, catalog: Catalog | None = None) -> Inputs:
@@ -180,7 +187,7 @@ def gather_inputs(scenario: Scenario, catalog: Catalog | None = None) -> Inputs:
             rows.append(_row(f"investment.{name}", getattr(scenario.investment, name),
                              "scenario"))
     return Inputs(schedule, systems, tuple(catalog.accelerator_of(s) for s in systems),
-                  values, distributions, tuple(rows))
+                  values, distributions, tuple(rows), catalog, scenario.network)
 
 
 def _take(path: str, a: Assumption, values: dict[str, float],
@@ -191,8 +198,9 @@ def _take(path: str, a: Assumption, values: dict[str, float],
     rows.append(_row(path, a, "scenario"))
 
 
-def evaluate(inputs: Inputs, values: Mapping[str, Param]) -> tuple[Fleet, Costs]:
-    """Size the fleet and cost it, for one set of values or many samples at once.
+def evaluate(inputs: Inputs, values: Mapping[str, Param]
+             ) -> tuple[Fleet, NetworkTimeline, Costs]:
+    """Size the fleet and its network and cost them, for one set of values or many samples.
 
     ``values`` maps every path of ``inputs.values`` to a number or an ``(S, 1)`` column;
     with columns, every per-period result has shape ``(S, periods)``.
@@ -224,13 +232,19 @@ def evaluate(inputs: Inputs, values: Mapping[str, Param]) -> tuple[Fleet, Costs]
                           for a in accs]) for p in PRECISIONS},
         hbm_bytes_per_package=by_period([units.gb_to_bytes(a.hbm_gb) for a in accs]),
     )
+    network = size_plan_network(
+        inputs.catalog, [s.id for s in systems],
+        [np.cumsum(np.where(schedule.system_index == i, fleet.added_packages, 0.0), axis=-1)
+         for i in range(len(systems))],
+        switches=inputs.network.switches, oversubscription=inputs.network.oversubscription,
+        cpo=inputs.network.co_packaged_optics)
     costs = estimate_costs(
         added_racks=fleet.added_racks,
         added_it_w=schedule.added_facility_w / pue,
         facility_w=schedule.facility_w,
         packages=fleet.packages,
         rack_price_usd=platform("rack_price_usd"),
-        network_usd_per_rack=platform("network_usd_per_rack"),
+        network_capex_usd=network.capex_usd,
         build_usd_per_mw_it=values["facility.build_usd_per_mw_it"],
         utilisation=values["facility.utilisation"],
         electricity_usd_per_mwh=values["facility.electricity_usd_per_mwh"],
@@ -241,10 +255,11 @@ def evaluate(inputs: Inputs, values: Mapping[str, Param]) -> tuple[Fleet, Costs]
         facility_life_years=values["finance.facility_life_years"],
         maintenance_fraction_per_year=values["finance.maintenance_fraction_per_year"],
     )
-    return fleet, costs
+    return fleet, network, costs
 
 
-def outputs(schedule: Schedule, fleet: Fleet, costs: Costs) -> dict[str, np.ndarray]:
+def outputs(schedule: Schedule, fleet: Fleet, network: NetworkTimeline,
+            costs: Costs) -> dict[str, np.ndarray]:
     """Headline quantities at the end of the build-out, one per sample (or 0-d)."""
     facility_gw = float(units.w_to_gw(schedule.facility_w[-1]))
     capex = costs.capex_usd.sum(axis=-1)
@@ -272,6 +287,13 @@ def outputs(schedule: Schedule, fleet: Fleet, costs: Costs) -> dict[str, np.ndar
         "energy_twh_per_year": costs.energy_twh_per_year[..., -1],
         "water_gl_per_year": costs.water_gl_per_year[..., -1],
         "emissions_mt_co2_per_year": costs.emissions_mt_co2_per_year[..., -1],
+        "network_power_mw": units.w_to_mw(network.power_w[..., -1]),
+        "network_power_share_of_it": np.divide(
+            network.power_w[..., -1], fleet.it_w[..., -1],
+            out=np.full(np.shape(network.power_w[..., -1]), np.nan),
+            where=fleet.it_w[..., -1] > 0),
+        "transceivers": network.transceivers[..., -1],
+        "largest_cluster_gpus": network.largest_cluster_gpus[..., -1],
     }
 
 
@@ -285,7 +307,7 @@ def plan(scenario: Scenario, catalog: Catalog | None = None) -> PlanResult:
     """
     inputs = gather_inputs(scenario, catalog)
     schedule = inputs.schedule
-    fleet, costs = evaluate(inputs, inputs.values)
+    fleet, network, costs = evaluate(inputs, inputs.values)
 
     inv = scenario.investment
     thresholds_gw, amounts = (
@@ -304,7 +326,7 @@ def plan(scenario: Scenario, catalog: Catalog | None = None) -> PlanResult:
         "first_period": schedule.periods[0],
         "last_period": schedule.periods[-1],
         "facility_gw": float(units.w_to_gw(schedule.facility_w[-1])),
-        **{k: _scalar(v) for k, v in outputs(schedule, fleet, costs).items()},
+        **{k: _scalar(v) for k, v in outputs(schedule, fleet, network, costs).items()},
         "investment_usd": tranches.released_usd,
         "tranches_released": int((~np.isnat(tranches.release_dates)).sum()),
         "first_gw_date": _iso(first_gw),
@@ -316,6 +338,7 @@ def plan(scenario: Scenario, catalog: Catalog | None = None) -> PlanResult:
         scenario=scenario,
         schedule=schedule,
         fleet=fleet,
+        network=network,
         costs=costs,
         tranches=tranches,
         investment_usd=investment,

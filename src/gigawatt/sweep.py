@@ -190,8 +190,8 @@ def _vectorised_outputs(scenario: Scenario, catalog: Catalog | None, paths: Sequ
     values: dict[str, Any] = dict(inputs.values)
     for j, path in enumerate(paths):
         values[path] = samples[:, j:j + 1]
-    fleet, costs = evaluate(inputs, values)
-    raw = outputs(inputs.schedule, fleet, costs)
+    fleet, network, costs = evaluate(inputs, values)
+    raw = outputs(inputs.schedule, fleet, network, costs)
     return {k: np.broadcast_to(np.asarray(raw[k], dtype=float), (len(samples),)).copy()
             for k in OUTPUTS}
 

@@ -21,6 +21,7 @@ from gigawatt.buildout.problem import (
 from gigawatt.buildout.quarters import QUARTER, quarter_index, quarter_label, step_by_quarter
 from gigawatt.catalog import Catalog, Site
 from gigawatt.catalog.schema import HALF_YEAR
+from gigawatt.network import network_usd_per_rack
 from gigawatt.units import tflops_to_flops
 
 YEAR = re.compile(r"^(\d{4})$")
@@ -95,7 +96,7 @@ def platforms_from_catalog(catalog: Catalog, system_ids: Sequence[str], *,
             if system.rack_price_usd is None:
                 raise BuildoutError(f"rack_usd[{system_id}]: the catalog has no price for "
                                     "this system; accepted: a price per rack in USD")
-            cost = system.rack_price_usd + (system.network_usd_per_rack or 0.0)
+            cost = system.rack_price_usd + network_usd_per_rack(catalog, system_id)
         earliest = half_year_first_quarter(system.available)
         quarter = release.get(system_id, earliest)
         try:

@@ -89,9 +89,6 @@ class System(Entry):
     nvlink_domain_packages: PositiveInt = Field(description="packages in one scale-up domain")
     rack_power_kw: PositiveFloat = Field(description="IT power of one rack, all trays")
     rack_price_usd: PositiveFloat | None = None
-    network_usd_per_rack: NonNegativeFloat | None = Field(
-        default=None, description="scale-out network (switches, optics) per rack, estimate"
-    )
     scaleout_gbps_per_package: PositiveFloat | None = None
     scaleout_rails: PositiveInt | None = Field(
         default=None, description="GPU positions per node with their own scale-out NIC (rails)")

@@ -68,7 +68,7 @@ def check_platforms_priced(s: Scenario, catalog: Catalog, where: str) -> None:
     for system_id in dict.fromkeys(step.system for step in s.ramp.steps):
         override = s.platforms.get(system_id)
         system = catalog.systems[system_id]
-        for name in ("rack_price_usd", "network_usd_per_rack"):
+        for name in ("rack_price_usd",):
             in_scenario = override is not None and getattr(override, name) is not None
             if getattr(system, name) is None and not in_scenario:
                 raise ScenarioError(
@@ -77,9 +77,21 @@ def check_platforms_priced(s: Scenario, catalog: Catalog, where: str) -> None:
                 )
 
 
+def check_network_switches(s: Scenario, catalog: Catalog, where: str) -> None:
+    """Network switch choices name catalog systems and switches."""
+    for system_id, switch_id in s.network.switches.items():
+        if system_id not in catalog.systems:
+            raise ScenarioError(f"{where}: network.switches.{system_id}: unknown system; "
+                                f"accepted: {', '.join(sorted(catalog.systems))}")
+        if switch_id not in catalog.switches:
+            raise ScenarioError(f"{where}: network.switches.{system_id}: unknown switch "
+                                f"{switch_id!r}; accepted: {', '.join(sorted(catalog.switches))}")
+
+
 def check_scenario(s: Scenario, catalog: Catalog, where: str) -> None:
     """Run every cross-check; the first failure raises."""
     check_ramp_order(s, where)
     check_ramp_systems(s, catalog, where)
     check_platforms_known(s, catalog, where)
     check_platforms_priced(s, catalog, where)
+    check_network_switches(s, catalog, where)

@@ -205,7 +205,15 @@ class Platform(Frozen):
 
     rack_power_kw: Positive | None = None
     rack_price_usd: NonNegative | None = None
-    network_usd_per_rack: NonNegative | None = None
+
+
+class Network(Frozen):
+    """How the scale-out fabric of each platform is built (sized by ``gigawatt.fabric``)."""
+
+    switches: dict[str, str] = Field(
+        default_factory=dict, description="system ID -> switch ID; default: the system's own")
+    co_packaged_optics: bool = False
+    oversubscription: float = Field(default=1.0, ge=1.0, description="at the leaf; 1 = none")
 
 
 class Finance(Frozen):
@@ -272,6 +280,7 @@ class Scenario(Frozen):
     ramp: Ramp
     facility: Facility
     platforms: dict[str, Platform] = Field(default_factory=dict)
+    network: Network = Field(default_factory=Network)
     finance: Finance
     investment: Investment | None = None
     claims: list[Claim] = Field(default_factory=list)
