@@ -8,7 +8,7 @@ differ, in terms of the plan's own inputs (packages versus dies, rack power, pri
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from gigawatt import units
@@ -117,23 +117,55 @@ def _explain(claim: Claim, verdict: str, values: Mapping[str, Value],
             f"{_billions(num('investment_usd'))} in all.")
 
 
+@dataclass(frozen=True)
+class SiteOptics:
+    """Optics power of a hypothetical site, for co-packaged-optics claims, MW."""
+
+    gpus: int
+    system: str
+    switch: str
+    pluggable_mw: float
+    cpo_switch_side_mw: float
+    cpo_all_mw: float
+
+
+def _site_reason(o: SiteOptics) -> str:
+    return (f"A {o.gpus:,}-GPU {o.system} fabric on {o.switch}: pluggable optics "
+            f"{o.pluggable_mw:.1f} MW; co-packaged on the switch side (what photonics switches "
+            f"do) {o.cpo_switch_side_mw:.1f} MW; co-packaged on every port, NIC side included "
+            f"(as a per-port claim counts) {o.cpo_all_mw:.1f} MW.")
+
+
 def check_claims(claims: Sequence[Claim], values: Mapping[str, Value],
-                 shares: Sequence[PlatformShare]) -> tuple[ClaimCheck, ...]:
+                 shares: Sequence[PlatformShare],
+                 site_optics: Callable[[int], SiteOptics] | None = None
+                 ) -> tuple[ClaimCheck, ...]:
     """Set each claim beside the model's value of its metric.
 
     Parameters
     ----------
     claims : the scenario's claims.
-    values : the plan's headline figures by name (must hold each claim's metric).
+    values : the plan's headline figures by name (must hold each plan claim's metric).
     shares : each platform's part of the plan, used to explain differences.
+    site_optics : optics power of a site of N GPUs, for the site metrics.
     """
     out = []
     for claim in claims:
-        value = values[claim.metric]
-        verdict = _verdict(value, claim.low, claim.high)
+        if claim.at_gpus is not None:
+            if site_optics is None:
+                raise ValueError(f"claim {claim.id}: site metrics need site_optics")
+            optics = site_optics(claim.at_gpus)
+            value: Value = (optics.pluggable_mw if claim.metric == "site_optics_pluggable_mw"
+                            else optics.cpo_all_mw)
+            verdict = _verdict(value, claim.low, claim.high)
+            reason = _site_reason(optics)
+        else:
+            value = values[claim.metric]
+            verdict = _verdict(value, claim.low, claim.high)
+            reason = _explain(claim, verdict, values, shares)
         out.append(ClaimCheck(
             id=claim.id, claim=claim.claim, who=claim.who, source=claim.source,
             metric=claim.metric, low=claim.low, high=claim.high, model=value,
-            verdict=verdict, reason=_explain(claim, verdict, values, shares),
+            verdict=verdict, reason=reason,
         ))
     return tuple(out)

@@ -16,7 +16,7 @@ import numpy as np
 
 from gigawatt import units
 from gigawatt.catalog import Accelerator, Catalog, System, load_catalog
-from gigawatt.claims import ClaimCheck, PlatformShare, check_claims
+from gigawatt.claims import ClaimCheck, PlatformShare, SiteOptics, check_claims
 from gigawatt.economics import (
     Costs,
     Tranches,
@@ -24,6 +24,7 @@ from gigawatt.economics import (
     investment_per_period,
     tranche_schedule,
 )
+from gigawatt.fabric import compare_cpo
 from gigawatt.network import NetworkTimeline, size_plan_network
 from gigawatt.scenario.checks import check_scenario
 from gigawatt.scenario.schema import Assumption, Distribution, Network, Scenario
@@ -342,10 +343,20 @@ def plan(scenario: Scenario, catalog: Catalog | None = None) -> PlanResult:
         costs=costs,
         tranches=tranches,
         investment_usd=investment,
-        claims=check_claims(scenario.claims, claim_values, shares),
+        claims=check_claims(scenario.claims, claim_values, shares,
+                            lambda gpus: _site_optics(inputs, gpus)),
         assumptions=inputs.rows,
         headline=headline,
     )
+
+
+def _site_optics(inputs: Inputs, gpus: int) -> SiteOptics:
+    """Optics power of a ``gpus``-GPU fabric of the scenario's first platform."""
+    system = inputs.systems[0]
+    switch = inputs.network.switches.get(system.id) or system.scaleout_switch or ""
+    o = compare_cpo(inputs.catalog, gpus, system.id, switch or None)
+    return SiteOptics(gpus, system.id, switch, units.w_to_mw(o.pluggable_w),
+                      units.w_to_mw(o.cpo_w), units.w_to_mw(o.cpo_all_w))
 
 
 def _platform_shares(inputs: Inputs, fleet: Fleet, costs: Costs) -> list[PlatformShare]:

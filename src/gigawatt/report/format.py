@@ -58,4 +58,6 @@ def claimed(claim: dict[str, Any], key: str) -> str:
     x = claim[key]
     if x is None:
         return "-"
-    return usd(x) if "usd" in claim["metric"] else value(x)
+    if "usd" in claim["metric"]:
+        return usd(x)
+    return value(x) + (" MW" if claim["metric"].endswith("_mw") else "")

@@ -49,6 +49,11 @@ def headline_rows(r: Mapping[str, Any]) -> list[tuple[str, str, str]]:
          f"{r['fp4_eflops']:,.0f} / {r['fp8_eflops']:,.0f} / {r['bf16_eflops']:,.0f} EFLOP/s",
          "dense, packages x catalog peak"),
         ("HBM capacity", f"{r['hbm_pb']:,.0f} PB", "packages x HBM per package"),
+        ("Scale-out network", f"{r['network_power_mw']:,.0f} MW",
+         f"{r['network_power_share_of_it']:.1%} of IT power; {fmt.count(r['transceivers'])} "
+         "transceivers; rail-optimised fat trees per platform"),
+        ("Largest single cluster", f"{fmt.count(r['largest_cluster_gpus'])} GPUs",
+         "the largest fabric within a switch's three-tier reach"),
         ("Capex", fmt.usd(r["capex_usd"]),
          f"systems {fmt.usd(r['capex_systems_usd'])}, networking "
          f"{fmt.usd(r['capex_network_usd'])}, facility {fmt.usd(r['capex_facility_usd'])}"),

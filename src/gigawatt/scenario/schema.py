@@ -243,8 +243,10 @@ class Investment(Frozen):
 
 Metric = Literal[
     "gpus", "gpu_dies", "capex_usd_per_gw", "vendor_usd_per_gw", "first_gw_date",
-    "investment_usd",
+    "investment_usd", "site_optics_pluggable_mw", "site_optics_cpo_mw",
 ]
+SITE_METRICS = ("site_optics_pluggable_mw", "site_optics_cpo_mw")
+"""Metrics of a hypothetical site of ``at_gpus`` GPUs of the scenario's first platform."""
 
 
 class Claim(Frozen):
@@ -257,9 +259,13 @@ class Claim(Frozen):
     metric: Metric
     low: float | dt.date
     high: float | dt.date | None = None
+    at_gpus: int | None = Field(default=None, gt=0, description="site size of a site metric")
 
     @model_validator(mode="after")
     def _consistent_bounds(self) -> Claim:
+        if (self.metric in SITE_METRICS) != (self.at_gpus is not None):
+            raise ValueError(f"at_gpus is required with the metrics {', '.join(SITE_METRICS)} "
+                             "and accepted only with them")
         is_date = self.metric == "first_gw_date"
         for bound in (self.low, self.high):
             if bound is not None and isinstance(bound, dt.date) != is_date:
