@@ -12,6 +12,7 @@ from pydantic import TypeAdapter, ValidationError
 from gigawatt.scenario.schema import Distribution, Number
 from gigawatt.sweep import (
     OUTPUTS,
+    SERVING_OUTPUTS,
     SweepError,
     first_order_indices,
     latin_hypercube,
@@ -111,7 +112,7 @@ def test_quantiles_converge_to_the_analytic_answer(announced):
 def test_default_sweep_ranks_the_disputed_inputs(announced):
     result = sweep(announced, samples=400, seed=0)
     d = result.to_dict()
-    assert set(d["outputs"]) == set(OUTPUTS)
+    assert set(d["outputs"]) == set(OUTPUTS + SERVING_OUTPUTS)
     for q in d["outputs"].values():
         assert q["p10"] <= q["p50"] <= q["p90"]
     gpu_drivers = [e["input"] for e in d["sensitivity"]["gpus"][:2]]

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from gigawatt import units
+from gigawatt.capability import ServingTimeline, cost_per_million_tokens, serve_fleet, serving_rates
 from gigawatt.catalog import Accelerator, Catalog, System, load_catalog
 from gigawatt.claims import ClaimCheck, PlatformShare, SiteOptics, check_claims
 from gigawatt.economics import (
@@ -27,7 +28,14 @@ from gigawatt.economics import (
 from gigawatt.fabric import compare_cpo
 from gigawatt.network import NetworkTimeline, size_plan_network
 from gigawatt.scenario.checks import check_scenario
-from gigawatt.scenario.schema import Assumption, Distribution, Network, Scenario
+from gigawatt.scenario.schema import (
+    Assumption,
+    Demand,
+    Distribution,
+    Network,
+    Scenario,
+    Serving,
+)
 from gigawatt.schedule import Schedule, build_schedule
 from gigawatt.sizing import PRECISIONS, Fleet, size_fleet
 from gigawatt.units import Param
@@ -53,14 +61,27 @@ class PlanResult:
 
     scenario: Scenario
     schedule: Schedule
-    fleet: Fleet
-    network: NetworkTimeline
-    costs: Costs
+    stages: Evaluation
     tranches: Tranches
     investment_usd: np.ndarray
     claims: tuple[ClaimCheck, ...]
     assumptions: tuple[AssumptionRow, ...]
     headline: dict[str, Any]
+
+    @property
+    def fleet(self) -> Fleet:
+        """Racks, GPUs and compute installed per period."""
+        return self.stages.fleet
+
+    @property
+    def network(self) -> NetworkTimeline:
+        """The scale-out fabric per period."""
+        return self.stages.network
+
+    @property
+    def costs(self) -> Costs:
+        """Capex, opex and footprint per period."""
+        return self.stages.costs
 
     def timeline(self) -> list[dict[str, Any]]:
         """One row per half-year: power, equipment and compute cumulative; money in the period."""
@@ -88,6 +109,15 @@ class PlanResult:
             "energy_twh_per_year": c.energy_twh_per_year,
             "usd_per_gpu_hour": c.usd_per_gpu_hour,
         }
+        if self.stages.serving is not None:
+            sv = self.stages.serving
+            cols.update({
+                "serving_gpus": sv.serving_gpus,
+                "output_tokens_per_day": sv.output_tokens_per_day,
+                "weekly_users_servable": sv.weekly_users_servable,
+                "demand_weekly_users": np.broadcast_to(sv.demand_weekly_users, len(s.periods)),
+                "usd_per_million_output_tokens": _cost_per_mtok(self.stages),
+            })
         rows = []
         for k, period in enumerate(s.periods):
             system = s.systems[s.system_index[k]] if s.system_index[k] >= 0 else None
@@ -149,6 +179,10 @@ class Inputs:
     rows: tuple[AssumptionRow, ...]
     catalog: Catalog
     network: Network
+    serving: Serving | None
+    demand: Demand | None
+    serving_rates: dict[str, float]
+    serving_tp: dict[str, int]
 
 
 def gather_inputs(scenario: Scenario, catalog: Catalog | None = None) -> Inputs:
@@ -187,8 +221,20 @@ def gather_inputs(scenario: Scenario, catalog: Catalog | None = None) -> Inputs:
         for name in ("usd_per_tranche", "gw_per_tranche", "cap_usd"):
             rows.append(_row(f"investment.{name}", getattr(scenario.investment, name),
                              "scenario"))
+    rates: dict[str, float] = {}
+    tps: dict[str, int] = {}
+    if scenario.serving is not None and scenario.demand is not None:
+        _take("serving.share_of_fleet", scenario.serving.share_of_fleet, values, distributions,
+              rows)
+        for name in type(scenario.demand).model_fields:
+            value = getattr(scenario.demand, name)
+            if isinstance(value, Assumption):
+                rows.append(_row(f"demand.{name}", value, "scenario"))
+        rates, tps = serving_rates(catalog, [s.id for s in systems], scenario.serving,
+                                   scenario.demand)
     return Inputs(schedule, systems, tuple(catalog.accelerator_of(s) for s in systems),
-                  values, distributions, tuple(rows), catalog, scenario.network)
+                  values, distributions, tuple(rows), catalog, scenario.network,
+                  scenario.serving, scenario.demand, rates, tps)
 
 
 def _take(path: str, a: Assumption, values: dict[str, float],
@@ -199,9 +245,20 @@ def _take(path: str, a: Assumption, values: dict[str, float],
     rows.append(_row(path, a, "scenario"))
 
 
-def evaluate(inputs: Inputs, values: Mapping[str, Param]
-             ) -> tuple[Fleet, NetworkTimeline, Costs]:
-    """Size the fleet and its network and cost them, for one set of values or many samples.
+@dataclass(frozen=True)
+class Evaluation:
+    """The stages' results for one set of values, or for many samples at once."""
+
+    fleet: Fleet
+    network: NetworkTimeline
+    costs: Costs
+    serving: ServingTimeline | None
+    serving_peak_to_average: float = 1.0
+
+
+def evaluate(inputs: Inputs, values: Mapping[str, Param]) -> Evaluation:
+    """Size the fleet and its network, cost them and serve with them, for one set of
+    values or many samples at once.
 
     ``values`` maps every path of ``inputs.values`` to a number or an ``(S, 1)`` column;
     with columns, every per-period result has shape ``(S, periods)``.
@@ -233,10 +290,11 @@ def evaluate(inputs: Inputs, values: Mapping[str, Param]
                           for a in accs]) for p in PRECISIONS},
         hbm_bytes_per_package=by_period([units.gb_to_bytes(a.hbm_gb) for a in accs]),
     )
+    by_system = [np.cumsum(np.where(schedule.system_index == i, fleet.added_packages, 0.0),
+                           axis=-1) for i in range(len(systems))]
+    system_ids = [s.id for s in systems]
     network = size_plan_network(
-        inputs.catalog, [s.id for s in systems],
-        [np.cumsum(np.where(schedule.system_index == i, fleet.added_packages, 0.0), axis=-1)
-         for i in range(len(systems))],
+        inputs.catalog, system_ids, by_system,
         switches=inputs.network.switches, oversubscription=inputs.network.oversubscription,
         cpo=inputs.network.co_packaged_optics)
     costs = estimate_costs(
@@ -256,12 +314,17 @@ def evaluate(inputs: Inputs, values: Mapping[str, Param]
         facility_life_years=values["finance.facility_life_years"],
         maintenance_fraction_per_year=values["finance.maintenance_fraction_per_year"],
     )
-    return fleet, network, costs
+    serving = None
+    if inputs.serving is not None and inputs.demand is not None:
+        serving = serve_fleet(system_ids, by_system, schedule.periods, inputs.serving_rates,
+                              inputs.serving_tp, values["serving.share_of_fleet"], inputs.demand)
+    peak = inputs.demand.peak_to_average.value if inputs.demand is not None else 1.0
+    return Evaluation(fleet, network, costs, serving, peak)
 
 
-def outputs(schedule: Schedule, fleet: Fleet, network: NetworkTimeline,
-            costs: Costs) -> dict[str, np.ndarray]:
+def outputs(schedule: Schedule, ev: Evaluation) -> dict[str, np.ndarray]:
     """Headline quantities at the end of the build-out, one per sample (or 0-d)."""
+    fleet, network, costs = ev.fleet, ev.network, ev.costs
     facility_gw = float(units.w_to_gw(schedule.facility_w[-1]))
     capex = costs.capex_usd.sum(axis=-1)
     vendor = (costs.capex_systems_usd + costs.capex_network_usd).sum(axis=-1)
@@ -295,7 +358,27 @@ def outputs(schedule: Schedule, fleet: Fleet, network: NetworkTimeline,
             where=fleet.it_w[..., -1] > 0),
         "transceivers": network.transceivers[..., -1],
         "largest_cluster_gpus": network.largest_cluster_gpus[..., -1],
+        **_serving_outputs(ev),
     }
+
+
+def _serving_outputs(ev: Evaluation) -> dict[str, np.ndarray]:
+    s = ev.serving
+    if s is None:
+        return {}
+    return {
+        "serving_gpus": s.serving_gpus[..., -1],
+        "output_tokens_per_day": s.output_tokens_per_day[..., -1],
+        "weekly_users_servable": s.weekly_users_servable[..., -1],
+        "demand_weekly_users": np.asarray(s.demand_weekly_users)[..., -1],
+        "usd_per_million_output_tokens": _cost_per_mtok(ev)[..., -1],
+    }
+
+
+def _cost_per_mtok(ev: Evaluation) -> np.ndarray:
+    assert ev.serving is not None
+    return cost_per_million_tokens(ev.serving, ev.costs.usd_per_gpu_hour,
+                                   ev.serving_peak_to_average)
 
 
 def plan(scenario: Scenario, catalog: Catalog | None = None) -> PlanResult:
@@ -308,7 +391,8 @@ def plan(scenario: Scenario, catalog: Catalog | None = None) -> PlanResult:
     """
     inputs = gather_inputs(scenario, catalog)
     schedule = inputs.schedule
-    fleet, network, costs = evaluate(inputs, inputs.values)
+    ev = evaluate(inputs, inputs.values)
+    fleet, costs = ev.fleet, ev.costs
 
     inv = scenario.investment
     thresholds_gw, amounts = (
@@ -327,7 +411,7 @@ def plan(scenario: Scenario, catalog: Catalog | None = None) -> PlanResult:
         "first_period": schedule.periods[0],
         "last_period": schedule.periods[-1],
         "facility_gw": float(units.w_to_gw(schedule.facility_w[-1])),
-        **{k: _scalar(v) for k, v in outputs(schedule, fleet, network, costs).items()},
+        **{k: _scalar(v) for k, v in outputs(schedule, ev).items()},
         "investment_usd": tranches.released_usd,
         "tranches_released": int((~np.isnat(tranches.release_dates)).sum()),
         "first_gw_date": _iso(first_gw),
@@ -338,9 +422,7 @@ def plan(scenario: Scenario, catalog: Catalog | None = None) -> PlanResult:
     return PlanResult(
         scenario=scenario,
         schedule=schedule,
-        fleet=fleet,
-        network=network,
-        costs=costs,
+        stages=ev,
         tranches=tranches,
         investment_usd=investment,
         claims=check_claims(scenario.claims, claim_values, shares,

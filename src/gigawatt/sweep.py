@@ -38,13 +38,21 @@ from gigawatt.scenario.schema import (
     Finance,
     Platform,
     Scenario,
+    Serving,
     accepted_range,
 )
 
 OUTPUTS = ("gpus", "gpu_dies", "fp8_eflops", "capex_usd", "capex_usd_per_gw",
            "usd_per_gpu_hour", "opex_usd_per_year", "energy_twh_per_year", "water_gl_per_year",
            "emissions_mt_co2_per_year")
-"""Headline outputs a sweep summarises."""
+"""Headline outputs a sweep summarises (plus SERVING_OUTPUTS when the scenario serves)."""
+SERVING_OUTPUTS = ("weekly_users_servable", "output_tokens_per_day",
+                   "usd_per_million_output_tokens")
+
+
+def output_names(scenario: Scenario) -> tuple[str, ...]:
+    """The outputs a sweep of this scenario reports."""
+    return OUTPUTS + (SERVING_OUTPUTS if scenario.serving is not None else ())
 
 BACKENDS = ("vectorised", "process", "ray")
 MIN_SAMPLES_FOR_INDICES = 200
@@ -139,8 +147,8 @@ def latin_hypercube(distributions: Sequence[Distribution], n: int,
 
 def _field_range(path: str) -> tuple[float, float]:
     section, *rest = path.split(".")
-    models: dict[str, type[Facility | Finance | Platform]] = {
-        "facility": Facility, "finance": Finance, "platforms": Platform}
+    models: dict[str, type[Facility | Finance | Platform | Serving]] = {
+        "facility": Facility, "finance": Finance, "platforms": Platform, "serving": Serving}
     model = models[section]
     span = accepted_range(model, rest[-1])
     return span.low, span.high
@@ -177,10 +185,11 @@ def with_values(scenario: Scenario, values: Mapping[str, float]) -> Scenario:
 
 def _scalar_outputs(scenario: Scenario, paths: Sequence[str], rows: np.ndarray) -> np.ndarray:
     """Run the whole scalar pipeline once per row; ``(rows, outputs)``."""
-    out = np.empty((len(rows), len(OUTPUTS)))
+    names = output_names(scenario)
+    out = np.empty((len(rows), len(names)))
     for i, row in enumerate(rows):
         headline = plan(with_values(scenario, dict(zip(paths, row, strict=True)))).headline
-        out[i] = [np.nan if headline[k] is None else headline[k] for k in OUTPUTS]
+        out[i] = [np.nan if headline[k] is None else headline[k] for k in names]
     return out
 
 
@@ -190,10 +199,9 @@ def _vectorised_outputs(scenario: Scenario, catalog: Catalog | None, paths: Sequ
     values: dict[str, Any] = dict(inputs.values)
     for j, path in enumerate(paths):
         values[path] = samples[:, j:j + 1]
-    fleet, network, costs = evaluate(inputs, values)
-    raw = outputs(inputs.schedule, fleet, network, costs)
+    raw = outputs(inputs.schedule, evaluate(inputs, values))
     return {k: np.broadcast_to(np.asarray(raw[k], dtype=float), (len(samples),)).copy()
-            for k in OUTPUTS}
+            for k in output_names(scenario)}
 
 
 def _chunks(n: int, parts: int) -> list[slice]:
@@ -210,8 +218,9 @@ def _pooled_outputs(scenario: Scenario, paths: Sequence[str], samples: np.ndarra
                                    itertools.repeat(tuple(paths)), [samples[s] for s in parts]))
     else:
         blocks = _ray_map(scenario, paths, [samples[s] for s in parts], ray_address)
-    stacked = np.vstack(blocks) if blocks else np.zeros((0, len(OUTPUTS)))
-    return {k: stacked[:, i] for i, k in enumerate(OUTPUTS)}
+    names = output_names(scenario)
+    stacked = np.vstack(blocks) if blocks else np.zeros((0, len(names)))
+    return {k: stacked[:, i] for i, k in enumerate(names)}
 
 
 def _ray_map(scenario: Scenario, paths: Sequence[str], blocks: list[np.ndarray],
@@ -251,15 +260,16 @@ def _check_reachable(address: str, timeout_s: float = 3.0) -> None:
 def _tornado(evaluate_rows: Callable[[np.ndarray], dict[str, np.ndarray]], paths: Sequence[str],
              samples: np.ndarray, central: np.ndarray) -> dict[str, list[dict[str, Any]]]:
     d = len(paths)
+    names = list(evaluate_rows(central[None, :]))
     if d == 0:
-        return {k: [] for k in OUTPUTS}
+        return {k: [] for k in names}
     p10, p90 = np.percentile(samples, [10, 90], axis=0)
     rows = np.tile(central, (2 * d, 1))
     rows[np.arange(d), np.arange(d)] = p10
     rows[d + np.arange(d), np.arange(d)] = p90
     y = evaluate_rows(rows)
     result = {}
-    for name in OUTPUTS:
+    for name in names:
         low, high = y[name][:d], y[name][d:]
         entries: list[dict[str, Any]] = [
             {"input": paths[j], "input_p10": float(p10[j]), "input_p90": float(p90[j]),
@@ -352,7 +362,7 @@ def sweep(scenario: Scenario, samples: int = 1000, seed: int | None = 0,
     indices = None
     if not vary and len(drawn) >= MIN_SAMPLES_FOR_INDICES:
         indices = {name: {p: first_order_indices(drawn[:, j], results[name])
-                          for j, p in enumerate(paths)} for name in OUTPUTS}
+                          for j, p in enumerate(paths)} for name in results}
     return SweepResult(scenario=scenario.name, backend=backend, seed=seed, paths=paths,
                        samples=drawn, outputs=results, clipped=clipped, tornado=tornado,
                        first_order=indices, grid=bool(vary))

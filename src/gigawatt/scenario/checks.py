@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from gigawatt.catalog import Catalog
 from gigawatt.catalog.schema import HALF_YEAR
-from gigawatt.errors import ScenarioError
+from gigawatt.errors import GigawattError, ScenarioError
 from gigawatt.scenario.schema import Scenario
 
 
@@ -88,6 +88,18 @@ def check_network_switches(s: Scenario, catalog: Catalog, where: str) -> None:
                                 f"{switch_id!r}; accepted: {', '.join(sorted(catalog.switches))}")
 
 
+def check_serving_model(s: Scenario, catalog: Catalog, where: str) -> None:
+    """The serving model is a catalog model or a readable model file."""
+    if s.serving is None:
+        return
+    from gigawatt.modelfile import load_model
+
+    try:
+        load_model(s.serving.model, catalog)
+    except GigawattError as exc:
+        raise ScenarioError(f"{where}: serving.model: {exc}") from None
+
+
 def check_scenario(s: Scenario, catalog: Catalog, where: str) -> None:
     """Run every cross-check; the first failure raises."""
     check_ramp_order(s, where)
@@ -95,3 +107,4 @@ def check_scenario(s: Scenario, catalog: Catalog, where: str) -> None:
     check_platforms_known(s, catalog, where)
     check_platforms_priced(s, catalog, where)
     check_network_switches(s, catalog, where)
+    check_serving_model(s, catalog, where)

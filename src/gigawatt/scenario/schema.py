@@ -216,6 +216,35 @@ class Network(Frozen):
     oversubscription: float = Field(default=1.0, ge=1.0, description="at the leaf; 1 = none")
 
 
+Precision = Literal["bf16", "fp8", "fp4"]
+
+
+class Serving(Frozen):
+    """What the fleet serves: a model at a precision, within latency limits."""
+
+    share_of_fleet: Fraction = Field(description="share of each period's GPUs serving")
+    model: str = Field(description="catalog model ID or a model YAML file")
+    precision: Precision
+    ttft_ms: float | None = Field(default=None, gt=0)
+    tpot_ms: float | None = Field(default=None, gt=0)
+    status: AssumptionStatus = "assumption"
+    source: str | None = None
+    note: str | None = None
+
+
+class Demand(Frozen):
+    """Users into load, and how the user base grows (the serving stage's demand)."""
+
+    weekly_active_users: Positive
+    as_of: str = Field(pattern=HALF_YEAR.pattern, description="half-year of the user count")
+    user_growth_per_year: Annotated[Number, in_range(-1.0, 100.0)]
+    daily_active_share: Fraction
+    requests_per_active_user_per_day: Positive
+    input_tokens_per_request: Positive
+    output_tokens_per_request: Positive
+    peak_to_average: Annotated[Number, in_range(1.0, 1000.0)]
+
+
 class Finance(Frozen):
     """How capital turns into a yearly cost."""
 
@@ -287,6 +316,14 @@ class Scenario(Frozen):
     facility: Facility
     platforms: dict[str, Platform] = Field(default_factory=dict)
     network: Network = Field(default_factory=Network)
+    serving: Serving | None = None
+    demand: Demand | None = None
     finance: Finance
     investment: Investment | None = None
     claims: list[Claim] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _serving_has_demand(self) -> Scenario:
+        if (self.serving is None) != (self.demand is None):
+            raise ValueError("serving and demand go together: give both or neither")
+        return self
