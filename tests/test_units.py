@@ -17,6 +17,13 @@ from gigawatt import units
         (units.w_to_gw, 8.7e9, 8.7),
         (units.gb_to_bytes, 288.0, 2.88e11),
         (units.bytes_to_pb, 3e15, 3.0),
+        (units.bytes_to_gb, 8e10, 80.0),
+        (units.gb_per_s_to_bytes_per_s, 900.0, 9e11),
+        (units.gbps_to_bytes_per_s, 400.0, 5e10),  # a 400G NIC moves 50 GB/s
+        (units.tb_per_s_to_bytes_per_s, 3.35, 3.35e12),
+        (units.flops_to_tflops, 3.12e14, 312.0),
+        (units.s_to_days, 172800.0, 2.0),
+        (units.s_to_hours, 5400.0, 1.5),
         (units.annual_energy_twh, 1e9, 8.76),  # 1 GW for a year
         (units.twh_to_kwh, 1.0, 1e9),
         (units.twh_to_mwh, 2.0, 2e6),

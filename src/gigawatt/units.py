@@ -20,6 +20,9 @@ TERA = 1e12
 PETA = 1e15
 EXA = 1e18
 
+BITS_PER_BYTE = 8.0
+SECONDS_PER_DAY = 86400.0
+
 HOURS_PER_YEAR = 8760.0
 """Hours in a 365-day year, the basis for annual energy and opex."""
 SECONDS_PER_HOUR = 3600.0
@@ -61,6 +64,41 @@ def w_to_gw(w: T) -> T:
 def gb_to_bytes(gb: T) -> T:
     """GB (decimal) -> bytes."""
     return gb * GIGA
+
+
+def bytes_to_gb(n: T) -> T:
+    """bytes -> GB (decimal)."""
+    return n / GIGA
+
+
+def gb_per_s_to_bytes_per_s(gb_per_s: T) -> T:
+    """GB/s (decimal, as NVLink is quoted) -> bytes/s."""
+    return gb_per_s * GIGA
+
+
+def gbps_to_bytes_per_s(gbps: T) -> T:
+    """Gb/s (network line rate) -> bytes/s."""
+    return gbps * GIGA / BITS_PER_BYTE
+
+
+def tb_per_s_to_bytes_per_s(tb_per_s: T) -> T:
+    """TB/s (decimal, as HBM bandwidth is quoted) -> bytes/s."""
+    return tb_per_s * TERA
+
+
+def flops_to_tflops(flops: T) -> T:
+    """FLOP/s -> TFLOP/s."""
+    return flops / TERA
+
+
+def s_to_days(s: T) -> T:
+    """seconds -> days."""
+    return s / SECONDS_PER_DAY
+
+
+def s_to_hours(s: T) -> T:
+    """seconds -> hours."""
+    return s / SECONDS_PER_HOUR
 
 
 def bytes_to_pb(n: T) -> T:
