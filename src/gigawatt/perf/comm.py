@@ -22,7 +22,7 @@ import numpy as np
 
 def members_per_domain(n: np.ndarray, stride: np.ndarray, domain: int) -> np.ndarray:
     """Members of a group of ``n`` ranks, ``stride`` apart, inside one scale-up domain."""
-    return np.clip(domain // np.maximum(stride, 1), 1, n)
+    return np.clip(np.floor(domain / np.maximum(stride, 1)), 1, n)
 
 
 def ring_bandwidth(n: np.ndarray, stride: np.ndarray, domain: int, up: float,

@@ -23,7 +23,7 @@ shape (one element per candidate configuration) and returns bytes.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -58,16 +58,17 @@ class Memory:
     grads: np.ndarray
     optimizer: np.ndarray
     activations: np.ndarray
+    total: np.ndarray = field(init=False)
+    """All of it: ``weights + grads + optimizer + activations``."""
 
-    @property
-    def total(self) -> np.ndarray:
-        """All of it: ``weights + grads + optimizer + activations``."""
-        return self.weights + self.grads + self.optimizer + self.activations
+    def __post_init__(self) -> None:
+        total = self.weights + self.grads + self.optimizer + self.activations
+        object.__setattr__(self, "total", total)
 
 
 def layers_per_stage(m: Transformer, pp: np.ndarray) -> np.ndarray:
     """Layers on the most loaded pipeline stage: ``ceil(layers / pp)``."""
-    return -(-m.layers // np.asarray(pp))
+    return np.ceil(m.layers / np.asarray(pp, dtype=float))
 
 
 def stage_params(m: Transformer, tp: np.ndarray, pp: np.ndarray,

@@ -114,14 +114,47 @@ class Fixed:
     recompute: str | None = None
 
 
-GRID = ("tp", "pp", "dp", "cp", "ep", "micro_batch", "virtual", "recompute")
+@dataclass(frozen=True)
+class Grid:
+    """Candidate layouts as a 3-D product: base rows x virtual stages x recompute.
+
+    ``base`` holds 1-D arrays ``tp, pp, dp, cp, ep, micro_batch`` (one per row);
+    ``virtual`` and ``recompute`` (coded 0, 1, 2) are the other two axes. Arrays shaped
+    ``(rows, 1, 1)``, ``(1, V, 1)`` and ``(1, 1, R)`` broadcast to every layout at once, so
+    work that does not depend on an axis is done once for it.
+    """
+
+    base: dict[str, np.ndarray]
+    virtual: np.ndarray
+    recompute: np.ndarray
+
+    @property
+    def shape(self) -> tuple[int, int, int]:
+        """``(rows, V, R)``."""
+        return len(self.base["tp"]), len(self.virtual), len(self.recompute)
+
+    def axis(self, name: str) -> np.ndarray:
+        """One degree as a float array that broadcasts over the grid."""
+        if name == "virtual":
+            return self.virtual.astype(float)[None, :, None]
+        if name == "recompute":
+            return self.recompute[None, None, :]
+        return self.base[name].astype(float)[:, None, None]
+
+    def at(self, flat: int) -> dict[str, int]:
+        """The degrees of the layout at a flat index into the ``(rows, V, R)`` arrays."""
+        i, j, k = np.unravel_index(flat, self.shape)
+        out = {key: int(v[i]) for key, v in self.base.items()}
+        out.update(virtual=int(self.virtual[j]), recompute=int(self.recompute[k]))
+        return out
 
 
 @dataclass(frozen=True)
 class Evaluation:
-    """Every candidate layout and its figures, as arrays of one length."""
+    """Every candidate layout and its figures, as arrays that broadcast to the grid's shape."""
 
-    grid: dict[str, np.ndarray]
+    grid: Grid
+    valid: np.ndarray
     step_s: np.ndarray
     parts_s: dict[str, np.ndarray]
     memory: memory.Memory
@@ -132,14 +165,17 @@ class Evaluation:
 
     @property
     def fits(self) -> np.ndarray:
-        """Layouts whose memory per GPU is within the usable HBM."""
-        return self.memory.total <= self.usable_bytes
+        """Valid layouts whose memory per GPU is within the usable HBM, ``(rows, V, R)``."""
+        return self.valid & (self.memory.total <= self.usable_bytes)
 
     @property
-    def gpus(self) -> np.ndarray:
-        """GPUs each layout uses: ``tp pp cp dp``."""
-        g = self.grid
-        return g["tp"] * g["pp"] * g["cp"] * g["dp"]
+    def evaluated(self) -> int:
+        """Valid layouts evaluated."""
+        return int(self.valid.sum()) * self.grid.shape[2]
+
+    def value(self, array: np.ndarray, flat: int) -> float:
+        """One layout's element of a broadcastable array."""
+        return float(np.broadcast_to(array, self.grid.shape).flat[flat])
 
 
 @dataclass(frozen=True)
@@ -230,13 +266,14 @@ def cp_options(seq_len: int) -> np.ndarray:
     return cp[(cp == 1) | (seq_len % (2 * cp) == 0)]
 
 
-def candidates(job: Job, hw: Hardware, fixed: Fixed) -> dict[str, np.ndarray]:
-    """Every valid layout as arrays named as :data:`GRID` (recompute coded 0, 1, 2).
+def candidates(job: Job, hw: Hardware, fixed: Fixed) -> Grid:
+    """Every layout to evaluate, as a :class:`Grid`.
 
     Valid: ``tp`` divides the heads and fits the scale-up domain (unless allowed beyond it);
     ``pp`` at most the layers; ``tp pp cp dp`` equals the GPUs (at most, if not exact);
     ``dp b`` divides the global batch; ``ep`` divides the routed experts and ``dp cp``;
-    ``v > 1`` only with ``pp > 1``, at most ``ceil(L / pp)`` and with ``m >= pp``.
+    ``v > 1`` only with ``pp > 1``, at most ``ceil(L / pp)`` and with ``m >= pp``
+    (:func:`valid_virtual`, applied as a mask).
     """
     m, n, batch = job.model, job.gpus, job.global_batch
     limit = m.heads if job.allow_tp_beyond_domain else hw.domain_gpus
@@ -267,14 +304,19 @@ def candidates(job: Job, hw: Hardware, fixed: Fixed) -> dict[str, np.ndarray]:
     rows = _cross(rows, "ep", _options(fixed.ep, experts))
     rows = _keep(rows, (rows["dp"] * rows["cp"]) % rows["ep"] == 0)
     virtual = np.array(VIRTUAL_STAGES if job.schedule == "interleaved" else (1,))
-    rows = _cross(rows, "virtual", _options(fixed.virtual, virtual))
-    microbatches = batch // (rows["dp"] * rows["micro_batch"])
-    stage = memory.layers_per_stage(m, rows["pp"])
-    v = rows["virtual"]
-    rows = _keep(rows, (v == 1) | ((rows["pp"] > 1) & (v <= stage) & (microbatches >= rows["pp"])))
     codes = np.arange(len(memory.RECOMPUTE))
     chosen = None if fixed.recompute is None else memory.RECOMPUTE.index(fixed.recompute)
-    return _cross(rows, "recompute", _options(chosen, codes))
+    return Grid(base=rows, virtual=_options(fixed.virtual, virtual),
+                recompute=_options(chosen, codes))
+
+
+def valid_virtual(job: Job, grid: Grid) -> np.ndarray:
+    """Interleaving depths a row allows, ``(rows, V, 1)``: ``v = 1``, or ``pp > 1`` with
+    ``v <= ceil(L / pp)`` and at least ``pp`` micro-batches."""
+    pp, v = grid.axis("pp"), grid.axis("virtual")
+    mbs = job.global_batch / (grid.axis("dp") * grid.axis("micro_batch"))
+    stage = memory.layers_per_stage(job.model, pp)
+    return (v == 1) | ((pp > 1) & (v <= stage) & (mbs >= pp))
 
 
 # --- the step-time model -----------------------------------------------------------------
@@ -315,17 +357,17 @@ def _multipliers(recompute: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return body, attention
 
 
-def evaluate(job: Job, hw: Hardware, c: Constants, grid: dict[str, np.ndarray]) -> Evaluation:
+def evaluate(job: Job, hw: Hardware, c: Constants, grid: Grid) -> Evaluation:
     """Step time, its parts and memory for every layout in ``grid`` at once."""
     m, s = job.model, job.seq_len
-    tp, pp, dp, cp, ep = (grid[k].astype(float) for k in ("tp", "pp", "dp", "cp", "ep"))
-    b, v, rc = grid["micro_batch"].astype(float), grid["virtual"].astype(float), grid["recompute"]
+    tp, pp, dp, cp, ep, b, v, rc = (grid.axis(k) for k in (
+        "tp", "pp", "dp", "cp", "ep", "micro_batch", "virtual", "recompute"))
     mbs = job.global_batch / (dp * b)
     f = _Flops.of(m, s)
     body_x, attn_x = _multipliers(rc)
 
     # Compute per micro-batch on the slowest stage (it holds ceil(L/pp) layers and the logits).
-    stage = memory.layers_per_stage(m, grid["pp"]).astype(float)
+    stage = memory.layers_per_stage(m, pp)
     share = stage / m.layers
     moe_share = np.minimum(stage, m.moe_layers) / max(m.moe_layers, 1)
     tokens = b * s / cp  # tokens of one micro-batch on one GPU's context slice
@@ -380,7 +422,7 @@ def evaluate(job: Job, hw: Hardware, c: Constants, grid: dict[str, np.ndarray]) 
     t_mb = compute + t_tp + t_cp + t_ep + t_pp
 
     # Data parallel: gradients of the stage's weights, reduced over dp x cp ranks.
-    replicated, expert = memory.stage_params(m, grid["tp"], grid["pp"], grid["ep"])
+    replicated, expert = memory.stage_params(m, tp, pp, ep)
     replicated = replicated + np.where(pp == 1, 2.0, 1.0) * m.vocab * m.hidden / tp
     d_rep, d_exp = dp * cp, dp * cp / ep
     bw_rep = comm.ring_bandwidth(d_rep, tp, domain, up, out)
@@ -409,20 +451,21 @@ def evaluate(job: Job, hw: Hardware, c: Constants, grid: dict[str, np.ndarray]) 
     mem = memory.training_memory(m, s, tp, pp, dp, cp, ep, b, mbs, v, rc, job.sharding)
     model_flops = 3.0 * (f.dense + f.expert + f.attention + f.logits)
     hardware_flops = body_x * (f.dense + f.expert) + attn_x * f.attention + 3.0 * f.logits
-    return Evaluation(grid=grid, step_s=np.asarray(step), parts_s=parts, memory=mem,
+    return Evaluation(grid=grid, valid=valid_virtual(job, grid),
+                      step_s=np.broadcast_to(step, grid.shape), parts_s=parts, memory=mem,
                       usable_bytes=hw.hbm_bytes * c.hbm_usable_fraction,
                       model_flops_per_token=model_flops, hardware_flops_per_token=hardware_flops,
                       tokens_per_step=float(job.global_batch * s))
 
 
-def estimate_at(ev: Evaluation, i: int, hw: Hardware) -> TrainingEstimate:
-    """The figures of layout ``i`` of an evaluation."""
-    g = {k: int(v[i]) for k, v in ev.grid.items()}
-    step = float(ev.step_s[i])
-    gpus = int(ev.gpus[i])
+def estimate_at(ev: Evaluation, flat: int, hw: Hardware) -> TrainingEstimate:
+    """The figures of the layout at flat index ``flat`` of an evaluation."""
+    g = ev.grid.at(flat)
+    step = ev.value(ev.step_s, flat)
+    gpus = g["tp"] * g["pp"] * g["cp"] * g["dp"]
     tokens_per_s = ev.tokens_per_step / step
     model = ev.model_flops_per_token * tokens_per_s / gpus
-    hardware = float(ev.hardware_flops_per_token[i]) * tokens_per_s / gpus
+    hardware = ev.value(ev.hardware_flops_per_token, flat) * tokens_per_s / gpus
     mem = ev.memory
     parts = {"weights": mem.weights, "grads": mem.grads, "optimizer": mem.optimizer,
              "activations": mem.activations}
@@ -434,9 +477,9 @@ def estimate_at(ev: Evaluation, i: int, hw: Hardware) -> TrainingEstimate:
         model_tflops_per_gpu=float(units.flops_to_tflops(model)),
         hardware_tflops_per_gpu=float(units.flops_to_tflops(hardware)),
         mfu=model / hw.peak_flops, hfu=hardware / hw.peak_flops,
-        memory_gb_per_gpu=float(units.bytes_to_gb(mem.total[i])),
-        memory_gb={k: float(units.bytes_to_gb(v[i])) for k, v in parts.items()},
-        breakdown_s={k: float(v[i]) for k, v in ev.parts_s.items()},
+        memory_gb_per_gpu=float(units.bytes_to_gb(ev.value(mem.total, flat))),
+        memory_gb={k: float(units.bytes_to_gb(ev.value(v, flat))) for k, v in parts.items()},
+        breakdown_s={k: ev.value(v, flat) for k, v in ev.parts_s.items()},
     )
 
 
@@ -448,24 +491,29 @@ def search(job: Job, hw: Hardware, c: Constants, fixed: Fixed | None = None,
     """
     fixed = fixed or Fixed()
     grid = candidates(job, hw, fixed)
-    if not len(grid["tp"]):
+    ev = evaluate(job, hw, c, grid) if grid.shape[0] else None
+    if ev is None or not ev.evaluated:
         raise TrainingError(
             f"no layout splits {job.gpus} GPUs with data parallelism dividing the global batch "
             f"{job.global_batch} (tp up to {hw.domain_gpus} dividing {job.model.heads} heads, "
             f"pp up to {job.model.layers} layers, context parallelism dividing seq-len "
             f"{job.seq_len}); change --gpus or --global-batch, or fix fewer degrees")
-    ev = evaluate(job, hw, c, grid)
     fits = np.flatnonzero(ev.fits)
     if not len(fits):
-        lean = int(np.argmin(ev.memory.total))
-        need = estimate_at(ev, lean, hw)
+        total = np.where(ev.valid, ev.memory.total, np.inf)
+        need = estimate_at(ev, int(np.argmin(total)), hw)
         raise TrainingError(
             f"no layout fits in {units.bytes_to_gb(ev.usable_bytes):.0f} GB per GPU on "
             f"{hw.name}: the leanest (tp={need.tp}, pp={need.pp}, dp={need.dp}, cp={need.cp}, "
             f"ep={need.ep}, micro-batch {need.micro_batch}, recompute {need.recompute}) needs "
             f"{need.memory_gb_per_gpu:.0f} GB; add GPUs, use --sharding fsdp, or choose "
             f"fewer fixed degrees")
-    order = fits[np.lexsort((ev.memory.total[fits], ev.step_s[fits]))]
-    chosen = [estimate_at(ev, int(i), hw) for i in order[:max(top, 1)]]
-    return TrainingSearch(best=chosen[0], top=chosen, evaluated=len(grid["tp"]),
+    k = min(max(top, 1), len(fits))
+    steps = ev.step_s.ravel()[fits]
+    # Only the k fastest need ordering (ties broken by memory); a full sort is the slow part.
+    fastest = fits[np.argpartition(steps, k - 1)[:k]] if k < len(fits) else fits
+    total = np.broadcast_to(ev.memory.total, grid.shape).ravel()
+    order = fastest[np.lexsort((total[fastest], ev.step_s.ravel()[fastest]))]
+    chosen = [estimate_at(ev, int(i), hw) for i in order]
+    return TrainingSearch(best=chosen[0], top=chosen, evaluated=ev.evaluated,
                           fitting=len(fits))
