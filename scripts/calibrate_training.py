@@ -5,7 +5,8 @@ Rerunnable: ``python scripts/calibrate_training.py`` reads the records through
 (``peak_fraction``, ``ridge_multiple``, ``dp_overlap``, ``fsdp_bandwidth_fraction``) by
 Nelder-Mead on the squared log error over the records in scope, prints the error per record,
 and writes ``src/gigawatt/perf/data/training_calibration.yaml``. ``--check`` prints the errors
-of the shipped constants without writing.
+of the shipped constants without writing; ``--holdout PREFIX`` fits without some records and
+prints how well the model predicts them.
 
 Each record is compared in its own convention:
 
@@ -202,9 +203,10 @@ def _constants(base: Constants, x: np.ndarray) -> Constants:
                    fsdp_bandwidth_fraction=float(frac[4]))
 
 
-def fit(base: Constants) -> Constants:
-    """Constants minimising the summed squared log error over the cases in scope."""
-    chosen = cases()
+def fit(base: Constants, holdout: str | None = None) -> Constants:
+    """Constants minimising the summed squared log error over the cases in scope (less those
+    whose ID starts with ``holdout``)."""
+    chosen = [c for c in cases() if not (holdout and c.id.startswith(holdout))]
 
     def loss(x: np.ndarray) -> float:
         c = _constants(base, x)
@@ -254,8 +256,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true",
                         help="report the errors of the shipped constants; write nothing")
+    parser.add_argument("--holdout", metavar="PREFIX",
+                        help="fit without the records whose ID starts with PREFIX and report "
+                             "their errors (a generalisation check); write nothing")
     args = parser.parse_args()
     shipped = load_constants()
+    if args.holdout:
+        fitted = fit(shipped, args.holdout)
+        print(f"fitted without {args.holdout}*: " + ", ".join(
+            f"{name} {getattr(fitted, name):.4g}" for name in FITTED))
+        for case, p, e in errors(fitted, [c for c in cases()
+                                          if c.id.startswith(args.holdout)]):
+            print(f"  {case.id:42} {case.measure:24} {case.measured:9.3f} {p:9.3f} {e:+7.1%}")
+        return
     constants = shipped if args.check else fit(shipped)
     rows = report(constants)
     if not args.check:

@@ -22,13 +22,19 @@ from gigawatt import units
         (units.gbps_to_bytes_per_s, 400.0, 5e10),  # a 400G NIC moves 50 GB/s
         (units.tb_per_s_to_bytes_per_s, 3.35, 3.35e12),
         (units.flops_to_tflops, 3.12e14, 312.0),
-        (units.s_to_days, 172800.0, 2.0),
-        (units.s_to_hours, 5400.0, 1.5),
         (units.annual_energy_twh, 1e9, 8.76),  # 1 GW for a year
         (units.twh_to_kwh, 1.0, 1e9),
         (units.twh_to_mwh, 2.0, 2e6),
         (units.kg_to_mt, 5e9, 5.0),
         (units.litres_to_billion, 3e9, 3.0),
+        (units.minutes_to_s, 2.5, 150.0),
+        (units.s_to_minutes, 150.0, 2.5),
+        (units.hours_to_s, 7.9, 28_440.0),
+        (units.s_to_hours, 28_440.0, 7.9),
+        (units.days_to_s, 47.7, 4_121_280.0),
+        (units.s_to_days, 4_121_280.0, 47.7),
+        (units.per_year_to_per_s, 365.0, 1 / 86_400),  # once a day
+        (units.per_s_to_per_day, 1 / 3600, 24.0),  # once an hour
     ],
 )
 def test_conversion(func, given, expected):

@@ -20,9 +20,6 @@ TERA = 1e12
 PETA = 1e15
 EXA = 1e18
 
-BITS_PER_BYTE = 8.0
-SECONDS_PER_DAY = 86400.0
-
 HOURS_PER_YEAR = 8760.0
 """Hours in a 365-day year, the basis for annual energy and opex."""
 SECONDS_PER_HOUR = 3600.0
@@ -66,6 +63,9 @@ def gb_to_bytes(gb: T) -> T:
     return gb * GIGA
 
 
+BITS_PER_BYTE = 8.0
+
+
 def bytes_to_gb(n: T) -> T:
     """bytes -> GB (decimal)."""
     return n / GIGA
@@ -89,16 +89,6 @@ def tb_per_s_to_bytes_per_s(tb_per_s: T) -> T:
 def flops_to_tflops(flops: T) -> T:
     """FLOP/s -> TFLOP/s."""
     return flops / TERA
-
-
-def s_to_days(s: T) -> T:
-    """seconds -> days."""
-    return s / SECONDS_PER_DAY
-
-
-def s_to_hours(s: T) -> T:
-    """seconds -> hours."""
-    return s / SECONDS_PER_HOUR
 
 
 def bytes_to_pb(n: T) -> T:
@@ -132,3 +122,49 @@ def kg_to_mt(kg: T) -> T:
 def litres_to_billion(litres: T) -> T:
     """litres -> billion litres."""
     return litres / GIGA
+
+
+SECONDS_PER_MINUTE = 60.0
+SECONDS_PER_DAY = 86400.0
+SECONDS_PER_YEAR = SECONDS_PER_DAY * DAYS_PER_YEAR
+"""Seconds in a 365-day year, the basis of failure rates quoted per year."""
+
+
+def minutes_to_s(minutes: T) -> T:
+    """minutes -> seconds."""
+    return minutes * SECONDS_PER_MINUTE
+
+
+def s_to_minutes(s: T) -> T:
+    """seconds -> minutes."""
+    return s / SECONDS_PER_MINUTE
+
+
+def hours_to_s(hours: T) -> T:
+    """hours -> seconds."""
+    return hours * SECONDS_PER_HOUR
+
+
+def s_to_hours(s: T) -> T:
+    """seconds -> hours."""
+    return s / SECONDS_PER_HOUR
+
+
+def days_to_s(days: T) -> T:
+    """days -> seconds."""
+    return days * SECONDS_PER_DAY
+
+
+def s_to_days(s: T) -> T:
+    """seconds -> days."""
+    return s / SECONDS_PER_DAY
+
+
+def per_year_to_per_s(rate_per_year: T) -> T:
+    """events per (365-day) year -> events per second."""
+    return rate_per_year / SECONDS_PER_YEAR
+
+
+def per_s_to_per_day(rate_per_s: T) -> T:
+    """events per second -> events per day."""
+    return rate_per_s * SECONDS_PER_DAY
