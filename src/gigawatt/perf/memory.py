@@ -131,7 +131,7 @@ def activations(m: Transformer, seq_len: float, tp: np.ndarray, pp: np.ndarray,
     working = np.where(recompute == 2, full_layer, 0.0)
     interleave = np.where(virtual > 1, 1.0 + (pp - 1) / (pp * virtual), 1.0)
     in_flight = np.minimum(pp, microbatches) * interleave
-    first = in_flight * n * per_layer + working
+    first = (in_flight * n) * per_layer + working
     logits = tokens * LOGIT_BYTES * m.vocab / tp
     last = n * per_layer + working + logits
     return first, last

@@ -156,7 +156,8 @@ class Evaluation:
     grid: Grid
     valid: np.ndarray
     step_s: np.ndarray
-    parts_s: dict[str, np.ndarray]
+    parts_s: dict[str, tuple[np.ndarray, np.ndarray]]
+    """Each part of the step (:data:`BREAKDOWN`) as two factors whose product is seconds."""
     memory: memory.Memory
     usable_bytes: float
     model_flops_per_token: float
@@ -443,11 +444,14 @@ def evaluate(job: Job, hw: Hardware, c: Constants, grid: Grid) -> Evaluation:
                  else replicated + expert)
     t_opt = shard * OPTIMIZER_STEP_BYTES_PER_PARAM / hw.hbm_bytes_per_s
 
-    bubble = comm.bubble_fraction(pp, mbs, v) * mbs * t_mb
-    parts = {"compute": mbs * compute, "tp_comm": mbs * t_tp, "cp_comm": mbs * t_cp,
-             "ep_comm": mbs * t_ep, "pp_comm": mbs * t_pp, "bubble": bubble,
-             "dp_comm": dp_exposed, "optimizer": t_opt}
-    step = sum(parts.values())
+    bubble = comm.bubble_fraction(pp, mbs, v) * mbs  # in micro-batch times
+    # Each part is a product of two arrays, multiplied out only for the layouts reported:
+    # the step is the one sum every layout needs.
+    one = np.ones(1)
+    parts = {"compute": (mbs, compute), "tp_comm": (mbs, t_tp), "cp_comm": (mbs, t_cp),
+             "ep_comm": (mbs, t_ep), "pp_comm": (mbs, t_pp), "bubble": (bubble, t_mb),
+             "dp_comm": (one, dp_exposed), "optimizer": (one, t_opt)}
+    step = (mbs + bubble) * t_mb + dp_exposed + t_opt
     mem = memory.training_memory(m, s, tp, pp, dp, cp, ep, b, mbs, v, rc, job.sharding)
     model_flops = 3.0 * (f.dense + f.expert + f.attention + f.logits)
     hardware_flops = body_x * (f.dense + f.expert) + attn_x * f.attention + 3.0 * f.logits
@@ -479,7 +483,7 @@ def estimate_at(ev: Evaluation, flat: int, hw: Hardware) -> TrainingEstimate:
         mfu=model / hw.peak_flops, hfu=hardware / hw.peak_flops,
         memory_gb_per_gpu=float(units.bytes_to_gb(ev.value(mem.total, flat))),
         memory_gb={k: float(units.bytes_to_gb(ev.value(v, flat))) for k, v in parts.items()},
-        breakdown_s={k: ev.value(v, flat) for k, v in ev.parts_s.items()},
+        breakdown_s={k: ev.value(a, flat) * ev.value(b, flat) for k, (a, b) in ev.parts_s.items()},
     )
 
 
