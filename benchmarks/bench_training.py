@@ -41,7 +41,7 @@ SEARCHES = [  # (label, model, system, GPUs, seq_len, global batch in sequences)
     ("671B MoE (deepseek-v3)", "deepseek-v3", "gb200-nvl72", 131_072, 4096, 32768),
 ]
 PEER_SCRIPT = textwrap.dedent("""
-    import json, statistics, sys, time
+    import json, sys, time
     from llm_analysis.analysis import train
     repeat = int(sys.argv[1])
     kwargs = dict(model_name="megatron-lm-175b", gpu_name="a100-sxm-80gb",
@@ -55,19 +55,21 @@ PEER_SCRIPT = textwrap.dedent("""
         start = time.perf_counter()
         result = train(**kwargs)
         times.append(time.perf_counter() - start)
-    print(json.dumps({"median_s": statistics.median(times),
+    print(json.dumps({"best_s": min(times),
                       "step_time_s": result["latency_per_iter"],
                       "wall_days": result["total_training_latency"] / 86400}))
 """)
 
 
-def _median_time(fn: Callable[[], object], repeat: int) -> float:
+def _best_time(fn: Callable[[], object], repeat: int) -> float:
+    # The fastest of the repeats: other processes only ever add time, so the minimum is the
+    # least noisy figure on a shared machine; both tools are timed the same way.
     times = []
     for _ in range(repeat):
         start = time.perf_counter()
         fn()
         times.append(time.perf_counter() - start)
-    return statistics.median(times)
+    return min(times)
 
 
 def _model(model: str | ModelSpec) -> ModelSpec:
@@ -75,9 +77,10 @@ def _model(model: str | ModelSpec) -> ModelSpec:
 
 
 def bench_searches(repeat: int) -> float:
-    """Time each search; return the median seconds per layout over all of them."""
+    """Time each search (fastest of ``repeat``); return the median seconds per layout over
+    the four searches."""
     constants = load_constants()
-    print(f"{'search':26} {'GPUs':>8} {'layouts':>9} {'fit':>8} {'median':>9} "
+    print(f"{'search':26} {'GPUs':>8} {'layouts':>9} {'fit':>8} {'fastest':>9} "
           f"{'layouts/s':>11} {'per layout':>11}  best layout")
     per_layout = []
     for label, model, system, gpus, seq, batch in SEARCHES:
@@ -85,7 +88,7 @@ def bench_searches(repeat: int) -> float:
         job = Job(model=_model(model).transformer(), gpus=gpus, seq_len=seq,
                   global_batch=batch)
         found = search(job, hw, constants)
-        t = _median_time(lambda job=job, hw=hw: search(job, hw, constants), repeat)
+        t = _best_time(lambda job=job, hw=hw: search(job, hw, constants), repeat)
         b = found.best
         per_layout.append(t / found.evaluated)
         print(f"{label:26} {gpus:8,} {found.evaluated:9,} {found.fitting:8,} {t * 1e3:7.1f}ms "
@@ -126,23 +129,23 @@ def main() -> None:
                                              recompute="full"), schedule="1f1b")
 
     fixed = ours()
-    single = _median_time(ours, args.repeat * 20)
+    single = _best_time(ours, args.repeat * 20)
     print("\nGPT-3 175B on 1,024 A100s, tp 8 pp 8 dp 16, full recompute, one layout:")
     print(f"  gigawatt one estimate (catalog lookup, checks, search of 1): {single * 1e3:8.3f} ms"
           f"  step {fixed.search.best.step_time_s:.1f} s, {fixed.wall_days:.1f} days")
-    print(f"  gigawatt per layout in the vectorised searches (median):   "
+    print(f"  gigawatt per layout in the vectorised searches (median of 4):"
           f"{per_layout * 1e3:8.5f} ms")
     if args.skip_peer:
         return
     theirs = peer(args.repeat * 20)
-    ratio = theirs["median_s"] / per_layout
+    ratio = theirs["best_s"] / per_layout
     print(f"  llm-analysis {'0.2.2'} one estimate (same machine, same run):        "
-          f"{theirs['median_s'] * 1e3:8.3f} ms  step {theirs['step_time_s']:.1f} s, "
+          f"{theirs['best_s'] * 1e3:8.3f} ms  step {theirs['step_time_s']:.1f} s, "
           f"{theirs['wall_days']:.1f} days")
     print(f"  ratio llm-analysis / gigawatt per layout: {ratio:,.0f}x "
           f"(target {TARGET_RATIO:,.0f}x: {'met' if ratio >= TARGET_RATIO else 'NOT met'})")
     print(f"  ratio llm-analysis / gigawatt one whole estimate: "
-          f"{theirs['median_s'] / single:,.2f}x")
+          f"{theirs['best_s'] / single:,.2f}x")
 
 
 if __name__ == "__main__":

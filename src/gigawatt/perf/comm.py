@@ -59,7 +59,7 @@ def alltoall_s(size_bytes: np.ndarray, n: np.ndarray, stride: np.ndarray, domain
 
 def p2p_bandwidth(stride: np.ndarray, domain: int, up: float, out: float) -> np.ndarray:
     """Bytes/s between neighbouring pipeline stages ``stride`` GPUs apart."""
-    return np.where(stride < domain, up, out)
+    return np.where(stride < domain, up, out).astype(np.result_type(stride, np.float32))
 
 
 def bubble_fraction(pp: np.ndarray, microbatches: np.ndarray, virtual: np.ndarray) -> np.ndarray:

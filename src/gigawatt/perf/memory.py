@@ -68,7 +68,7 @@ class Memory:
 
 def layers_per_stage(m: Transformer, pp: np.ndarray) -> np.ndarray:
     """Layers on the most loaded pipeline stage: ``ceil(layers / pp)``."""
-    return np.ceil(m.layers / np.asarray(pp, dtype=float))
+    return np.ceil(m.layers / np.asarray(pp))
 
 
 def stage_params(m: Transformer, tp: np.ndarray, pp: np.ndarray,
@@ -156,7 +156,8 @@ def training_memory(m: Transformer, seq_len: float, tp: np.ndarray, pp: np.ndarr
     replicated, expert = stage_params(m, tp, pp, ep)
     # The first stage holds the input embedding, the last the output projection; one stage
     # holds both.
-    rep = replicated + np.where(pp == 1, 2.0, 1.0) * m.vocab * m.hidden / tp
+    ends = 1.0 + (pp == 1).astype(replicated.dtype)
+    rep = replicated + ends * m.vocab * m.hidden / tp
     params = rep + expert
     d_rep = dp * cp
     shard = rep / d_rep + expert / (d_rep / ep)

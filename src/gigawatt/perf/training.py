@@ -42,6 +42,9 @@ OPTIMIZER_STEP_BYTES_PER_PARAM = 28.0
 ACTIVATION_VALUE_BYTES = 2.0
 """Activations cross the network in bf16."""
 SCHEDULES = ("interleaved", "1f1b")
+FLOAT = np.float32
+"""The search computes in single precision: seven significant digits are far finer than the
+model's accuracy, and half the bytes make every array operation about twice as fast."""
 BREAKDOWN = ("compute", "tp_comm", "cp_comm", "ep_comm", "pp_comm", "bubble", "dp_comm",
              "optimizer")
 """Parts of a step, in seconds; they add up to the step time."""
@@ -136,10 +139,10 @@ class Grid:
     def axis(self, name: str) -> np.ndarray:
         """One degree as a float array that broadcasts over the grid."""
         if name == "virtual":
-            return self.virtual.astype(float)[None, :, None]
+            return self.virtual.astype(FLOAT)[None, :, None]
         if name == "recompute":
             return self.recompute[None, None, :]
-        return self.base[name].astype(float)[:, None, None]
+        return self.base[name].astype(FLOAT)[:, None, None]
 
     def at(self, flat: int) -> dict[str, int]:
         """The degrees of the layout at a flat index into the ``(rows, V, R)`` arrays."""
@@ -353,8 +356,8 @@ class _Flops:
 def _multipliers(recompute: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(matrices, attention scores) multipliers of forward FLOPs: 3 (forward + backward),
     4 with the recomputed forward (full: both; selective: attention scores only)."""
-    body = np.where(recompute == 2, 4.0, 3.0)
-    attention = np.where(recompute >= 1, 4.0, 3.0)
+    body = np.where(recompute == 2, FLOAT(4.0), FLOAT(3.0))
+    attention = np.where(recompute >= 1, FLOAT(4.0), FLOAT(3.0))
     return body, attention
 
 
@@ -385,7 +388,7 @@ def evaluate(job: Job, hw: Hardware, c: Constants, grid: Grid) -> Evaluation:
     # attention is recomputed selectively (fused, never written out).
     dense_act, moe_act, score_act = memory.activation_bytes_per_token(m, s)
     n_moe = np.minimum(stage, m.moe_layers)
-    act = (n_moe * moe_act + (stage - n_moe) * dense_act) + np.where(rc == 1, 0.0,
+    act = (n_moe * moe_act + (stage - n_moe) * dense_act) + np.where(rc == 1, FLOAT(0.0),
                                                                       stage * score_act)
     elementwise = c.elementwise_passes * body_x / 3.0 * act / hw.hbm_bytes_per_s
     compute = tokens / tp * (per_gpu_flops / hw.peak_flops + elementwise)
@@ -394,7 +397,7 @@ def evaluate(job: Job, hw: Hardware, c: Constants, grid: Grid) -> Evaluation:
     out = hw.scaleout_bytes_per_s * c.scaleout_efficiency
     domain = hw.domain_gpus
     activation = tokens * m.hidden * ACTIVATION_VALUE_BYTES
-    passes = np.where(rc == 2, 3.0, 2.0)  # forward, backward, and the recomputed forward
+    passes = np.where(rc == 2, FLOAT(3.0), FLOAT(2.0))  # forward, backward, recomputation
 
     # Tensor parallel: two all-reduces (or reduce-scatter + all-gather) per layer and pass.
     tp_bw = comm.ring_bandwidth(tp, np.ones_like(tp), domain, up, out)
@@ -405,7 +408,7 @@ def evaluate(job: Job, hw: Hardware, c: Constants, grid: Grid) -> Evaluation:
     kv_width = (m.heads * (2 * m.head_dim + m.rope_head_dim) if m.latent_attention
                 else 2 * m.kv_heads * m.head_dim)
     kv_bytes = tokens * kv_width * ACTIVATION_VALUE_BYTES / tp
-    cp_bw = np.where(cp <= comm.members_per_domain(cp, tp, domain), up, out)
+    cp_bw = np.where(cp <= comm.members_per_domain(cp, tp, domain), FLOAT(up), FLOAT(out))
     cp_comm = (cp - 1) * kv_bytes * (passes + 1.0) / cp_bw
     attn_compute = tokens / tp * attn_x * f.attention / m.layers / (eff * hw.peak_flops)
     t_cp = stage * np.maximum(cp_comm - attn_compute, 0.0)
@@ -418,13 +421,13 @@ def evaluate(job: Job, hw: Hardware, c: Constants, grid: Grid) -> Evaluation:
     # Pipeline: activations to the next stage and gradients back, once per model chunk.
     pp_stride = tp * cp * dp
     pp_bw = comm.p2p_bandwidth(pp_stride, domain, up, out)
-    t_pp = np.where(pp > 1, 2.0 * v * activation / tp / pp_bw, 0.0)
+    t_pp = np.where(pp > 1, 2.0 * v * activation / tp / pp_bw, FLOAT(0.0))
 
     t_mb = compute + t_tp + t_cp + t_ep + t_pp
 
     # Data parallel: gradients of the stage's weights, reduced over dp x cp ranks.
     replicated, expert = memory.stage_params(m, tp, pp, ep)
-    replicated = replicated + np.where(pp == 1, 2.0, 1.0) * m.vocab * m.hidden / tp
+    replicated = replicated + np.where(pp == 1, FLOAT(2.0), FLOAT(1.0)) * m.vocab * m.hidden / tp
     d_rep, d_exp = dp * cp, dp * cp / ep
     bw_rep = comm.ring_bandwidth(d_rep, tp, domain, up, out)
     bw_exp = comm.ring_bandwidth(d_exp, tp * ep, domain, up, out)
@@ -447,7 +450,7 @@ def evaluate(job: Job, hw: Hardware, c: Constants, grid: Grid) -> Evaluation:
     bubble = comm.bubble_fraction(pp, mbs, v) * mbs  # in micro-batch times
     # Each part is a product of two arrays, multiplied out only for the layouts reported:
     # the step is the one sum every layout needs.
-    one = np.ones(1)
+    one = np.ones(1, dtype=FLOAT)
     parts = {"compute": (mbs, compute), "tp_comm": (mbs, t_tp), "cp_comm": (mbs, t_cp),
              "ep_comm": (mbs, t_ep), "pp_comm": (mbs, t_pp), "bubble": (bubble, t_mb),
              "dp_comm": (one, dp_exposed), "optimizer": (one, t_opt)}
