@@ -104,6 +104,9 @@ def tb_to_bytes(tb: T) -> T:
     return tb * TERA
 
 
+BITS_PER_BYTE = 8.0
+
+
 def bytes_to_gb(n: T) -> T:
     """bytes -> GB (decimal)."""
     return n / GIGA
@@ -127,6 +130,26 @@ def per_day_to_per_s(x: T) -> T:
 def per_s_to_per_day(x: T) -> T:
     """a rate per second -> the same rate per day (``x * 86400``)."""
     return x * SECONDS_PER_DAY
+
+
+def gb_per_s_to_bytes_per_s(gb_per_s: T) -> T:
+    """GB/s (decimal, as NVLink is quoted) -> bytes/s."""
+    return gb_per_s * GIGA
+
+
+def gbps_to_bytes_per_s(gbps: T) -> T:
+    """Gb/s (network line rate) -> bytes/s."""
+    return gbps * GIGA / BITS_PER_BYTE
+
+
+def tb_per_s_to_bytes_per_s(tb_per_s: T) -> T:
+    """TB/s (decimal, as HBM bandwidth is quoted) -> bytes/s."""
+    return tb_per_s * TERA
+
+
+def flops_to_tflops(flops: T) -> T:
+    """FLOP/s -> TFLOP/s."""
+    return flops / TERA
 
 
 def bytes_to_pb(n: T) -> T:

@@ -21,6 +21,7 @@ from gigawatt.cli import (  # noqa: F401  (importing registers the commands)
     runs,
     scenarios,
     sweep,
+    train,
 )
 from gigawatt.cli.app import app
 from gigawatt.errors import GigawattError

@@ -1,0 +1,71 @@
+"""Collective communication times of a training step, on a scale-up domain and a scale-out fabric.
+
+The machine is domains of ``domain`` GPUs joined by NVLink (``up`` bytes/s per GPU, one
+direction), and a scale-out fabric with one NIC of ``out`` bytes/s per GPU (rail-optimised,
+as in NVIDIA's SuperPOD designs). Ranks are laid out as Megatron-LM does: tensor-parallel
+innermost, then context, then data (experts carved out of data ranks), pipeline outermost;
+a group whose consecutive ranks sit ``stride`` GPUs apart has ``min(n, domain // stride)``
+members in each domain.
+
+Collectives are bandwidth-bound rings (NCCL's large-message regime); latency is left out.
+A ring whose members span several domains runs hierarchically: each domain's ``n_in``
+members share the traffic that leaves it, so every GPU's NIC carries ``1 / n_in`` of it.
+
+Every function takes numpy arrays (one element per configuration) and returns seconds or
+bytes/s.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def members_per_domain(n: np.ndarray, stride: np.ndarray, domain: int) -> np.ndarray:
+    """Members of a group of ``n`` ranks, ``stride`` apart, inside one scale-up domain."""
+    return np.clip(np.floor(domain / np.maximum(stride, 1)), 1, n)
+
+
+def ring_bandwidth(n: np.ndarray, stride: np.ndarray, domain: int, up: float,
+                   out: float) -> np.ndarray:
+    """Bytes/s each GPU moves in a ring collective over ``n`` ranks.
+
+    ``up`` when the whole group is inside one domain, else ``min(up, n_in x out)``.
+    """
+    n_in = members_per_domain(n, stride, domain)
+    return np.where(n <= n_in, up, np.minimum(up, n_in * out))
+
+
+def allreduce_s(size_bytes: np.ndarray, n: np.ndarray, bandwidth: np.ndarray) -> np.ndarray:
+    """Ring all-reduce of ``size_bytes`` on each of ``n`` ranks: ``2 (n-1)/n size / bw``."""
+    return 2.0 * (n - 1) / n * size_bytes / bandwidth
+
+
+def allgather_s(size_bytes: np.ndarray, n: np.ndarray, bandwidth: np.ndarray) -> np.ndarray:
+    """Ring all-gather (or reduce-scatter) to ``size_bytes`` per rank: ``(n-1)/n size / bw``."""
+    return (n - 1) / n * size_bytes / bandwidth
+
+
+def alltoall_s(size_bytes: np.ndarray, n: np.ndarray, stride: np.ndarray, domain: int,
+               up: float, out: float) -> np.ndarray:
+    """All-to-all where each rank sends ``size_bytes`` spread evenly over ``n`` ranks.
+
+    The share for the ``n_in - 1`` peers in the same domain crosses NVLink, the share for
+    the ``n - n_in`` others crosses the GPU's NIC; the two run at once:
+    ``max((n_in - 1)/n size / up, (n - n_in)/n size / out)``.
+    """
+    n_in = members_per_domain(n, stride, domain)
+    return np.maximum((n_in - 1) / n * size_bytes / up, (n - n_in) / n * size_bytes / out)
+
+
+def p2p_bandwidth(stride: np.ndarray, domain: int, up: float, out: float) -> np.ndarray:
+    """Bytes/s between neighbouring pipeline stages ``stride`` GPUs apart."""
+    return np.where(stride < domain, up, out).astype(np.result_type(stride, np.float32))
+
+
+def bubble_fraction(pp: np.ndarray, microbatches: np.ndarray, virtual: np.ndarray) -> np.ndarray:
+    """Pipeline bubble relative to the ideal step: ``(pp - 1) / (v m)``.
+
+    1F1B (``v = 1``) and interleaved 1F1B with ``v`` model chunks per GPU (Narayanan et al.
+    2021, §2.2).
+    """
+    return (pp - 1) / (virtual * microbatches)

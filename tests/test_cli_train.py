@@ -1,0 +1,71 @@
+"""`gigawatt train` in-process: contract keys, a fixed layout, tables and bad input."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+TRAIN_KEYS = {"model_tflops_per_gpu", "hardware_tflops_per_gpu", "mfu", "step_time_s",
+              "tokens_per_s", "memory_gb_per_gpu", "parallelism"}
+ACCEPTANCE = ("train", "--model", "gpt3-175b", "--gpu", "a100-sxm-80gb", "--gpus", "1024",
+              "--seq-len", "2048", "--global-batch", "1536")
+
+
+def test_acceptance_command_prints_the_contract_keys(cli):
+    r = cli(*ACCEPTANCE, "--json")
+    assert r.code == 0, r.err
+    d = json.loads(r.out)
+    assert d.keys() >= TRAIN_KEYS
+    assert set(d["parallelism"]) == {"tp", "pp", "dp", "cp", "ep"}
+    assert set(d["breakdown_s"]) >= {"compute", "tp_comm", "dp_comm", "bubble"}
+    assert "wall_days" not in d and "gpu_hours" not in d
+
+
+def test_tokens_add_wall_days_and_gpu_hours(cli):
+    d = json.loads(cli(*ACCEPTANCE, "--tokens", "300e9", "--json").out)
+    assert d["wall_days"] > 0 and d["gpu_hours"] == pytest.approx(d["wall_days"] * 24 * 1024)
+
+
+def test_tp_pp_dp_given_is_that_layout(cli):
+    r = cli(*ACCEPTANCE, "--tp", "8", "--pp", "16", "--dp", "8", "--json")
+    assert r.code == 0, r.err
+    d = json.loads(r.out)
+    assert d["parallelism"] == {"tp": 8, "pp": 16, "dp": 8, "cp": 1, "ep": 1}
+
+
+def test_table_shows_layout_breakdown_and_runners_up(cli):
+    r = cli(*ACCEPTANCE, "--top", "3", "--tokens", "300e9")
+    assert r.code == 0, r.err
+    for text in ("layout", "MFU", "Step breakdown", "bubble", "Fastest layouts that fit",
+                 "wall-clock"):
+        assert text in r.out
+
+
+@pytest.mark.parametrize(("extra", "message"), [
+    (("--tp", "8", "--pp", "8", "--dp", "8"), "does not equal --gpus 1024"),
+    (("--tp", "16"), "exceeds the scale-up domain"),
+    (("--dp", "32", "--micro-batch", "5"), "is not divisible by dp 32 x micro-batch 5"),
+    (("--precision", "fp8"), "has no fp8 peak"),
+    (("--recompute", "most"), "--recompute 'most' is not accepted"),
+])
+def test_bad_input_exits_2_with_one_line(cli, extra, message):
+    r = cli(*ACCEPTANCE, *extra, "--json")
+    assert r.code == 2
+    assert r.out == ""
+    assert message in r.err and r.err.count("\n") == 1
+
+
+def test_model_that_fits_no_layout(cli):
+    r = cli("train", "--model", "llama3-405b", "--gpu", "a100-sxm-80gb", "--gpus", "8",
+            "--global-batch", "16")
+    assert r.code == 2 and "no layout fits" in r.err
+
+
+def test_model_file_errors_name_the_field(cli, tmp_path):
+    path = tmp_path / "m.yaml"
+    path.write_text("name: m\nlayers: 2\nhidden_size: 64\nffn_hidden_size: 256\n"
+                    "attention_heads: 4\nvocab_size: 100\ngated_mlp: maybe\n")
+    r = cli("train", "--model", str(path), "--gpu", "h100-sxm", "--gpus", "8",
+            "--global-batch", "8")
+    assert r.code == 2 and "gated_mlp: 'maybe' is not accepted" in r.err

@@ -1,0 +1,187 @@
+"""The training search: the acceptance case, fixed layouts, bad input and its properties."""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from gigawatt.catalog.schema import ModelSpec
+from gigawatt.errors import CatalogError
+from gigawatt.perf.training import Fixed, Job, TrainingError, search
+from gigawatt.training import estimate_training, hardware, load_constants
+
+
+def gpt3(**kw):
+    args = {"seq_len": 2048, "global_batch": 1536, **kw}
+    return estimate_training("gpt3-175b", "a100-sxm-80gb", 1024, **args)
+
+
+@functools.cache
+def _gpt3_top() -> object:
+    return gpt3(top=10, tokens=300e9)
+
+
+def test_gpt3_on_1024_a100s_is_near_megatron():
+    # Narayanan et al. 2021 §5.1: 140 TFLOP/s per GPU (with recompute), 34 days for 300B
+    # tokens; Korthikanti et al. 2022 reach 51-56% MFU with selective recomputation.
+    r = _gpt3_top()
+    best = r.search.best
+    assert best.tp * best.pp * best.dp * best.cp == 1024
+    assert 0.40 < best.mfu < 0.60
+    assert 15 < r.wall_days < 40
+    assert best.memory_gb_per_gpu <= 80 * load_constants().hbm_usable_fraction
+    assert sum(best.breakdown_s.values()) == pytest.approx(best.step_time_s)
+
+
+def test_top_is_sorted_and_distinct():
+    top = _gpt3_top().search.top
+    assert len(top) == 10
+    steps = [e.step_time_s for e in top]
+    assert steps == sorted(steps)
+    assert len({(e.tp, e.pp, e.dp, e.cp, e.micro_batch, e.virtual_stages, e.recompute)
+                for e in top}) == 10
+
+
+def test_fixed_layout_is_evaluated_exactly():
+    r = gpt3(fixed=Fixed(tp=8, pp=8, dp=16, micro_batch=1, recompute="full"))
+    b = r.search.best
+    assert (b.tp, b.pp, b.dp, b.cp, b.ep, b.micro_batch, b.recompute) == (8, 8, 16, 1, 1, 1,
+                                                                          "full")
+    assert r.search.evaluated == 4  # only the interleaving depth is left: 1, 2, 4, 8 chunks
+    assert b.hardware_tflops_per_gpu > b.model_tflops_per_gpu  # recompute counts in hardware
+
+
+def test_wall_days_and_gpu_hours_follow_goodput():
+    full = gpt3(tokens=300e9, fixed=Fixed(tp=8, pp=8, dp=16))
+    half = gpt3(tokens=300e9, fixed=Fixed(tp=8, pp=8, dp=16), goodput=0.5)
+    assert half.wall_days == pytest.approx(2 * full.wall_days)
+    assert full.gpu_hours == pytest.approx(full.wall_days * 24 * 1024)
+    assert gpt3().wall_days is None and "wall_days" not in gpt3().to_dict()
+
+
+def test_fp8_is_faster_than_bf16_on_hopper():
+    kw = {"seq_len": 4096, "global_batch": 512}
+    bf16 = estimate_training("llama3-70b", "h100-sxm", 512, **kw).search.best
+    fp8 = estimate_training("llama3-70b", "h100-sxm", 512, precision="fp8", **kw).search.best
+    assert fp8.tokens_per_s > bf16.tokens_per_s
+
+
+def test_moe_searches_expert_parallelism():
+    r = estimate_training("deepseek-v3", "h800-sxm", 2048, seq_len=4096, global_batch=2048)
+    assert r.search.best.ep > 1
+    assert r.search.best.breakdown_s["ep_comm"] > 0
+
+
+def test_plan_mode_uses_at_most_the_cluster():
+    # 290,016 GPUs (4,028 VR NVL72 racks) factor badly; the plan lets the layout use fewer.
+    r = estimate_training("llama3-405b", "vr-nvl72", 290_016, seq_len=8192,
+                          global_batch=4096, exact_gpus=False, tokens=15e12)
+    assert r.search.best.gpus <= 290_016
+    assert r.search.best.gpus >= 290_016 // 2
+    assert r.wall_days < 30
+
+
+def test_model_file(tmp_path):
+    path = tmp_path / "tiny.yaml"
+    path.write_text("name: tiny\nlayers: 4\nhidden_size: 512\nffn_hidden_size: 2048\n"
+                    "attention_heads: 8\nvocab_size: 32000\ngated_mlp: true\n")
+    r = estimate_training(str(path), "h100-sxm", 8, seq_len=2048, global_batch=64)
+    assert r.model == "tiny" and r.search.best.gpus == 8
+
+
+@pytest.mark.parametrize(("kwargs", "message"), [
+    ({"fixed": Fixed(tp=8, pp=8, dp=8)}, "tp 8 x pp 8 x dp 8 x cp 1 = 512 does not equal "
+                                         "--gpus 1024; change one so the product is 1024"),
+    ({"fixed": Fixed(tp=16)}, "--tp 16 exceeds the scale-up domain of hgx-a100 (8 GPUs); use "
+                              "--tp 8 or less, or pass --allow-tp-beyond-domain"),
+    ({"fixed": Fixed(tp=3)}, "tp 3 does not divide --gpus 1024"),
+    ({"fixed": Fixed(dp=32, micro_batch=5)}, "--global-batch 1536 is not divisible by dp 32 x "
+                                             "micro-batch 5 = 160; use a multiple of 160"),
+    ({"fixed": Fixed(ep=4)}, "--ep 4 needs a mixture-of-experts model"),
+    ({"fixed": Fixed(pp=97)}, "--pp 97 exceeds the model's 96 layers"),
+    ({"fixed": Fixed(cp=3)}, "--cp 3 needs --seq-len divisible by 2 x cp = 6"),
+    ({"fixed": Fixed(recompute="most")}, "--recompute 'most' is not accepted"),
+    ({"precision": "fp8"}, "a100-sxm-80gb has no fp8 peak in the catalog; accepted for it: bf16"),
+    ({"precision": "int4"}, "--precision 'int4' is not accepted; accepted: bf16, fp8, fp4"),
+    ({"goodput": 1.5}, "goodput 1.5: must be above 0 and at most 1"),
+    ({"sharding": "zero9"}, "--sharding 'zero9' is not accepted"),
+    ({"global_batch": 1001, "fixed": Fixed(cp=1)}, "no layout splits 1024 GPUs"),
+])
+def test_bad_input_is_one_line(kwargs, message):
+    with pytest.raises(TrainingError) as err:
+        gpt3(**kwargs)
+    assert message in str(err.value)
+    assert "\n" not in str(err.value)
+
+
+def test_model_that_fits_nowhere():
+    with pytest.raises(TrainingError, match="no layout fits in 72 GB per GPU on hgx-a100"):
+        estimate_training("llama3-405b", "a100-sxm-80gb", 8, seq_len=4096, global_batch=16)
+
+
+def test_unknown_model_and_bad_model_file(tmp_path):
+    with pytest.raises(CatalogError, match=r"unknown model 'gpt5'.* or a model file"):
+        estimate_training("gpt5", "h100-sxm", 8, seq_len=8, global_batch=8)
+    path = tmp_path / "bad.yaml"
+    path.write_text("name: bad\nlayers: 0\n")
+    with pytest.raises(TrainingError, match=r"bad\.yaml: layers: 0 is not accepted"):
+        estimate_training(str(path), "h100-sxm", 8, seq_len=8, global_batch=8)
+
+
+def test_system_without_scaleout_needs_an_override(catalog):
+    kw = {"seq_len": 4096, "global_batch": 1024}
+    kyber = catalog.systems["vr-ultra-nvl144"].model_copy(
+        update={"scaleout_gbps_per_package": None})
+    bare = dataclasses.replace(catalog, systems={**catalog.systems, kyber.id: kyber})
+    with pytest.raises(TrainingError, match="pass --scaleout-gbps"):
+        estimate_training("llama3-70b", "vr-ultra-nvl144", 1152, catalog=bare, **kw)
+    r = estimate_training("llama3-70b", "vr-ultra-nvl144", 1152, scaleout_gbps=1600,
+                          catalog=bare, **kw)
+    assert r.search.best.gpus == 1152 and r.search.best.pp % 9 == 0  # 1152 = 2^7 x 9
+
+
+# --- properties ---------------------------------------------------------------------------
+
+SMALL = {"heads": st.sampled_from([8, 16]), "layers": st.sampled_from([4, 8, 12]),
+         "ffn_mult": st.integers(2, 4)}
+
+
+def _spec(heads: int, layers: int, ffn_mult: int, name: str = "m") -> ModelSpec:
+    hidden = 128 * heads
+    return ModelSpec(name=name, layers=layers, hidden_size=hidden,
+                     ffn_hidden_size=ffn_mult * hidden, attention_heads=heads, kv_heads=8,
+                     vocab_size=32000, gated_mlp=True)
+
+
+def _best(spec: ModelSpec, gpus: int, batch: int, gpu: str = "h100-sxm") -> float:
+    from gigawatt.catalog import load_catalog
+
+    _, hw = hardware(load_catalog(), gpu)
+    job = Job(model=spec.transformer(), gpus=gpus, seq_len=2048, global_batch=batch)
+    return search(job, hw, load_constants()).best.tokens_per_s
+
+
+@settings(max_examples=25, deadline=None)
+@given(heads=SMALL["heads"], layers=SMALL["layers"], ffn_mult=SMALL["ffn_mult"],
+       gpus=st.sampled_from([8, 16, 32, 64]), per_gpu=st.sampled_from([1, 2, 4]),
+       gpu=st.sampled_from(["h100-sxm", "a100-sxm-80gb", "gb200-nvl72"]))
+def test_doubling_gpus_and_batch_never_lowers_tokens_per_s(heads, layers, ffn_mult, gpus,
+                                                           per_gpu, gpu):
+    spec = _spec(heads, layers, ffn_mult)
+    batch = gpus * per_gpu
+    assert _best(spec, 2 * gpus, 2 * batch, gpu) >= _best(spec, gpus, batch, gpu)
+
+
+@settings(max_examples=25, deadline=None)
+@given(heads=SMALL["heads"], layers=SMALL["layers"], ffn_mult=SMALL["ffn_mult"],
+       more_layers=st.sampled_from([0, 4, 12]), more_ffn=st.integers(0, 2),
+       gpus=st.sampled_from([8, 16, 64]))
+def test_a_bigger_model_never_trains_faster(heads, layers, ffn_mult, more_layers, more_ffn,
+                                            gpus):
+    small = _spec(heads, layers, ffn_mult)
+    big = _spec(heads, layers + more_layers, ffn_mult + more_ffn)
+    assert _best(big, gpus, 4 * gpus) <= _best(small, gpus, 4 * gpus)
