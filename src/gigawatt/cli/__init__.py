@@ -12,7 +12,7 @@ import sys
 import typer
 
 # Importing a command module registers its commands, in this order in --help.
-from gigawatt.cli import catalog, plan, runs, scenarios  # noqa: F401
+from gigawatt.cli import catalog, plan, runs, scenarios, serve  # noqa: F401
 from gigawatt.cli.app import app
 from gigawatt.errors import GigawattError
 
