@@ -13,6 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from types import SimpleNamespace
 
+import duckdb
 import pytest
 import yaml
 from fastapi.testclient import TestClient
@@ -409,6 +410,8 @@ def test_concurrent_plans_write_one_intact_store(client):
     assert store.query("SELECT count(*), count(DISTINCT run_id) FROM timeline") == [(16 * 7, 16)]
     for run_id in ids:
         assert store.get(run_id)["result"]["run_id"] == run_id
+    # the lane has let go of the file: another configuration (another process) may open it
+    duckdb.connect(str(store.path), read_only=True).close()
 
 
 # ---------- the dashboard's files ----------

@@ -1,75 +1,26 @@
-"""The state one app holds: settings, the run store's single lane, and the compute helper.
+"""The state one app holds: settings, the run store's lane, the compute helper, the token.
 
 Every route reaches it through the ``ServiceDep`` dependency. Computations run in
 worker threads under a time limit, so a long plan never blocks other requests; every
-run store access runs in one dedicated thread, one at a time, so concurrent requests
-never interleave their DuckDB transactions.
+run store access goes through :class:`~gigawatt.api.lane.StoreLane`, one at a time.
 """
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import hmac
-import threading
-import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from typing import Annotated, Any, TypeVar
 
 import anyio
 from fastapi import Depends, Header, Request
 
 from gigawatt.api.http import ApiError, Problem
+from gigawatt.api.lane import StoreLane
 from gigawatt.api.settings import TOKEN_ENV, ServiceSettings
-from gigawatt.errors import StoreError
 from gigawatt.store import RunStore
 
 T = TypeVar("T")
-
-# Another process (the CLI) may hold the DuckDB file for a moment: wait for it this long.
-STORE_BUSY_RETRIES = 40
-STORE_BUSY_WAIT_S = 0.05
-
-
-class StoreLane:
-    """All run store access through one thread, in arrival order: DuckDB has one writer.
-
-    Reads go the same way as writes: they take milliseconds, and one lane means no
-    two connections of this process ever touch the file at once.
-    """
-
-    def __init__(self, store: RunStore) -> None:
-        self.store = store
-        self._pool: ThreadPoolExecutor | None = None
-        self._guard = threading.Lock()
-
-    async def call(self, fn: Callable[..., T], *args: Any) -> T:
-        """Run ``fn(*args)`` in the lane and wait for its result."""
-        with self._guard:  # the lane starts on first use, and again after close()
-            if self._pool is None:
-                self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gigawatt-store")
-            future = self._pool.submit(self._patient, fn, *args)
-        return await asyncio.wrap_future(future)
-
-    @staticmethod
-    def _patient(fn: Callable[..., T], *args: Any) -> T:
-        for _ in range(STORE_BUSY_RETRIES):
-            try:
-                return fn(*args)
-            except StoreError as exc:
-                if "cannot open the run store" not in str(exc):
-                    raise
-                time.sleep(STORE_BUSY_WAIT_S)
-        return fn(*args)
-
-    def close(self) -> None:
-        """Finish the queued work and stop the lane's thread."""
-        with self._guard:
-            pool, self._pool = self._pool, None
-        if pool is not None:
-            pool.shutdown(wait=True)
-
 
 class Service:
     """One app's settings, run store lane and helpers."""
