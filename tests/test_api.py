@@ -18,9 +18,10 @@ import pytest
 import yaml
 from fastapi.testclient import TestClient
 
-from gigawatt.api import ServiceSettings, create_app
+from gigawatt.api import ServiceSettings, create_app, lane
 from gigawatt.api.http import problem_from_error
 from gigawatt.errors import ScenarioError
+from gigawatt.report.charts import plan_figures
 from gigawatt.store import RunStore
 
 PLAN_KEYS = {"scenario", "facility_gw", "it_gw", "gpus", "gpu_dies", "racks", "capex_usd",
@@ -108,7 +109,7 @@ def test_plan_of_a_document_and_of_yaml(client, document):
 def test_plan_with_view_has_the_report_charts(client):
     r = client.post("/api/plan", json={"save": False, "view": True}).json()
     view = r["view"]
-    assert set(view["figures"]) == {"power", "gpus", "capex", "compute"}
+    assert set(view["figures"]) == set(plan_figures(r)) >= {"power", "gpus", "capex", "compute"}
     assert all(f["data"] and f["layout"]["title"] for f in view["figures"].values())
     assert view["headline_rows"][0][0] == "Facility power online"
     assert {c["verdict"] for c in view["claim_rows"]} <= {"within", "below", "above",
@@ -253,6 +254,18 @@ def test_a_long_plan_does_not_block_other_requests(private_store, monkeypatch):
         assert pending.result(timeout=10).status_code == 200
 
 
+def test_an_unreachable_run_store_is_503(tmp_path, monkeypatch):
+    monkeypatch.setattr(lane, "STORE_BUSY_RETRIES", 2)
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    with TestClient(create_app(ServiceSettings(store_path=blocker / "runs.duckdb"))) as c:
+        problem = only_problem(c.post("/api/plan", json={}), 503)
+        assert problem["type"] == "store_unavailable"
+        assert "cannot open the run store" in problem["msg"]
+        assert c.get("/api/runs").status_code == 503
+        assert c.post("/api/plan", json={"save": False}).status_code == 200
+
+
 # ---------- the token rule ----------
 
 @pytest.mark.parametrize("host, required", [
@@ -361,8 +374,9 @@ def test_runs_list_show_diff_export_match_the_cli(client, cli, two_runs):
 
 
 def test_run_view_has_the_report_charts(client, two_runs):
+    run = client.get(f"/api/runs/{two_runs[1]}").json()
     view = client.get(f"/api/runs/{two_runs[1]}/view").json()
-    assert set(view["figures"]) == {"power", "gpus", "capex", "compute"}
+    assert set(view["figures"]) == set(plan_figures(run["result"]))
     assert view["headline_rows"][0] == ["Facility power online", "12.00 GW", "by 2029H2"]
 
 

@@ -100,8 +100,6 @@ def screenshot(page: Page, name: str, tmp_path: Path) -> None:
 
 def test_plan_page_shows_headline_claims_and_charts(page, server, tmp_path):
     page.goto(server.base + "/")
-    charts = page.locator("#plan-result [data-chart]")
-    expect(charts).to_have_count(4)
     for name in ("power", "gpus", "capex", "compute"):  # plotly drew each one, with traces
         expect(page.locator(f'[data-chart="{name}"] .main-svg').first).to_be_visible()
         expect(page.locator(f'[data-chart="{name}"] g.trace').first).to_be_attached()

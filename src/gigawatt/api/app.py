@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
@@ -20,7 +19,6 @@ from gigawatt.api.http import JSONBody, Problem, error_response, install_handler
 from gigawatt.api.routes import API_ROUTES, dashboard
 from gigawatt.api.service import Service
 from gigawatt.api.settings import ServiceSettings
-from gigawatt.scenario import DEFAULT_SCENARIO
 from gigawatt.version import __version__
 
 
@@ -79,14 +77,6 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     app.state.service = service
     install_handlers(app)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
-
-    @app.get("/api/info", tags=["service"])
-    def info() -> dict[str, Any]:
-        """The version, the default scenario, whether writes need a token, and the limits."""
-        return {"version": __version__, "default_scenario": DEFAULT_SCENARIO,
-                "token_required": settings.token_required,
-                "writes_enabled": not settings.token_required or settings.token is not None,
-                "max_body_bytes": settings.max_body_bytes, "timeout_s": settings.timeout_s}
 
     for router in API_ROUTES:
         app.include_router(router, prefix="/api")

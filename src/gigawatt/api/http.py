@@ -3,7 +3,8 @@
 Every error answers with the same body, ``{"detail": [problem, ...]}``, where a
 problem names the field path (``field``, e.g. ``scenario.facility.pue``; ``loc``
 as a list) and the reason (``msg``). Bad input is 422, an unknown ID 404, a missing
-or wrong token 401/403, an over-long body 413 and an over-long computation 503.
+or wrong token 401/403, an over-long body 413, and an over-long computation or an
+unreachable run store 503.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from gigawatt.errors import GigawattError
+from gigawatt.errors import GigawattError, StoreError
 from gigawatt.validation import field_location, field_path
 
 _FIELD = re.compile(r"^[A-Za-z_][\w-]*(?:\.[\w.-]+|\[\d+\])*$")
@@ -47,7 +48,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
         (404, "Unknown ID or name"),
         (413, "Request body too large"),
         (422, "Invalid input: each problem names the field and the reason"),
-        (503, "The computation took too long"),
+        (503, "The computation took too long, or the run store is unavailable"),
     )
 }
 """The error responses every route may give, for the OpenAPI document."""
@@ -149,6 +150,9 @@ def install_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(GigawattError)
     async def _gigawatt(_: Request, exc: GigawattError) -> JSONBody:
+        if isinstance(exc, StoreError):  # routes answer "not found" themselves: this is the file
+            return error_response(503, [Problem(loc=[], field="", msg=str(exc),
+                                                type="store_unavailable")])
         return error_response(422, [problem_from_error(exc)])
 
     @app.exception_handler(StarletteHTTPException)

@@ -63,11 +63,11 @@ def resolve_scenario(given: ScenarioInput) -> tuple[Scenario, str]:
 
 def _yaml_document(text: str) -> Any:
     try:  # aliases let a few bytes of YAML expand into a huge document: not accepted here
-        if any(isinstance(event, yaml.AliasEvent) for event in yaml.parse(text,
-                                                                            yaml.SafeLoader)):
-            raise bad_input("scenario_yaml", "YAML aliases (*name) are not accepted")
+        aliased = any(isinstance(e, yaml.AliasEvent) for e in yaml.parse(text, yaml.SafeLoader))
     except yaml.YAMLError:
-        pass  # parse_yaml below reports the syntax error with its line and column
+        aliased = False  # parse_yaml below reports the syntax error with its line and column
+    if aliased:
+        raise bad_input("scenario_yaml", "YAML aliases (*name) are not accepted")
     try:
         return parse_yaml(text, "scenario_yaml", ScenarioError)
     except GigawattError as exc:

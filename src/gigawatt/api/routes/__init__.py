@@ -7,7 +7,7 @@ add ``train`` to the import line and to :data:`API_ROUTES` below. Each router is
 mounted under ``/api``.
 """
 
-from gigawatt.api.routes import catalog, plan, runs, scenarios
+from gigawatt.api.routes import catalog, info, plan, runs, scenarios
 
-API_ROUTES = (plan.router, catalog.router, scenarios.router, runs.router)
+API_ROUTES = (info.router, plan.router, catalog.router, scenarios.router, runs.router)
 """The routers mounted under ``/api``, in the OpenAPI document's order."""

@@ -18,13 +18,13 @@ PLOTLY_JS = Path(str(resources.files("plotly") / "package_data" / "plotly.min.js
 router = APIRouter(include_in_schema=False)
 
 
-@router.get("/")
+@router.api_route("/", methods=["GET", "HEAD"])
 def dashboard() -> FileResponse:
     """The dashboard page."""
     return FileResponse(STATIC_DIR / "index.html", headers={"Cache-Control": "no-cache"})
 
 
-@router.get("/assets/plotly.min.js")
+@router.api_route("/assets/plotly.min.js", methods=["GET", "HEAD"])
 def plotly_js() -> FileResponse:
     """plotly.js from the installed plotly package."""
     return FileResponse(PLOTLY_JS, media_type="text/javascript",

@@ -32,8 +32,8 @@ def _plan(given: PlanRequest) -> tuple[str, str, dict[str, Any]]:
 
 
 @router.post("/plan", responses=WRITE_ERRORS)
-async def plan_route(body: PlanRequest, service: ServiceDep,
-                     authorization: TokenDep = None) -> dict[str, Any]:
+async def run_plan(body: PlanRequest, service: ServiceDep,
+                   authorization: TokenDep = None) -> dict[str, Any]:
     """Run the pipeline on a built-in scenario or a scenario document.
 
     The result has the keys of ``gigawatt plan --json`` (``scenario``, ``facility_gw``,

@@ -365,7 +365,7 @@ async function editorPage() {
 // ---------- page: run comparison ----------
 
 async function comparePage() {
-  const runs = await api("/api/runs");
+  const runs = (await api("/api/runs")).filter((r) => r.kind === "plan");
   const a = $("compare-a");
   const b = $("compare-b");
   const keep = [a.value, b.value];
