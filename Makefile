@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: plan test lint docs bench clean
+.PHONY: plan test serve lint docs bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -13,12 +13,19 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -q -e .
 	touch $@
 
+$(VENV)/.installed-serve: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e '.[serve]'
+	touch $@ $(VENV)/.installed
+
 $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -q -e '.[test]'
 	touch $@ $(VENV)/.installed
 
 plan: $(VENV)/.installed  ## the default 10 GW plan: terminal summary + HTML report in gigawatt-out/
 	$(BIN)/gigawatt plan
+
+serve: $(VENV)/.installed-serve  ## the JSON API and the dashboard at http://127.0.0.1:8000
+	$(BIN)/gigawatt serve
 
 test: $(VENV)/.installed-test  ## lint, type-check and the whole test suite
 	$(BIN)/ruff check src tests benchmarks scripts

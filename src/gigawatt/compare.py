@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -27,7 +28,8 @@ def flatten(data: Any, prefix: str = "") -> dict[str, Any]:
         for i, value in enumerate(data):
             out.update(flatten(value, f"{prefix}[{i}]"))
         return out
-    return {prefix: data}
+    # YAML reads an unquoted date as a date and a quoted one as text: compare them as text
+    return {prefix: data.isoformat() if isinstance(data, dt.date) else data}
 
 
 TIMELINE = ("facility_gw", "gpus", "fp8_eflops", "capex_usd", "investment_usd")

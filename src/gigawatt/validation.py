@@ -62,17 +62,33 @@ def field_path(loc: tuple[int | str, ...]) -> str:
 
 def describe(exc: ValidationError, where: str, prefix: tuple[int | str, ...] = ()) -> str:
     """One line for the first problem in a pydantic ValidationError."""
-    first = exc.errors(include_url=False)[0]
-    loc = prefix + tuple(p for p in first["loc"] if not _is_union_tag(p))
-    msg = first["msg"].removeprefix("Value error, ")
-    if first["type"] == "missing":
-        return f"{where}: {field_path(loc)}: required field is missing"
-    if first["type"] == "extra_forbidden":
-        return f"{where}: {field_path(loc)}: unknown field"
-    given = first.get("input")
-    if isinstance(given, dict | list):
-        return f"{where}: {field_path(loc)}: {msg}"
-    return f"{where}: {field_path(loc)}: {given!r} is not accepted: {msg}"
+    loc, reason = field_errors(exc, prefix)[0]
+    return f"{where}: {field_path(loc)}: {reason}"
+
+
+def field_errors(exc: ValidationError, prefix: tuple[int | str, ...] = ()
+                 ) -> list[tuple[tuple[int | str, ...], str]]:
+    """Every problem in a pydantic ValidationError as (field location, reason), in order."""
+    out = []
+    for err in exc.errors(include_url=False):
+        loc = prefix + field_location(err["loc"])
+        msg = err["msg"].removeprefix("Value error, ")
+        given = err.get("input")
+        if err["type"] == "missing":
+            reason = "required field is missing"
+        elif err["type"] == "extra_forbidden":
+            reason = "unknown field"
+        elif isinstance(given, dict | list):
+            reason = msg
+        else:
+            reason = f"{given!r} is not accepted: {msg}"
+        out.append((loc, reason))
+    return out
+
+
+def field_location(loc: tuple[int | str, ...]) -> tuple[int | str, ...]:
+    """A pydantic error location without the names pydantic gives union members."""
+    return tuple(p for p in loc if not _is_union_tag(p))
 
 
 def _is_union_tag(part: int | str) -> bool:

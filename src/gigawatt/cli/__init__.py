@@ -20,6 +20,7 @@ from gigawatt.cli import (  # noqa: F401  (importing registers the commands)
     reliability,
     runs,
     scenarios,
+    serve,
     sweep,
     train,
 )

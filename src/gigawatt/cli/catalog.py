@@ -19,21 +19,17 @@ def catalog_list(
     as_json: JsonFlag = False,
 ) -> None:
     """List catalog entries with their status and date."""
-    from gigawatt.catalog import load_catalog
-    from gigawatt.catalog.schema import KINDS
+    from gigawatt.browse import catalog_rows
 
-    catalog = load_catalog()
-    kinds = [kind] if kind else list(KINDS)
-    rows = [
-        {"id": e.id, "kind": k, "name": e.name, "status": e.status, "as_of": e.as_of.isoformat()}
-        for k in kinds for e in catalog.of_kind(k).values()
-    ]
+    rows = catalog_rows(kind)
     if as_json:
         emit_json(rows)
     else:
         from gigawatt.report.terminal import render_rows
 
-        render_rows("Catalog", rows, console())
+        # sources are long: the table keeps to one line per entry, the JSON has them
+        render_rows("Catalog", [{k: v for k, v in r.items() if k != "source"} for r in rows],
+                    console())
 
 
 @catalog_app.command("show")
@@ -42,10 +38,9 @@ def catalog_show(
     as_json: JsonFlag = False,
 ) -> None:
     """Show one catalog entry with its source and the ranges sources give."""
-    from gigawatt.catalog import load_catalog
+    from gigawatt.browse import catalog_entry
 
-    kind, entry = load_catalog().entry(entry_id)
-    data = {"kind": kind, **entry.model_dump(mode="json", exclude_none=True)}
+    data = catalog_entry(entry_id)
     if as_json:
         emit_json(data)
         return
@@ -53,7 +48,7 @@ def catalog_show(
 
     out = console()
     ranges = data.pop("ranges", {})
-    render_mapping(f"{entry.name} ({entry.id})", data, out)
+    render_mapping(f"{data['name']} ({data['id']})", data, out)
     if ranges:
         render_rows("Ranges given by sources",
                     [{"field": f, **span} for f, span in ranges.items()], out)

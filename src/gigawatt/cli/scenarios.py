@@ -15,13 +15,9 @@ app.add_typer(scenarios_app, name="scenarios")
 @scenarios_app.command("list")
 def scenarios_list(as_json: JsonFlag = False) -> None:
     """List the built-in scenarios."""
-    from gigawatt.scenario import builtin_scenarios, load_scenario
+    from gigawatt.browse import scenario_rows
 
-    rows = []
-    for name in builtin_scenarios():
-        s, _ = load_scenario(name)
-        rows.append({"name": name, "title": s.title, "facility_gw": s.ramp.steps[-1].facility_gw,
-                     "last_period": s.ramp.steps[-1].period})
+    rows = scenario_rows()
     if as_json:
         emit_json(rows)
     else:
@@ -36,10 +32,11 @@ def scenarios_show(
     as_json: JsonFlag = False,
 ) -> None:
     """Print a scenario as YAML that 'gigawatt plan FILE' accepts back unchanged."""
-    from gigawatt.scenario import load_scenario, scenario_to_yaml
-
-    scenario, _ = load_scenario(name)
     if as_json:
-        emit_json(scenario.model_dump(mode="json", exclude_none=True))
+        from gigawatt.browse import scenario_document
+
+        emit_json(scenario_document(name))
     else:
-        print_text(scenario_to_yaml(scenario))
+        from gigawatt.scenario import load_scenario, scenario_to_yaml
+
+        print_text(scenario_to_yaml(load_scenario(name)[0]))

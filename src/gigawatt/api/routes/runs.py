@@ -1,0 +1,90 @@
+"""``/api/runs``: the run store, as ``gigawatt runs list|show|diff|export``."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query
+from fastapi.responses import PlainTextResponse, Response
+
+from gigawatt.api.http import ERRORS, JSONBody, bad_input
+from gigawatt.api.service import Service, ServiceDep
+from gigawatt.api.view import plan_view
+from gigawatt.compare import diff_runs
+from gigawatt.errors import StoreError
+
+router = APIRouter(tags=["runs"])
+
+RUN_ID = r"^[0-9a-f]{1,32}$"
+RunIdPath = Annotated[str, Path(pattern=RUN_ID, description="a run ID or a unique prefix")]
+
+
+async def fetch_run(service: Service, run_id: str, field: str, source: str) -> dict[str, Any]:
+    """A stored run (as ``RunStore.get``), or 404 if absent, 422 if the prefix is ambiguous."""
+    try:
+        return await service.lane.call(service.store.get, run_id)
+    except StoreError as exc:
+        status = 404 if "not found" in str(exc) else 422
+        raise bad_input(field, str(exc), source=source, status=status) from None
+
+
+@router.get("/runs", responses=ERRORS)
+async def runs_list(service: ServiceDep) -> list[dict[str, Any]]:
+    """Saved runs, newest first: ``run_id``, ``created_at``, ``kind``, ``scenario``,
+    ``version`` and the headline ``facility_gw``, ``gpus``, ``capex_usd``."""
+    return await service.lane.call(service.store.list_runs)
+
+
+@router.get("/runs/diff", responses=ERRORS)
+async def runs_diff(
+    service: ServiceDep,
+    a: Annotated[str, Query(pattern=RUN_ID, description="the first run ID")],
+    b: Annotated[str, Query(pattern=RUN_ID, description="the second run ID")],
+) -> dict[str, Any]:
+    """What changed between two runs: ``inputs`` and ``outputs`` rows of ``field``, ``a``,
+    ``b`` (outputs add ``delta`` and ``ratio``), as ``gigawatt runs diff --json``."""
+    run_a = await fetch_run(service, a, "a", "query")
+    run_b = await fetch_run(service, b, "b", "query")
+    return diff_runs(run_a, run_b)
+
+
+@router.get("/runs/{run_id}", responses=ERRORS)
+async def runs_show(run_id: RunIdPath, service: ServiceDep) -> dict[str, Any]:
+    """One run: ``run_id``, ``created_at``, ``kind``, ``scenario``, ``version``,
+    ``scenario_yaml`` and ``result`` (the plan JSON)."""
+    return await fetch_run(service, run_id, "run_id", "path")
+
+
+@router.get("/runs/{run_id}/view", responses=ERRORS)
+async def runs_view(run_id: RunIdPath, service: ServiceDep) -> dict[str, Any]:
+    """The report's charts (plotly JSON) and tables for a stored run."""
+    run = await fetch_run(service, run_id, "run_id", "path")
+    if run["kind"] != "plan":
+        raise bad_input("run_id", f"run {run['run_id']} is a {run['kind']} run; only plan runs "
+                        "have charts", source="path")
+    return await service.compute(plan_view, run["result"])
+
+
+class ExportFormat(StrEnum):
+    """Export formats."""
+
+    json = "json"
+    csv = "csv"
+
+
+@router.get("/runs/{run_id}/export", responses={
+    **ERRORS, 200: {"content": {"application/json": {}, "text/csv": {}},
+                    "description": "The result, or its timeline as CSV"}})
+async def runs_export(
+    run_id: RunIdPath, service: ServiceDep,
+    format: Annotated[ExportFormat, Query(description="json: the whole result; csv: the "
+                                          "timeline")] = ExportFormat.json,
+) -> Response:
+    """A run's result as JSON, or its timeline as CSV, as ``gigawatt runs export``."""
+    result = (await fetch_run(service, run_id, "run_id", "path"))["result"]
+    if format is ExportFormat.json:
+        return JSONBody(result)
+    from gigawatt.report.tabular import to_csv
+
+    return PlainTextResponse(to_csv(result.get("timeline", [])), media_type="text/csv")

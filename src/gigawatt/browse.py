@@ -1,0 +1,50 @@
+"""Listings of the catalog and the built-in scenarios, as the CLI and the API both show them.
+
+One function per listing, so that ``gigawatt catalog list --json`` and
+``GET /api/catalog`` return the same rows with the same keys.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from gigawatt.catalog import Catalog, load_catalog
+from gigawatt.catalog.schema import KINDS
+from gigawatt.scenario import builtin_scenarios, load_scenario
+
+
+def catalog_rows(kind: str | None = None, catalog: Catalog | None = None) -> list[dict[str, Any]]:
+    """Catalog entries of one kind, or of every kind if none is given.
+
+    Each row has ``id``, ``kind``, ``name``, ``status``, ``as_of`` and ``source``.
+    Raises ``CatalogError`` for an unknown kind, naming the kinds accepted.
+    """
+    catalog = catalog or load_catalog()
+    kinds = [kind] if kind is not None else list(KINDS)
+    return [
+        {"id": e.id, "kind": k, "name": e.name, "status": e.status,
+         "as_of": e.as_of.isoformat(), "source": e.source}
+        for k in kinds for e in catalog.of_kind(k).values()
+    ]
+
+
+def catalog_entry(entry_id: str, catalog: Catalog | None = None) -> dict[str, Any]:
+    """One catalog entry with its kind, every field, its source and the ranges sources give."""
+    kind, entry = (catalog or load_catalog()).entry(entry_id)
+    return {"kind": kind, **entry.model_dump(mode="json", exclude_none=True)}
+
+
+def scenario_rows() -> list[dict[str, Any]]:
+    """The built-in scenarios: name, title, final facility power (GW) and its half-year."""
+    rows = []
+    for name in builtin_scenarios():
+        s, _ = load_scenario(name)
+        rows.append({"name": name, "title": s.title, "facility_gw": s.ramp.steps[-1].facility_gw,
+                     "last_period": s.ramp.steps[-1].period})
+    return rows
+
+
+def scenario_document(name_or_path: str) -> dict[str, Any]:
+    """A scenario as a JSON document, the form ``gigawatt plan`` and ``POST /api/plan`` accept."""
+    scenario, _ = load_scenario(name_or_path)
+    return scenario.model_dump(mode="json", exclude_none=True)
