@@ -27,7 +27,7 @@ def test_report_lists_claims_and_every_assumption(announced_plan):
 
 def test_charts_cover_power_gpus_capex_compute(announced_plan):
     figs = plan_figures(announced_plan.to_dict())
-    assert set(figs) == {"power", "gpus", "capex", "compute"}
+    assert set(figs) == {"power", "gpus", "capex", "compute", "network", "serving", "training"}
     capex_names = {t.name for t in figs["capex"].data}
     assert {"cumulative capex", "cumulative investment tranches"} <= capex_names
 

@@ -1,4 +1,4 @@
-"""Capability stage: what each period's fleet can serve.
+"""Capability stage: what each period's fleet can serve, and how fast it trains.
 
 Serving: a share ``s`` of each platform's GPUs ``G_i`` serves the scenario's model; one
 scale-up domain serves together (``gigawatt.serving.serving_capacity`` picks the tensor
@@ -13,18 +13,20 @@ parallelism), giving ``x_i`` output tokens/s per GPU. Per period:
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 from gigawatt import units
-from gigawatt.catalog import Catalog
+from gigawatt.catalog import Catalog, ModelSpec
 from gigawatt.modelfile import load_model
 from gigawatt.perf.demand import Demand as DemandModel
 from gigawatt.perf.demand import usd_per_million_output_tokens
 from gigawatt.scenario.checks import half_year_index
-from gigawatt.scenario.schema import Demand, Serving
+from gigawatt.scenario.schema import Assumption, Demand, Serving, Training
 from gigawatt.serving import serving_capacity
 
 
@@ -114,3 +116,125 @@ def cost_per_million_tokens(serving: ServingTimeline, usd_per_gpu_hour: np.ndarr
     with np.errstate(divide="ignore", invalid="ignore"):
         cost = usd_per_million_output_tokens(usd_per_gpu_hour, per_gpu, 1.0 / peak_to_average)
     return np.where(per_gpu > 0, cost, np.nan)
+
+
+@dataclass(frozen=True)
+class TrainingTimeline:
+    """The frontier run on each period's best single-site job (NaN where no job fits).
+
+    ``largest_job_gpus`` is what one site and its fabric can hold; ``job_gpus`` the size
+    (the largest, a half or a quarter of it) that finishes soonest once failures are counted.
+    """
+
+    system: tuple[str | None, ...]
+    largest_job_gpus: np.ndarray
+    job_gpus: np.ndarray
+    step_time_s: np.ndarray
+    mfu: np.ndarray
+    tokens_per_s: np.ndarray
+    ideal_days: np.ndarray
+    goodput: np.ndarray
+    mtti_min: np.ndarray
+    checkpoint_interval_min: np.ndarray
+    days: np.ndarray
+    parallelism: tuple[dict[str, int] | None, ...]
+
+
+JOB_FRACTIONS = (1.0, 0.5, 0.25, 0.125)
+"""Job sizes tried, as fractions of the largest: fewer GPUs fail less often."""
+
+
+def train_frontier(catalog: Catalog, system_ids: Sequence[str],
+                   packages_by_system: Sequence[np.ndarray], site_gpus: Sequence[float],
+                   largest_cluster_gpus: np.ndarray, training_share: float,
+                   training: Training) -> TrainingTimeline:
+    """Time the frontier run on each period's best job (scalar path: arrays over periods).
+
+    For each platform ``i`` the largest job is ``min(f G_i, S_i, F)``: the training share
+    ``f`` of its GPUs, the GPUs one site of ``max_site_facility_gw`` holds ``S_i``, and the
+    largest cluster its fabric reaches ``F``. The platform with the most peak FLOP/s at the
+    run's precision hosts it. For job sizes ``n`` of 1, 1/2, 1/4 and 1/8 of that, the training
+    search gives the ideal days ``T(n)`` and the reliability model the goodput ``g(n)``; the
+    plan keeps the size with the fewest days ``T(n) / g(n)``.
+    """
+    from gigawatt.reliability import job_reliability
+
+    model = load_model(training.model, catalog)
+    periods = len(np.asarray(packages_by_system[0]))
+    cols: dict[str, list[float]] = {k: [] for k in (
+        "largest", "job", "step", "mfu", "tps", "ideal", "goodput", "mtti", "ckpt", "days")}
+    systems: list[str | None] = []
+    layouts: list[dict[str, int] | None] = []
+    for k in range(periods):
+        best_id, best_n, best_flops = None, 0, 0.0
+        for sid, packages, cap in zip(system_ids, packages_by_system, site_gpus, strict=True):
+            n = int(min(training_share * float(packages[k]), cap, float(largest_cluster_gpus[k])))
+            acc = catalog.accelerator_of(catalog.system(sid))
+            flops = n * (getattr(acc, f"{training.precision}_dense_tflops") or 0.0)
+            if flops > best_flops:
+                best_id, best_n, best_flops = sid, n, flops
+        chosen = None
+        for fraction in JOB_FRACTIONS if best_id else ():
+            n = int(best_n * fraction)
+            run = _estimate(model, best_id, n, training.seq_len, training.global_batch,
+                            training.precision, training.tokens.value, catalog)
+            if run is None:
+                continue
+            rel = job_reliability(run.search.best.gpus, best_id, max(run.wall_days or 1.0, 1e-3),
+                                  profile=training.profile, trials=0, catalog=catalog,
+                                  detection_min=_opt(training.detection_min),
+                                  restart_min=_opt(training.restart_min))
+            days = (run.wall_days or np.inf) / max(rel.goodput, 1e-12)
+            if chosen is None or days < chosen[2]:
+                chosen = (run, rel, days)
+        systems.append(best_id if chosen else None)
+        if chosen is None:
+            for key in cols:
+                cols[key].append(np.nan if key != "largest" else float(best_n))
+            layouts.append(None)
+            continue
+        run, rel, days = chosen
+        b = run.search.best
+        for key, value in (("largest", best_n), ("job", b.gpus), ("step", b.step_time_s),
+                           ("mfu", b.mfu), ("tps", b.tokens_per_s),
+                           ("ideal", run.wall_days or np.nan), ("goodput", rel.goodput),
+                           ("mtti", units.hours_to_s(rel.mtti_hours) / 60.0),
+                           ("ckpt", rel.checkpoint_interval_min), ("days", days)):
+            cols[key].append(float(value))
+        layouts.append({"tp": b.tp, "pp": b.pp, "dp": b.dp, "cp": b.cp, "ep": b.ep})
+    a = {key: np.array(values, dtype=float) for key, values in cols.items()}
+    return TrainingTimeline(tuple(systems), a["largest"], a["job"], a["step"], a["mfu"],
+                            a["tps"], a["ideal"], a["goodput"], a["mtti"], a["ckpt"], a["days"],
+                            tuple(layouts))
+
+
+def _opt(a: Assumption | None) -> float | None:
+    return a.value if a is not None else None
+
+
+@functools.lru_cache(maxsize=256)
+def _estimate(model: ModelSpec, system_id: str, gpus: int, seq_len: int, global_batch: int,
+              precision: str, tokens: float, catalog: Catalog) -> Any:
+    """The fastest layout of the run on at most ``gpus`` GPUs, or None if none fits.
+
+    Cached: periods and sweep samples often ask for the same job.
+    """
+    from gigawatt.perf.training import TrainingError
+    from gigawatt.training import estimate_training
+
+    if gpus < 1:
+        return None
+    try:
+        return estimate_training(model, system_id, gpus, seq_len=seq_len,
+                                 global_batch=global_batch, precision=precision, tokens=tokens,
+                                 exact_gpus=False, catalog=catalog)
+    except TrainingError:
+        return None
+
+
+def site_gpus(facility_gw: float, pue: float, overhead: float, rack_power_kw: float,
+              packages_per_rack: int) -> float:
+    """GPUs one site of ``facility_gw`` holds: ``floor(F / PUE / (P_rack (1 + o))) x k``."""
+    racks = np.floor(units.gw_to_w(facility_gw) / pue
+                     / (units.kw_to_w(rack_power_kw) * (1.0 + overhead)))
+    return float(racks * packages_per_rack)

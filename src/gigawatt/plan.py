@@ -15,7 +15,15 @@ from typing import Any
 import numpy as np
 
 from gigawatt import units
-from gigawatt.capability import ServingTimeline, cost_per_million_tokens, serve_fleet, serving_rates
+from gigawatt.capability import (
+    ServingTimeline,
+    TrainingTimeline,
+    cost_per_million_tokens,
+    serve_fleet,
+    serving_rates,
+    site_gpus,
+    train_frontier,
+)
 from gigawatt.catalog import Accelerator, Catalog, System, load_catalog
 from gigawatt.claims import ClaimCheck, PlatformShare, SiteOptics, check_claims
 from gigawatt.economics import (
@@ -62,6 +70,8 @@ class PlanResult:
     scenario: Scenario
     schedule: Schedule
     stages: Evaluation
+    training: TrainingTimeline | None
+    fleet_reliability: dict[str, np.ndarray]
     tranches: Tranches
     investment_usd: np.ndarray
     claims: tuple[ClaimCheck, ...]
@@ -109,6 +119,12 @@ class PlanResult:
             "energy_twh_per_year": c.energy_twh_per_year,
             "usd_per_gpu_hour": c.usd_per_gpu_hour,
         }
+        cols.update(self.fleet_reliability)
+        if self.training is not None:
+            t = self.training
+            cols.update({"training_job_gpus": t.job_gpus, "training_days": t.days,
+                         "training_ideal_days": t.ideal_days, "training_goodput": t.goodput,
+                         "training_mfu": t.mfu})
         if self.stages.serving is not None:
             sv = self.stages.serving
             cols.update({
@@ -393,6 +409,9 @@ def plan(scenario: Scenario, catalog: Catalog | None = None) -> PlanResult:
     schedule = inputs.schedule
     ev = evaluate(inputs, inputs.values)
     fleet, costs = ev.fleet, ev.costs
+    training = _training(scenario, inputs, ev)
+    failures = _fleet_failures(inputs, ev, scenario.training.profile if scenario.training
+                               else "production")
 
     inv = scenario.investment
     thresholds_gw, amounts = (
@@ -415,6 +434,8 @@ def plan(scenario: Scenario, catalog: Catalog | None = None) -> PlanResult:
         "investment_usd": tranches.released_usd,
         "tranches_released": int((~np.isnat(tranches.release_dates)).sum()),
         "first_gw_date": _iso(first_gw),
+        **{k: _scalar(v[-1]) for k, v in failures.items()},
+        **_training_headline(training),
     }
     claim_values = {**headline, "first_gw_date": None if np.isnat(first_gw)
                     else dt.date.fromisoformat(str(first_gw))}
@@ -423,6 +444,8 @@ def plan(scenario: Scenario, catalog: Catalog | None = None) -> PlanResult:
         scenario=scenario,
         schedule=schedule,
         stages=ev,
+        training=training,
+        fleet_reliability=failures,
         tranches=tranches,
         investment_usd=investment,
         claims=check_claims(scenario.claims, claim_values, shares,
@@ -430,6 +453,65 @@ def plan(scenario: Scenario, catalog: Catalog | None = None) -> PlanResult:
         assumptions=inputs.rows,
         headline=headline,
     )
+
+
+def _pools(inputs: Inputs, ev: Evaluation) -> list[np.ndarray]:
+    """GPU packages of each platform online at each period end."""
+    idx = inputs.schedule.system_index
+    return [np.cumsum(np.where(idx == i, ev.fleet.added_packages, 0.0))
+            for i in range(len(inputs.systems))]
+
+
+def _training(scenario: Scenario, inputs: Inputs, ev: Evaluation) -> TrainingTimeline | None:
+    t = scenario.training
+    if t is None:
+        return None
+    v = inputs.values
+    caps = [site_gpus(t.max_site_facility_gw.value, v["facility.pue"],
+                      v["facility.it_overhead_fraction"],
+                      v[f"platforms.{s.id}.rack_power_kw"], s.packages_per_rack)
+            for s in inputs.systems]
+    share = 1.0 - v.get("serving.share_of_fleet", 0.0)
+    return train_frontier(inputs.catalog, [s.id for s in inputs.systems], _pools(inputs, ev),
+                          caps, ev.network.largest_cluster_gpus, share, t)
+
+
+def _training_headline(t: TrainingTimeline | None) -> dict[str, Any]:
+    if t is None:
+        return {}
+    return {
+        "training_system": t.system[-1],
+        "training_largest_job_gpus": _scalar(t.largest_job_gpus[-1]),
+        "training_job_gpus": _scalar(t.job_gpus[-1]),
+        "training_parallelism": t.parallelism[-1],
+        "training_step_time_s": _scalar(t.step_time_s[-1]),
+        "training_mfu": _scalar(t.mfu[-1]),
+        "training_ideal_days": _scalar(t.ideal_days[-1]),
+        "training_goodput": _scalar(t.goodput[-1]),
+        "training_mtti_min": _scalar(t.mtti_min[-1]),
+        "checkpoint_interval_min": _scalar(t.checkpoint_interval_min[-1]),
+        "training_days": _scalar(t.days[-1]),
+        "first_period_training_days": _scalar(t.days[0]),
+    }
+
+
+def _fleet_failures(inputs: Inputs, ev: Evaluation, profile: str) -> dict[str, np.ndarray]:
+    """Failures and GPU replacements per day across each period's whole fleet."""
+    from gigawatt.reliability import fleet_reliability
+
+    pools = _pools(inputs, ev)
+    failures, swaps = [], []
+    for k in range(len(inputs.schedule.periods)):
+        gpus = {s.id: int(p[k]) for s, p in zip(inputs.systems, pools, strict=True) if p[k] > 0}
+        if not gpus:
+            failures.append(0.0)
+            swaps.append(0.0)
+            continue
+        r = fleet_reliability(gpus, profile=profile, catalog=inputs.catalog)
+        failures.append(r.failures_per_day)
+        swaps.append(r.gpu_replacements_per_day)
+    return {"fleet_failures_per_day": np.array(failures),
+            "gpu_replacements_per_day": np.array(swaps)}
 
 
 def _site_optics(inputs: Inputs, gpus: int) -> SiteOptics:

@@ -28,9 +28,9 @@ from gigawatt.validation import read_yaml, validate
 E = TypeVar("E", bound=Entry)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Catalog:
-    """Every catalog entry by kind, keyed by ID."""
+    """Every catalog entry by kind, keyed by ID (hashed by identity: caches key on it)."""
 
     accelerators: Mapping[str, Accelerator]
     systems: Mapping[str, System]

@@ -68,18 +68,61 @@ def compute_figure(r: Mapping[str, Any]) -> go.Figure:
     return _layout(fig, "Peak compute (dense)", "EFLOP/s", log=True)
 
 
+def network_figure(r: Mapping[str, Any]) -> go.Figure:
+    """Scale-out network capex per period and its power online."""
+    x = _column_periods(r)
+    fig = go.Figure([
+        go.Bar(x=x, y=_column(r, "capex_network_usd", 1e9), name="network capex ($B)"),
+        go.Scatter(x=x, y=_column(r, "network_power_mw"), name="network power (MW)",
+                   mode="lines+markers", yaxis="y2"),
+    ])
+    fig.update_layout(yaxis2={"title": "MW", "overlaying": "y", "side": "right"})
+    return _layout(fig, "Scale-out network: cost and power", "$ billion")
+
+
+def serving_figure(r: Mapping[str, Any]) -> go.Figure:
+    """Weekly users the serving fleet can serve against the demand, billions."""
+    x = _column_periods(r)
+    fig = go.Figure([
+        go.Scatter(x=x, y=_column(r, "weekly_users_servable", 1e9), name="users servable",
+                   mode="lines+markers"),
+        go.Scatter(x=x, y=_column(r, "demand_weekly_users", 1e9), name="demand",
+                   mode="lines+markers"),
+    ])
+    return _layout(fig, "Serving capacity against demand (weekly users)", "billions", log=True)
+
+
+def training_figure(r: Mapping[str, Any]) -> go.Figure:
+    """Days to train the frontier run on each period's best job, with and without failures."""
+    x = _column_periods(r)
+    fig = go.Figure([
+        go.Scatter(x=x, y=_column(r, "training_days"), name="with failures",
+                   mode="lines+markers"),
+        go.Scatter(x=x, y=_column(r, "training_ideal_days"), name="without failures",
+                   mode="lines+markers"),
+    ])
+    return _layout(fig, "Days to train the frontier run", "days")
+
+
 def _column_periods(r: Mapping[str, Any]) -> list[str]:
     return [t["period"] for t in r["timeline"]]
 
 
 def plan_figures(r: Mapping[str, Any]) -> dict[str, go.Figure]:
     """Every chart of the plan report, by name."""
-    return {
+    figures = {
         "power": power_figure(r),
         "gpus": gpus_figure(r),
         "capex": capex_figure(r),
         "compute": compute_figure(r),
+        "network": network_figure(r),
     }
+    rows = r["timeline"]
+    if rows and "weekly_users_servable" in rows[0]:
+        figures["serving"] = serving_figure(r)
+    if rows and "training_days" in rows[0]:
+        figures["training"] = training_figure(r)
+    return figures
 
 
 def histogram_figure(name: str, hist: Mapping[str, Any]) -> go.Figure:

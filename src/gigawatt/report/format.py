@@ -10,8 +10,9 @@ def count(x: Any) -> str:
     if x is None:
         return "-"
     v = float(x)
-    if abs(v) >= 1e6:
-        return f"{v / 1e6:,.2f}M"
+    for scale, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M")):
+        if abs(v) >= scale:
+            return f"{v / scale:,.2f}{suffix}"
     return f"{v:,.0f}"
 
 

@@ -73,6 +73,40 @@ def headline_rows(r: Mapping[str, Any]) -> list[tuple[str, str, str]]:
          f"IT energy x WUE {_assumption(r, 'facility.wue_l_per_kwh')} L/kWh"),
         ("Emissions", f"{r['emissions_mt_co2_per_year']:,.1f} Mt CO2/yr",
          f"energy x {_assumption(r, 'facility.grid_kg_co2_per_kwh')} kg CO2/kWh"),
+        ("Fleet failures", f"{fmt.count(r['fleet_failures_per_day'])}/day",
+         f"{fmt.count(r['gpu_replacements_per_day'])} GPU replacements/day (production profile)"),
+        *_serving_rows(r),
+        *_training_rows(r),
+    ]
+
+
+def _serving_rows(r: Mapping[str, Any]) -> list[tuple[str, str, str]]:
+    if "weekly_users_servable" not in r:
+        return []
+    return [
+        ("Serving capacity", f"{fmt.count(r['output_tokens_per_day'])} tokens/day",
+         f"{fmt.count(r['serving_gpus'])} GPUs serving, sized for the busiest hour"),
+        ("Weekly users servable", fmt.count(r["weekly_users_servable"]),
+         f"demand then: {fmt.count(r['demand_weekly_users'])} weekly users"),
+        ("Cost per million output tokens", fmt.usd(r["usd_per_million_output_tokens"]),
+         "cost per GPU-hour / tokens per GPU-hour at average load"),
+    ]
+
+
+def _training_rows(r: Mapping[str, Any]) -> list[tuple[str, str, str]]:
+    if r.get("training_days") is None:
+        return []
+    p = r["training_parallelism"] or {}
+    layout = " ".join(f"{k}{v}" for k, v in p.items())
+    return [
+        ("Frontier run (best job)", f"{r['training_days']:,.1f} days",
+         f"{fmt.count(r['training_job_gpus'])} {r['training_system']} GPUs ({layout}), "
+         f"MFU {r['training_mfu']:.0%}, {r['training_ideal_days']:,.2f} days without failures; "
+         f"first period {r['first_period_training_days']:,.1f} days"),
+        ("Failures of that job", f"goodput {r['training_goodput']:.0%}",
+         f"an interruption every {r['training_mtti_min']:,.0f} min, checkpoint every "
+         f"{r['checkpoint_interval_min']:,.1f} min; the largest single-site job "
+         f"({fmt.count(r['training_largest_job_gpus'])} GPUs) would finish later"),
     ]
 
 

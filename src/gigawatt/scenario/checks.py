@@ -88,16 +88,18 @@ def check_network_switches(s: Scenario, catalog: Catalog, where: str) -> None:
                                 f"{switch_id!r}; accepted: {', '.join(sorted(catalog.switches))}")
 
 
-def check_serving_model(s: Scenario, catalog: Catalog, where: str) -> None:
-    """The serving model is a catalog model or a readable model file."""
-    if s.serving is None:
-        return
+def check_workload_models(s: Scenario, catalog: Catalog, where: str) -> None:
+    """Serving and training models are catalog models or readable model files."""
     from gigawatt.modelfile import load_model
 
-    try:
-        load_model(s.serving.model, catalog)
-    except GigawattError as exc:
-        raise ScenarioError(f"{where}: serving.model: {exc}") from None
+    for section in ("serving", "training"):
+        block = getattr(s, section)
+        if block is None:
+            continue
+        try:
+            load_model(block.model, catalog)
+        except GigawattError as exc:
+            raise ScenarioError(f"{where}: {section}.model: {exc}") from None
 
 
 def check_scenario(s: Scenario, catalog: Catalog, where: str) -> None:
@@ -107,4 +109,4 @@ def check_scenario(s: Scenario, catalog: Catalog, where: str) -> None:
     check_platforms_known(s, catalog, where)
     check_platforms_priced(s, catalog, where)
     check_network_switches(s, catalog, where)
-    check_serving_model(s, catalog, where)
+    check_workload_models(s, catalog, where)

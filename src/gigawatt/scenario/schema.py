@@ -232,6 +232,23 @@ class Serving(Frozen):
     note: str | None = None
 
 
+class Training(Frozen):
+    """The frontier run the plan times on each period's largest single-site job."""
+
+    model: str = Field(description="catalog model ID or a model YAML file")
+    tokens: Positive
+    seq_len: int = Field(gt=0)
+    global_batch: int = Field(gt=0, description="sequences per step")
+    precision: Precision
+    max_site_facility_gw: Positive = Field(description="the largest single site, facility GW")
+    profile: Literal["research", "production"] = "production"
+    detection_min: Positive | None = None
+    restart_min: Positive | None = None
+    status: AssumptionStatus = "assumption"
+    source: str | None = None
+    note: str | None = None
+
+
 class Demand(Frozen):
     """Users into load, and how the user base grows (the serving stage's demand)."""
 
@@ -318,6 +335,7 @@ class Scenario(Frozen):
     network: Network = Field(default_factory=Network)
     serving: Serving | None = None
     demand: Demand | None = None
+    training: Training | None = None
     finance: Finance
     investment: Investment | None = None
     claims: list[Claim] = Field(default_factory=list)

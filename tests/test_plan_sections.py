@@ -1,0 +1,90 @@
+"""The plan's network, serving, training and reliability sections on the default scenario."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import yaml
+
+from gigawatt.errors import ScenarioError
+from gigawatt.scenario import load_scenario, scenario_to_yaml
+
+
+def test_network_capex_is_the_growth_of_the_fabric(announced_plan):
+    d = announced_plan.to_dict()
+    rows = d["timeline"]
+    assert sum(r["capex_network_usd"] for r in rows) == pytest.approx(d["capex_network_usd"])
+    assert all(r["capex_network_usd"] >= 0 for r in rows)
+    power = [r["network_power_mw"] for r in rows]
+    assert power == sorted(power)
+    assert 0.03 < d["network_power_share_of_it"] < 0.2  # inside the 13.6% IT overhead
+
+
+def test_serving_section_follows_its_formula(announced, announced_plan):
+    d = announced_plan.to_dict()
+    dm = announced.demand
+    per_user = (dm.daily_active_share.value * dm.requests_per_active_user_per_day.value
+                * dm.output_tokens_per_request.value)
+    assert d["weekly_users_servable"] == pytest.approx(d["output_tokens_per_day"] / per_user)
+    share = announced.serving.share_of_fleet.value
+    assert d["serving_gpus"] == pytest.approx(share * d["gpus"])
+    demand = [r["demand_weekly_users"] for r in d["timeline"]]
+    assert demand == sorted(demand) and demand[0] > dm.weekly_active_users.value
+    assert 0 < d["usd_per_million_output_tokens"] < d["usd_per_gpu_hour"]
+
+
+def test_training_section_counts_failures(announced_plan):
+    t = announced_plan.training
+    assert t is not None
+    ok = ~np.isnan(t.days)
+    assert ok.all()
+    assert np.all(t.job_gpus <= t.largest_job_gpus)
+    assert np.all((t.goodput > 0) & (t.goodput < 1))
+    assert np.allclose(t.days, t.ideal_days / t.goodput)
+    d = announced_plan.to_dict()
+    assert d["training_days"] == pytest.approx(t.days[-1])
+    # The build-out shortens the run: the last period trains it faster than the first.
+    assert d["training_days"] < d["first_period_training_days"]
+
+
+def test_fleet_failures_grow_with_the_fleet(announced_plan):
+    rows = announced_plan.to_dict()["timeline"]
+    failures = [r["fleet_failures_per_day"] for r in rows]
+    assert failures == sorted(failures) and failures[0] > 0
+    assert all(r["gpu_replacements_per_day"] <= r["fleet_failures_per_day"] for r in rows)
+
+
+def test_sections_are_optional(announced):
+    from gigawatt.plan import plan
+
+    bare = announced.model_copy(update={"serving": None, "demand": None, "training": None})
+    d = plan(bare).to_dict()
+    assert "weekly_users_servable" not in d and "training_days" not in d
+    assert d["gpus"] == plan(announced).to_dict()["gpus"]
+
+
+@pytest.mark.parametrize(
+    ("section", "field", "value", "message"),
+    [
+        ("training", "model", "gpt-9", r"training\.model: unknown model"),
+        ("serving", "model", "nowhere.yaml", r"serving\.model: nowhere\.yaml: file not found"),
+        ("serving", "precision", "fp2", r"serving\.precision: 'fp2' is not accepted"),
+        ("training", "seq_len", 0, r"training\.seq_len: 0 is not accepted"),
+    ],
+)
+def test_bad_workloads_are_named(tmp_path, announced, section, field, value, message):
+    data = yaml.safe_load(scenario_to_yaml(announced))
+    data[section][field] = value
+    path = tmp_path / "w.yaml"
+    path.write_text(yaml.safe_dump(data))
+    with pytest.raises(ScenarioError, match=message):
+        load_scenario(str(path))
+
+
+def test_serving_needs_demand(tmp_path, announced):
+    data = yaml.safe_load(scenario_to_yaml(announced))
+    del data["demand"]
+    path = tmp_path / "w.yaml"
+    path.write_text(yaml.safe_dump(data))
+    with pytest.raises(ScenarioError, match="serving and demand go together"):
+        load_scenario(str(path))
