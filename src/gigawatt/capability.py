@@ -166,7 +166,7 @@ def train_frontier(catalog: Catalog, system_ids: Sequence[str],
     systems: list[str | None] = []
     layouts: list[dict[str, int] | None] = []
     for k in range(periods):
-        best_id, best_n, best_flops = None, 0, 0.0
+        best_id, best_n, best_flops = "", 0, 0.0
         for sid, packages, cap in zip(system_ids, packages_by_system, site_gpus, strict=True):
             n = int(min(training_share * float(packages[k]), cap, float(largest_cluster_gpus[k])))
             acc = catalog.accelerator_of(catalog.system(sid))
