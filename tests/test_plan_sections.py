@@ -88,3 +88,12 @@ def test_serving_needs_demand(tmp_path, announced):
     path.write_text(yaml.safe_dump(data))
     with pytest.raises(ScenarioError, match="serving and demand go together"):
         load_scenario(str(path))
+
+
+def test_demand_is_not_sampled(tmp_path, announced):
+    data = yaml.safe_load(scenario_to_yaml(announced))
+    data["demand"]["user_growth_per_year"]["distribution"] = {"uniform": [0, 1]}
+    path = tmp_path / "w.yaml"
+    path.write_text(yaml.safe_dump(data))
+    with pytest.raises(ScenarioError, match="demand is not sampled by gigawatt sweep"):
+        load_scenario(str(path))

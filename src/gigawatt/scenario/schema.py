@@ -248,6 +248,11 @@ class Training(Frozen):
     source: str | None = None
     note: str | None = None
 
+    @model_validator(mode="after")
+    def _not_sampled(self) -> Training:
+        fixed_numbers(self, "the frontier run is not sampled by gigawatt sweep")
+        return self
+
 
 class Demand(Frozen):
     """Users into load, and how the user base grows (the serving stage's demand)."""
@@ -261,6 +266,11 @@ class Demand(Frozen):
     output_tokens_per_request: Positive
     peak_to_average: Annotated[Number, in_range(1.0, 1000.0)]
 
+    @model_validator(mode="after")
+    def _not_sampled(self) -> Demand:
+        fixed_numbers(self, "demand is not sampled by gigawatt sweep")
+        return self
+
 
 class Finance(Frozen):
     """How capital turns into a yearly cost."""
@@ -268,6 +278,14 @@ class Finance(Frozen):
     depreciation_years: Annotated[Number, in_range(1.0, 30.0)]
     facility_life_years: Annotated[Number, in_range(1.0, 60.0)]
     maintenance_fraction_per_year: Fraction
+
+
+def fixed_numbers(model: Frozen, why: str) -> None:
+    """Raise if any Assumption field of ``model`` carries a distribution."""
+    for name in type(model).model_fields:
+        value = getattr(model, name)
+        if isinstance(value, Assumption) and value.distribution is not None:
+            raise ValueError(f"{name}: {why}; accepted: a number")
 
 
 class Investment(Frozen):
@@ -281,9 +299,7 @@ class Investment(Frozen):
 
     @model_validator(mode="after")
     def _fixed_terms(self) -> Investment:
-        for name in ("usd_per_tranche", "gw_per_tranche", "cap_usd"):
-            if getattr(self, name).distribution is not None:
-                raise ValueError(f"{name}: the terms of a deal are fixed; accepted: a number")
+        fixed_numbers(self, "the terms of a deal are fixed")
         return self
 
 
