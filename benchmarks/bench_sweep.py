@@ -20,7 +20,7 @@ TARGET_S = 10.0  # 100,000 samples on the vectorised path
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--vectorised", type=int, default=100_000)
-    parser.add_argument("--pooled", type=int, default=400)
+    parser.add_argument("--pooled", type=int, default=40)
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
     scenario, _ = load_scenario("openai-nvidia-10gw")
