@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from enum import StrEnum
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -27,6 +28,12 @@ class Format(StrEnum):
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print the result as JSON, alone.")]
 FormatOption = Annotated[Format, typer.Option("--format", help="Output format.")]
+ScenarioArgument = Annotated[str, typer.Argument(
+    help="Built-in scenario name or path to a scenario YAML file.")]
+OutOption = Annotated[Path, typer.Option("--out", help="Folder for the HTML report.")]
+ReportFlag = Annotated[bool, typer.Option("--report/--no-report", help="Write the HTML report.")]
+SaveFlag = Annotated[bool, typer.Option("--save/--no-save", help="Save to the run store.")]
+DEFAULT_OUT = Path("gigawatt-out")
 
 
 def console() -> Console:

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from gigawatt.cli.app import (
+    DEFAULT_OUT,
     Format,
     FormatOption,
     JsonFlag,
+    OutOption,
+    ReportFlag,
+    SaveFlag,
+    ScenarioArgument,
     app,
     chosen_format,
     console,
@@ -21,17 +25,13 @@ from gigawatt.cli.app import (
 
 @app.command("plan")
 def plan_command(
-    scenario: Annotated[str, typer.Argument(
-        help="Built-in scenario name or path to a scenario YAML file.")] = "openai-nvidia-10gw",
+    scenario: ScenarioArgument = "openai-nvidia-10gw",
     fmt: FormatOption = Format.table,
     as_json: JsonFlag = False,
     as_csv: Annotated[bool, typer.Option("--csv", help="Print the timeline as CSV.")] = False,
-    out: Annotated[Path, typer.Option("--out", help="Folder for the HTML report.")] = Path(
-        "gigawatt-out"),
-    report: Annotated[bool, typer.Option("--report/--no-report",
-                                         help="Write the HTML report.")] = True,
-    save: Annotated[bool, typer.Option("--save/--no-save",
-                                       help="Save the run to the run store.")] = True,
+    out: OutOption = DEFAULT_OUT,
+    report: ReportFlag = True,
+    save: SaveFlag = True,
 ) -> None:
     """Run the whole pipeline on a scenario: schedule, sizing, economics, claims check."""
     from gigawatt.plan import plan

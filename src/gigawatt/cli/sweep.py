@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from gigawatt.cli.app import JsonFlag, app, console, emit_json
+from gigawatt.cli.app import (
+    DEFAULT_OUT,
+    JsonFlag,
+    OutOption,
+    ReportFlag,
+    SaveFlag,
+    ScenarioArgument,
+    app,
+    console,
+    emit_json,
+)
 
 
 @app.command("sweep")
 def sweep_command(
-    scenario: Annotated[str, typer.Argument(
-        help="Built-in scenario name or path to a scenario YAML file.")] = "openai-nvidia-10gw",
+    scenario: ScenarioArgument = "openai-nvidia-10gw",
     samples: Annotated[int, typer.Option("--samples", help="Latin-hypercube samples.")] = 1000,
     seed: Annotated[int, typer.Option("--seed", help="Random seed.")] = 0,
     vary: Annotated[list[str] | None, typer.Option(
@@ -24,12 +32,9 @@ def sweep_command(
     ray_address: Annotated[str | None, typer.Option(
         "--ray-address", help="An existing Ray cluster (default: start a local Ray).")] = None,
     as_json: JsonFlag = False,
-    out: Annotated[Path, typer.Option("--out", help="Folder for the HTML report.")] = Path(
-        "gigawatt-out"),
-    report: Annotated[bool, typer.Option("--report/--no-report",
-                                         help="Write the HTML report.")] = True,
-    save: Annotated[bool, typer.Option("--save/--no-save",
-                                       help="Save the sweep to the run store.")] = True,
+    out: OutOption = DEFAULT_OUT,
+    report: ReportFlag = True,
+    save: SaveFlag = True,
 ) -> None:
     """Sample the scenario's uncertain inputs, run the plan on each, rank what drives it."""
     from gigawatt.scenario import load_scenario
