@@ -142,6 +142,9 @@ def test_process_pool_matches_vectorised(announced):
     pool = sweep(announced, samples=12, seed=5, backend="process", workers=2)
     for name in OUTPUTS:
         assert np.allclose(vec.outputs[name], pool.outputs[name], rtol=1e-9), name
+    # The training search runs per sample, so only the pooled backends report it.
+    assert "training_goodput" in pool.outputs and "training_goodput" not in vec.outputs
+    assert np.all((pool.outputs["training_goodput"] > 0) & (pool.outputs["training_goodput"] < 1))
 
 
 def test_local_ray_matches_vectorised(announced):

@@ -50,9 +50,14 @@ SERVING_OUTPUTS = ("weekly_users_servable", "output_tokens_per_day",
                    "usd_per_million_output_tokens")
 
 
-def output_names(scenario: Scenario) -> tuple[str, ...]:
-    """The outputs a sweep of this scenario reports."""
-    return OUTPUTS + (SERVING_OUTPUTS if scenario.serving is not None else ())
+TRAINING_OUTPUTS = ("training_days", "training_goodput")
+"""Outputs of the training search, which runs per sample: pooled backends only."""
+
+
+def output_names(scenario: Scenario, pooled: bool = False) -> tuple[str, ...]:
+    """The outputs a sweep of this scenario reports (training ones on pooled backends)."""
+    return (OUTPUTS + (SERVING_OUTPUTS if scenario.serving is not None else ())
+            + (TRAINING_OUTPUTS if pooled and scenario.training is not None else ()))
 
 BACKENDS = ("vectorised", "process", "ray")
 MIN_SAMPLES_FOR_INDICES = 200
@@ -185,7 +190,7 @@ def with_values(scenario: Scenario, values: Mapping[str, float]) -> Scenario:
 
 def _scalar_outputs(scenario: Scenario, paths: Sequence[str], rows: np.ndarray) -> np.ndarray:
     """Run the whole scalar pipeline once per row; ``(rows, outputs)``."""
-    names = output_names(scenario)
+    names = output_names(scenario, pooled=True)
     out = np.empty((len(rows), len(names)))
     for i, row in enumerate(rows):
         headline = plan(with_values(scenario, dict(zip(paths, row, strict=True)))).headline
@@ -218,7 +223,7 @@ def _pooled_outputs(scenario: Scenario, paths: Sequence[str], samples: np.ndarra
                                    itertools.repeat(tuple(paths)), [samples[s] for s in parts]))
     else:
         blocks = _ray_map(scenario, paths, [samples[s] for s in parts], ray_address)
-    names = output_names(scenario)
+    names = output_names(scenario, pooled=True)
     stacked = np.vstack(blocks) if blocks else np.zeros((0, len(names)))
     return {k: stacked[:, i] for i, k in enumerate(names)}
 
