@@ -470,6 +470,32 @@ def size_fabric(
     return design
 
 
+def fabric_json(
+    catalog: Catalog,
+    gpu_id: str,
+    gpus: int,
+    switch_id: str | None = None,
+    rails: int | None = None,
+    planes: int | None = None,
+    oversubscription: float = 1.0,
+    cpo: bool = False,
+    copper_node_links: bool = False,
+    frontend_fraction: float = 0.0,
+    gbps_per_gpu: float | None = None,
+) -> dict[str, Any]:
+    """The document of ``gigawatt fabric --json`` and ``GET /api/fabric``.
+
+    The inputs that name the fabric (``gpu``, the ``system`` it resolves to, the
+    ``switch`` used, ``oversubscription``, ``cpo``), then :meth:`FabricDesign.to_dict` of
+    :func:`size_fabric` on the same arguments.
+    """
+    system = catalog.resolve_gpu(gpu_id)
+    design = size_fabric(catalog, gpu_id, gpus, switch_id, rails, planes, oversubscription,
+                         cpo, copper_node_links, frontend_fraction, gbps_per_gpu)
+    return {"gpu": gpu_id, "system": system.id, "switch": switch_id or system.scaleout_switch,
+            "oversubscription": oversubscription, "cpo": cpo, **design.to_dict()}
+
+
 def size_networks(
     catalog: Catalog,
     system_ids: Sequence[str],
