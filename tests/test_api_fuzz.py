@@ -39,3 +39,11 @@ def test_api_answers_every_generated_request_without_a_server_error(case):
     # (systems from the catalog, a ramp that never goes backwards) are not JSON Schema,
     # so a generated document that fits the schema is still, rightly, a 422.
     case.call_and_validate(excluded_checks=[positive_data_acceptance])
+
+
+def test_fuzzing_covers_every_capability():
+    operations = {(op.method.upper(), op.path)
+                  for op in (result.ok() for result in schema.get_all_operations())}
+    assert operations >= {("POST", "/api/plan"), ("POST", "/api/train"), ("POST", "/api/infer"),
+                          ("GET", "/api/fabric"), ("GET", "/api/reliability"),
+                          ("POST", "/api/sweep"), ("GET", "/api/runs/diff")}

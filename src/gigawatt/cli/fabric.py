@@ -38,12 +38,11 @@ def fabric_command(
     as_json: JsonFlag = False,
 ) -> None:
     """Size the scale-up domains and the rail-optimised scale-out fabric for N GPUs."""
-    from gigawatt.catalog import load_catalog
     from gigawatt.fabric import fabric_json
 
-    catalog = load_catalog()
-    result = fabric_json(catalog, gpu, gpus, switch, rails, planes, oversubscription, cpo,
-                         copper_leaf, frontend_fraction, gbps_per_gpu)
+    result = fabric_json(gpu, gpus, switch=switch, rails=rails, planes=planes,
+                         oversubscription=oversubscription, cpo=cpo, copper_leaf=copper_leaf,
+                         gbps_per_gpu=gbps_per_gpu, frontend_fraction=frontend_fraction)
     if as_json:
         emit_json(result)
         return
