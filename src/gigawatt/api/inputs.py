@@ -8,8 +8,8 @@ dashboard's editor can show every message next to its field.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Annotated, Any
+from collections.abc import Callable, Iterable
+from typing import Annotated, Any, TypeVar
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -27,6 +27,8 @@ from gigawatt.scenario import (
 )
 from gigawatt.scenario.checks import check_scenario
 from gigawatt.validation import field_errors, field_path, parse_yaml
+
+T = TypeVar("T")
 
 
 class BodyInput(BaseModel):
@@ -103,12 +105,56 @@ def _validated(data: Any, where: str) -> Scenario:
     return scenario
 
 
+MAX_GPUS = 10_000_000
+"""The most GPUs a capability request may name: beyond a 10 GW build-out's millions."""
+
+
+def catalog_ids(*kinds: str) -> list[str]:
+    """The built-in catalog's IDs of these kinds: the values the OpenAPI document lists for
+    a field that names a catalog entry (the library checks them and names the field)."""
+    catalog = load_catalog()
+    return sorted(entry_id for kind in kinds for entry_id in catalog.of_kind(kind))
+
+
+GpuId = Annotated[str, Field(
+    min_length=1, max_length=128, json_schema_extra={"enum": catalog_ids("accelerators",
+                                                                         "systems")},
+    description="An accelerator or system ID (GET /api/catalog?kind=systems), e.g. vr-nvl72.")]
+"""A request's ``gpu`` field."""
+ModelId = Annotated[str, Field(min_length=1, max_length=128, json_schema_extra={
+    "enum": catalog_ids("models")})]
+"""A request's ``model`` field when it names a catalog model."""
+MAX_TOKENS_PER_SEQUENCE = 1 << 21
+"""The longest sequence a request may name (``seq_len``, ``input_tokens``), tokens."""
+
+
+def one_of(values: Iterable[str], default: str | None, description: str) -> Any:
+    """A string field whose accepted values the OpenAPI document lists; the library checks
+    them, so a value outside is a 422 with the library's message."""
+    return Field(default, description=description, max_length=64,
+                 json_schema_extra={"enum": list(values)})
+
+
 MAX_MODEL_DIMENSION = 1 << 20
 """The largest whole number a model document may hold (layers, sizes, heads, experts)."""
 MODEL_DOCUMENT = ("A catalog model ID (GET /api/catalog?kind=models), or a model document: "
                   "the JSON form of a model file (name, layers, hidden_size, ffn_hidden_size, "
                   "attention_heads, kv_heads, vocab_size, gated_mlp, moe, ...).")
 """The description of a request's ``model`` field."""
+
+
+class ModelInput(BodyInput):
+    """A request about one model: a catalog ID or a model document."""
+
+    model: ModelId | dict[str, Any] = Field(description=MODEL_DOCUMENT)
+
+
+def with_model(fn: Callable[..., T], given: ModelInput) -> T:
+    """``fn(model, **fields, catalog=...)``: the request's model resolved (see
+    :func:`resolve_model`), its other fields ``fn``'s keyword arguments."""
+    catalog = load_catalog()
+    model = resolve_model(given.model, catalog)
+    return fn(model, **given.model_dump(exclude={"model"}), catalog=catalog)
 
 
 def resolve_model(model: str | dict[str, Any], catalog: Catalog, field: str = "model"
@@ -149,33 +195,3 @@ def _whole_numbers(data: dict[str, Any], prefix: str = "") -> list[tuple[str, in
         elif isinstance(value, int) and not isinstance(value, bool):
             out.append((prefix + key, value))
     return out
-
-
-MAX_GPUS = 10_000_000
-"""The most GPUs a capability request may name: beyond a 10 GW build-out's millions."""
-
-
-def catalog_ids(*kinds: str) -> list[str]:
-    """The built-in catalog's IDs of these kinds: the values the OpenAPI document lists for
-    a field that names a catalog entry (the library checks them and names the field)."""
-    catalog = load_catalog()
-    return sorted(entry_id for kind in kinds for entry_id in catalog.of_kind(kind))
-
-
-GpuId = Annotated[str, Field(
-    min_length=1, max_length=128, json_schema_extra={"enum": catalog_ids("accelerators",
-                                                                         "systems")},
-    description="An accelerator or system ID (GET /api/catalog?kind=systems), e.g. vr-nvl72.")]
-"""A request's ``gpu`` field."""
-ModelId = Annotated[str, Field(min_length=1, max_length=128, json_schema_extra={
-    "enum": catalog_ids("models")})]
-"""A request's ``model`` field when it names a catalog model."""
-MAX_TOKENS_PER_SEQUENCE = 1 << 21
-"""The longest sequence a request may name (``seq_len``, ``input_tokens``), tokens."""
-
-
-def one_of(values: Iterable[str], default: str | None, description: str) -> Any:
-    """A string field whose accepted values the OpenAPI document lists; the library checks
-    them, so a value outside is a 422 with the library's message."""
-    return Field(default, description=description, max_length=64,
-                 json_schema_extra={"enum": list(values)})

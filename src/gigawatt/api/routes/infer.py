@@ -12,20 +12,20 @@ from gigawatt.api.inputs import (
     MAX_GPUS,
     MAX_TOKENS_PER_SEQUENCE,
     MODEL_DOCUMENT,
-    BodyInput,
     GpuId,
     ModelId,
+    ModelInput,
     one_of,
-    resolve_model,
+    with_model,
 )
 from gigawatt.api.service import ServiceDep
-from gigawatt.catalog import load_catalog
 from gigawatt.perf.inference import FORMATS
 from gigawatt.serving import infer_json
 
 router = APIRouter(tags=["infer"])
 
-class InferRequest(BodyInput):
+
+class InferRequest(ModelInput):
     """The inputs of ``gigawatt infer``, by the flags' names in snake case."""
 
     model: ModelId | dict[str, Any] = Field("llama2-70b", description=MODEL_DOCUMENT)
@@ -60,15 +60,9 @@ class InferRequest(BodyInput):
                                            "per million output tokens.")
 
 
-def _infer(body: InferRequest) -> dict[str, Any]:
-    catalog = load_catalog()
-    model = resolve_model(body.model, catalog)
-    return infer_json(model, **body.model_dump(exclude={"model"}), catalog=catalog)
-
-
 @router.post("/infer", responses=ERRORS)
 async def infer(body: InferRequest, service: ServiceDep) -> dict[str, Any]:
     """Serving throughput of a model on a GPU type: the keys of ``gigawatt infer --json``
     (``tokens_per_s_per_gpu``, ``tokens_per_s``, ``batch_size``, ``ttft_ms``, ``tpot_ms``,
     the tensor-parallel size picked and its options; with a demand: ``gpus_needed``)."""
-    return await service.answer(body, "body", _infer, body)
+    return await service.answer(body, "body", with_model, infer_json, body)

@@ -19,8 +19,10 @@ router = APIRouter(tags=["sweep"])
 
 MAX_SAMPLES = 20_000
 """The most samples (or grid points) a vectorised sweep may run: well under a second."""
-MAX_POOLED_SAMPLES = 2_000
-"""The most a process-pool sweep may run: each sample is a whole plan, a few ms of a core."""
+MAX_POOLED_SAMPLES = 200
+"""The most a process-pool sweep may run: each sample (and each tornado end) is a whole
+scalar plan, with the stages that do not vectorise (a training search): up to a few tenths
+of a second of a core each."""
 MAX_WORKERS = os.cpu_count() or 1
 
 

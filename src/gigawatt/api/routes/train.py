@@ -11,15 +11,12 @@ from gigawatt.api.http import ERRORS
 from gigawatt.api.inputs import (
     MAX_GPUS,
     MAX_TOKENS_PER_SEQUENCE,
-    MODEL_DOCUMENT,
-    BodyInput,
     GpuId,
-    ModelId,
+    ModelInput,
     one_of,
-    resolve_model,
+    with_model,
 )
 from gigawatt.api.service import ServiceDep
-from gigawatt.catalog import load_catalog
 from gigawatt.perf.memory import RECOMPUTE, SHARDING
 from gigawatt.perf.training import SCHEDULES
 from gigawatt.training import PRECISIONS, train_json
@@ -30,10 +27,9 @@ Degree = Annotated[int | None, Field(ge=1, le=MAX_GPUS, description="Held at thi
                                      "searched if left out (--tp --pp --dp --cp --ep).")]
 
 
-class TrainRequest(BodyInput):
+class TrainRequest(ModelInput):
     """The inputs of ``gigawatt train``, by the flags' names in snake case."""
 
-    model: ModelId | dict[str, Any] = Field(description=MODEL_DOCUMENT)
     gpu: GpuId
     gpus: int = Field(ge=1, le=MAX_GPUS, description="GPU packages in the job.")
     global_batch: int = Field(ge=1, le=MAX_GPUS * 64, description="Sequences per optimizer "
@@ -54,18 +50,12 @@ class TrainRequest(BodyInput):
     schedule: str = one_of(SCHEDULES, "interleaved", "Pipeline schedule.")
     tokens: float | None = Field(None, ge=1, le=1e18, description="Training tokens: adds "
                                                                   "wall_days and gpu_hours.")
-    goodput: float = Field(1.0, ge=1e-6, le=1, description="Fraction of wall time doing useful "
-                                                        "work, for wall_days.")
+    goodput: float = Field(1.0, ge=1e-6, le=1, description="Fraction of wall time doing "
+                           "useful work, for wall_days.")
     top: int = Field(1, ge=1, le=100, description="Also list the K fastest layouts that fit.")
     allow_tp_beyond_domain: bool = Field(False, description="Let tp exceed the NVLink domain.")
     scaleout_gbps: float | None = Field(None, ge=1, le=1e6, description="Scale-out Gb/s per "
                                         "GPU, for a system the catalog gives none.")
-
-
-def _train(body: TrainRequest) -> dict[str, Any]:
-    catalog = load_catalog()
-    model = resolve_model(body.model, catalog)
-    return train_json(model, **body.model_dump(exclude={"model"}), catalog=catalog)
 
 
 @router.post("/train", responses=ERRORS)
@@ -74,4 +64,4 @@ async def train(body: TrainRequest, service: ServiceDep) -> dict[str, Any]:
     (``model_tflops_per_gpu``, ``hardware_tflops_per_gpu``, ``mfu``, ``step_time_s``,
     ``tokens_per_s``, ``memory_gb_per_gpu``, ``parallelism``; with ``tokens``: ``wall_days``,
     ``gpu_hours``). Degrees left out are searched."""
-    return await service.answer(body, "body", _train, body)
+    return await service.answer(body, "body", with_model, train_json, body)
