@@ -60,7 +60,8 @@ def only_problem(response, status=422):
 def test_openapi_document_lists_every_endpoint(client):
     doc = client.get("/openapi.json").json()
     assert set(doc["paths"]) == {
-        "/api/info", "/api/plan", "/api/validate", "/api/catalog", "/api/catalog/{entry_id}",
+        "/api/info", "/api/plan", "/api/validate", "/api/train", "/api/infer", "/api/fabric",
+        "/api/reliability", "/api/sweep", "/api/catalog", "/api/catalog/{entry_id}",
         "/api/scenarios", "/api/scenarios/{name}", "/api/runs", "/api/runs/diff",
         "/api/runs/{run_id}", "/api/runs/{run_id}/view", "/api/runs/{run_id}/export"}
     assert doc["info"]["title"] == "gigawatt"

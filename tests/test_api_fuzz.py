@@ -35,7 +35,19 @@ def _remove_store() -> Iterator[None]:
           phases=[Phase.explicit, Phase.generate],
           suppress_health_check=list(HealthCheck))
 def test_api_answers_every_generated_request_without_a_server_error(case):
+    # A process-pool sweep runs a whole plan per sample, whatever the sample count: seconds
+    # each. The fuzzing keeps sweeps vectorised; test_api_capabilities.py runs the pool.
+    if isinstance(case.body, dict) and case.body.get("backend") == "process":
+        case.body = {**case.body, "backend": "vectorised"}
     # Every check but "schema-valid input is accepted": a scenario's cross-record rules
     # (systems from the catalog, a ramp that never goes backwards) are not JSON Schema,
     # so a generated document that fits the schema is still, rightly, a 422.
     case.call_and_validate(excluded_checks=[positive_data_acceptance])
+
+
+def test_fuzzing_covers_every_capability():
+    operations = {(op.method.upper(), op.path)
+                  for op in (result.ok() for result in schema.get_all_operations())}
+    assert operations >= {("POST", "/api/plan"), ("POST", "/api/train"), ("POST", "/api/infer"),
+                          ("GET", "/api/fabric"), ("GET", "/api/reliability"),
+                          ("POST", "/api/sweep"), ("GET", "/api/runs/diff")}

@@ -23,6 +23,7 @@ from typing import Any
 from gigawatt import units
 from gigawatt.catalog import Accelerator, Catalog, ModelSpec, System, load_catalog
 from gigawatt.errors import CatalogError, GigawattError
+from gigawatt.modelfile import load_model
 from gigawatt.perf.demand import (
     Demand,
     gpus_needed,
@@ -332,6 +333,51 @@ def infer_report(
         out["usd_per_million_output_tokens_at_demand"] = float(usd_per_million_output_tokens(
             usd_per_gpu_hour, est.tokens_per_s_per_gpu, 1 / d.peak_to_average))
     return out
+
+
+def infer_json(
+    model: str | ModelSpec,
+    gpu: str,
+    *,
+    gpus: int | None = None,
+    precision: str = "fp8",
+    seq_len: int | None = None,
+    input_tokens: int = 1024,
+    output_tokens: int = 256,
+    ttft_ms: float | None = None,
+    tpot_ms: float | None = None,
+    tp: int | None = None,
+    users: float | None = None,
+    tokens_per_day: float | None = None,
+    daily_active_share: float | None = None,
+    requests_per_user_day: float | None = None,
+    peak_to_average: float | None = None,
+    usd_per_gpu_hour: float | None = None,
+    catalog: Catalog | None = None,
+) -> dict[str, Any]:
+    """The document of ``gigawatt infer --json`` and ``POST /api/infer``.
+
+    :func:`infer_report` on the inputs as the CLI's flags and the API's fields name them:
+    ``model`` a catalog model ID, a model file path or a :class:`ModelSpec`; ``gpu`` an
+    accelerator or system ID; ``gpus`` the GPUs serving together (default: one NVLink
+    domain); ``seq_len`` the KV cache reserved per sequence, tokens; latency limits in ms;
+    a demand (``users`` weekly or ``tokens_per_day``) with its fields overridden where given.
+    """
+    cat = catalog or load_catalog()
+    system = cat.resolve_gpu(gpu)
+    spec = model if isinstance(model, ModelSpec) else load_model(model, cat)
+    req = ServingRequest(
+        gpus=gpus if gpus is not None else system.nvlink_domain_packages,
+        input_tokens=input_tokens, output_tokens=output_tokens,
+        ttft_s=None if ttft_ms is None else units.ms_to_s(ttft_ms),
+        tpot_s=None if tpot_ms is None else units.ms_to_s(tpot_ms),
+        tp=tp, context_tokens=seq_len)
+    return infer_report(
+        spec, system, precision, req, users=users, output_tokens_per_day=tokens_per_day,
+        demand_overrides={"daily_active_share": daily_active_share,
+                          "requests_per_active_user_per_day": requests_per_user_day,
+                          "peak_to_average": peak_to_average},
+        usd_per_gpu_hour=usd_per_gpu_hour, catalog=cat)
 
 
 USER_FIELDS = ("weekly_active_users", "daily_active_share", "requests_per_active_user_per_day")

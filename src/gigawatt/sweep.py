@@ -92,10 +92,15 @@ class SweepResult:
         return out
 
     def histograms(self, bins: int = 20) -> dict[str, dict[str, list[float]]]:
-        """Counts and bin edges of each output."""
+        """Counts (of the finite values) and bin edges of each output."""
         out = {}
         for name, y in self.outputs.items():
-            counts, edges = np.histogram(y, bins=bins)
+            finite = y[np.isfinite(y)]
+            low, high = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 0.0)
+            if not high > low:  # numpy widens one value by +-0.5: lost in large numbers' rounding
+                pad = max(abs(low) * 1e-9, 0.5)
+                low, high = low - pad, high + pad
+            counts, edges = np.histogram(finite, bins=bins, range=(low, high))
             out[name] = {"counts": counts.astype(float).tolist(), "edges": edges.tolist()}
         return out
 

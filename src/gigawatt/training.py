@@ -283,3 +283,43 @@ def estimate_training(
     return TrainingResult(model=name, gpu=system.id, accelerator=system.accelerator,
                           precision=precision, seq_len=seq_len, global_batch=global_batch,
                           sharding=sharding, search=found, tokens=tokens, goodput=goodput)
+
+
+def train_json(
+    model: str | ModelSpec,
+    gpu: str,
+    gpus: int,
+    *,
+    global_batch: int,
+    seq_len: int = 4096,
+    precision: str = "bf16",
+    micro_batch: int | None = None,
+    tp: int | None = None,
+    pp: int | None = None,
+    dp: int | None = None,
+    cp: int | None = None,
+    ep: int | None = None,
+    recompute: str | None = None,
+    sharding: str = "distributed",
+    schedule: str = "interleaved",
+    tokens: float | None = None,
+    goodput: float = 1.0,
+    top: int = 1,
+    allow_tp_beyond_domain: bool = False,
+    scaleout_gbps: float | None = None,
+    catalog: Catalog | None = None,
+) -> dict[str, Any]:
+    """The document of ``gigawatt train --json`` and ``POST /api/train``.
+
+    :func:`estimate_training` with the held degrees given one by one, as the CLI's flags
+    and the API's fields name them (``None`` searches that degree); returns
+    :meth:`TrainingResult.to_dict`.
+    """
+    fixed = Fixed(tp=tp, pp=pp, dp=dp, cp=cp, ep=ep, micro_batch=micro_batch,
+                  recompute=recompute)
+    return estimate_training(
+        model, gpu, gpus, seq_len=seq_len, global_batch=global_batch, precision=precision,
+        tokens=tokens, goodput=goodput, fixed=fixed, sharding=sharding, schedule=schedule,
+        top=top, allow_tp_beyond_domain=allow_tp_beyond_domain, scaleout_gbps=scaleout_gbps,
+        catalog=catalog,
+    ).to_dict()

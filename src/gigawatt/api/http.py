@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Collection
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -26,6 +27,7 @@ from gigawatt.validation import field_location, field_path
 _FIELD = re.compile(r"^[A-Za-z_][\w-]*(?:\.[\w.-]+|\[\d+\])*$")
 _PART = re.compile(r"\[(\d+)\]|([^.\[\]]+)")
 _SOURCES = ("body", "query", "path", "header", "cookie")
+_WORD = re.compile(r"(?:--)?\b([A-Za-z][\w-]*)")
 
 
 class Problem(BaseModel):
@@ -102,6 +104,22 @@ def problem_from_error(exc: GigawattError, source: str = "body") -> Problem:
     if len(parts) >= 2 and _FIELD.match(parts[0]):
         return problem(parts[0], ": ".join(parts[1:]), source=source)
     return Problem(loc=[source], field="", msg=str(exc), type="value_error")
+
+
+def problem_at_field(exc: GigawattError, fields: Collection[str], source: str = "body"
+                     ) -> Problem:
+    """A library error as a problem at the first request field its message names.
+
+    The capability libraries name a field the way the CLI does (``--global-batch 7: ...``,
+    ``rate_scale: ...``, ``unknown GPU 'x'``), and a request's fields are the CLI's flags in
+    snake case, so the first word of the message that is a field's name places the problem.
+    """
+    msg = str(exc)
+    for word in _WORD.finditer(msg):
+        name = word.group(1).lower().replace("-", "_")
+        if name in fields:
+            return problem(name, msg, source=source)
+    return Problem(loc=[source], field="", msg=msg, type="value_error")
 
 
 def _finite(x: Any) -> Any:

@@ -1,4 +1,5 @@
-"""A scenario as a request gives it: a built-in name, a JSON document or YAML text.
+"""What requests give: a scenario (a built-in name, a JSON document or YAML text) and a
+model (a catalog ID or a model document), and the base classes of request inputs.
 
 Only built-in names are looked up; a request can never name a file on the server.
 Schema problems are all reported at once, each with its field path, so the
@@ -7,13 +8,15 @@ dashboard's editor can show every message next to its field.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import Annotated, Any, TypeVar
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from gigawatt.api.http import ApiError, bad_input, problem, problem_from_error
-from gigawatt.catalog import load_catalog
+from gigawatt.catalog import Catalog, load_catalog
+from gigawatt.catalog.schema import ModelSpec
 from gigawatt.errors import GigawattError, ScenarioError
 from gigawatt.scenario import (
     DEFAULT_SCENARIO,
@@ -25,11 +28,24 @@ from gigawatt.scenario import (
 from gigawatt.scenario.checks import check_scenario
 from gigawatt.validation import field_errors, field_path, parse_yaml
 
+T = TypeVar("T")
 
-class ScenarioInput(BaseModel):
+
+class BodyInput(BaseModel):
+    """A JSON body: unknown keys refused, no coercion (no 0 for false, no 1 for "1"), and
+    finite numbers only (Python's JSON reader takes NaN and Infinity)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
+
+
+class QueryInput(BaseModel):
+    """Query parameters: unknown names refused, finite numbers only."""
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+
+class ScenarioInput(BodyInput):
     """Which scenario: ``scenario`` (a built-in name or a document) or ``scenario_yaml``."""
-
-    model_config = ConfigDict(extra="forbid", strict=True)  # no 0 for false, no 1 for "1"
 
     scenario: str | dict[str, Any] = Field(
         DEFAULT_SCENARIO,
@@ -87,3 +103,95 @@ def _validated(data: Any, where: str) -> Scenario:
     except ScenarioError as exc:
         raise ApiError(422, [problem_from_error(exc)]) from None
     return scenario
+
+
+MAX_GPUS = 10_000_000
+"""The most GPUs a capability request may name: beyond a 10 GW build-out's millions."""
+
+
+def catalog_ids(*kinds: str) -> list[str]:
+    """The built-in catalog's IDs of these kinds: the values the OpenAPI document lists for
+    a field that names a catalog entry (the library checks them and names the field)."""
+    catalog = load_catalog()
+    return sorted(entry_id for kind in kinds for entry_id in catalog.of_kind(kind))
+
+
+GpuId = Annotated[str, Field(
+    min_length=1, max_length=128, json_schema_extra={"enum": catalog_ids("accelerators",
+                                                                         "systems")},
+    description="An accelerator or system ID (GET /api/catalog?kind=systems), e.g. vr-nvl72.")]
+"""A request's ``gpu`` field."""
+ModelId = Annotated[str, Field(min_length=1, max_length=128, json_schema_extra={
+    "enum": catalog_ids("models")})]
+"""A request's ``model`` field when it names a catalog model."""
+MAX_TOKENS_PER_SEQUENCE = 1 << 21
+"""The longest sequence a request may name (``seq_len``, ``input_tokens``), tokens."""
+
+
+def one_of(values: Iterable[str], default: str | None, description: str) -> Any:
+    """A string field whose accepted values the OpenAPI document lists; the library checks
+    them, so a value outside is a 422 with the library's message."""
+    return Field(default, description=description, max_length=64,
+                 json_schema_extra={"enum": list(values)})
+
+
+MAX_MODEL_DIMENSION = 1 << 20
+"""The largest whole number a model document may hold (layers, sizes, heads, experts)."""
+MODEL_DOCUMENT = ("A catalog model ID (GET /api/catalog?kind=models), or a model document: "
+                  "the JSON form of a model file (name, layers, hidden_size, ffn_hidden_size, "
+                  "attention_heads, kv_heads, vocab_size, gated_mlp, moe, ...).")
+"""The description of a request's ``model`` field."""
+
+
+class ModelInput(BodyInput):
+    """A request about one model: a catalog ID or a model document."""
+
+    model: ModelId | dict[str, Any] = Field(description=MODEL_DOCUMENT)
+
+
+def with_model(fn: Callable[..., T], given: ModelInput) -> T:
+    """``fn(model, **fields, catalog=...)``: the request's model resolved (see
+    :func:`resolve_model`), its other fields ``fn``'s keyword arguments."""
+    catalog = load_catalog()
+    model = resolve_model(given.model, catalog)
+    return fn(model, **given.model_dump(exclude={"model"}), catalog=catalog)
+
+
+def resolve_model(model: str | dict[str, Any], catalog: Catalog, field: str = "model"
+                  ) -> str | ModelSpec:
+    """A catalog model ID, or a model document validated into a :class:`ModelSpec`.
+
+    Raises :class:`ApiError` (422) for an unknown ID (a request never names a file on
+    the server), naming every schema problem's field path, or a dimension over
+    :data:`MAX_MODEL_DIMENSION` or one that leaves no room for a head.
+    """
+    if isinstance(model, str):
+        if model not in catalog.models:
+            raise bad_input(field, f"unknown model {model!r}; accepted: a catalog model ID "
+                                   f"({', '.join(sorted(catalog.models))}) or a model document")
+        return model
+    try:
+        spec = ModelSpec.model_validate(model)
+    except ValidationError as exc:
+        raise ApiError(422, [problem(field_path(loc), reason)
+                             for loc, reason in field_errors(exc, (field,))]) from None
+    problems = [problem(f"{field}.{path}", f"{value} is over the {MAX_MODEL_DIMENSION:,} this "
+                        f"service accepts")
+                for path, value in _whole_numbers(spec.model_dump()) if value > MAX_MODEL_DIMENSION]
+    if spec.head_dim is None and spec.attention_heads > spec.hidden_size:
+        problems.append(problem(f"{field}.attention_heads", f"{spec.attention_heads} heads "
+                                f"leave no room in hidden_size {spec.hidden_size}; accepted: at "
+                                "most hidden_size heads, or a head_dim"))
+    if problems:
+        raise ApiError(422, problems)
+    return spec
+
+
+def _whole_numbers(data: dict[str, Any], prefix: str = "") -> list[tuple[str, int]]:
+    out = []
+    for key, value in data.items():
+        if isinstance(value, dict):
+            out += _whole_numbers(value, f"{prefix}{key}.")
+        elif isinstance(value, int) and not isinstance(value, bool):
+            out.append((prefix + key, value))
+    return out

@@ -14,10 +14,12 @@ from typing import Annotated, Any, TypeVar
 
 import anyio
 from fastapi import Depends, Header, Request
+from pydantic import BaseModel
 
-from gigawatt.api.http import ApiError, Problem
+from gigawatt.api.http import ApiError, Problem, problem_at_field
 from gigawatt.api.lane import StoreLane
 from gigawatt.api.settings import TOKEN_ENV, ServiceSettings
+from gigawatt.errors import GigawattError
 from gigawatt.store import RunStore
 
 T = TypeVar("T")
@@ -30,7 +32,7 @@ class Service:
         self.store = RunStore(settings.store_path)
         self.lane = StoreLane(self.store)
 
-    async def compute(self, fn: Callable[..., T], *args: Any) -> T:
+    async def compute(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run a library call in a worker thread; 503 if it takes over ``timeout_s``.
 
         A computation that runs over is abandoned (its thread finishes on its own and
@@ -39,11 +41,22 @@ class Service:
         limit = self.settings.timeout_s
         try:
             with anyio.fail_after(limit):
-                return await anyio.to_thread.run_sync(functools.partial(fn, *args),
+                return await anyio.to_thread.run_sync(functools.partial(fn, *args, **kwargs),
                                                       abandon_on_cancel=True)
         except TimeoutError:
             raise ApiError(503, [Problem(loc=[], field="", type="timeout",
                                          msg=f"the computation took longer than {limit:g} s")]
+                           ) from None
+
+    async def answer(self, given: BaseModel, source: str, fn: Callable[..., T], *args: Any,
+                     **kwargs: Any) -> T:
+        """:meth:`compute` for a request ``given`` in ``source`` (body or query): a library
+        error becomes 422 at the request field its message names (see
+        :func:`~gigawatt.api.http.problem_at_field`)."""
+        try:
+            return await self.compute(fn, *args, **kwargs)
+        except GigawattError as exc:
+            raise ApiError(422, [problem_at_field(exc, type(given).model_fields, source)]
                            ) from None
 
     def authorize_write(self, authorization: str | None) -> None:

@@ -38,15 +38,11 @@ def fabric_command(
     as_json: JsonFlag = False,
 ) -> None:
     """Size the scale-up domains and the rail-optimised scale-out fabric for N GPUs."""
-    from gigawatt.catalog import load_catalog
-    from gigawatt.fabric import size_fabric
+    from gigawatt.fabric import fabric_json
 
-    catalog = load_catalog()
-    system = catalog.resolve_gpu(gpu)
-    design = size_fabric(catalog, gpu, gpus, switch, rails, planes, oversubscription, cpo,
-                         copper_leaf, frontend_fraction, gbps_per_gpu)
-    result = {"gpu": gpu, "system": system.id, "switch": switch or system.scaleout_switch,
-              "oversubscription": oversubscription, "cpo": cpo, **design.to_dict()}
+    result = fabric_json(gpu, gpus, switch=switch, rails=rails, planes=planes,
+                         oversubscription=oversubscription, cpo=cpo, copper_leaf=copper_leaf,
+                         gbps_per_gpu=gbps_per_gpu, frontend_fraction=frontend_fraction)
     if as_json:
         emit_json(result)
         return
@@ -65,6 +61,6 @@ def fabric_command(
         result.update({f"frontend_{k}": v for k, v in frontend.items()})
     scale_up = result.pop("scale_up")
     out = console()
-    render_mapping(f"Fabric for {gpus:,} x {system.id} on {result['switch']}", shown(result),
-                   out)
+    render_mapping(f"Fabric for {gpus:,} x {result['system']} on {result['switch']}",
+                   shown(result), out)
     render_mapping("Scale-up (NVLink)", shown(scale_up), out)

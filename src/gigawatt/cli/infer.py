@@ -49,28 +49,15 @@ def infer_command(
     as_json: JsonFlag = False,
 ) -> None:
     """Serving throughput of a model on a GPU type: best batch and tensor-parallel size."""
-    from gigawatt import units
-    from gigawatt.catalog import load_catalog
-    from gigawatt.modelfile import load_model
-    from gigawatt.perf.inference import ServingRequest
-    from gigawatt.serving import infer_report
+    from gigawatt.serving import infer_json
 
     fmt = chosen_format(fmt, as_json)
-    catalog = load_catalog()
-    system = catalog.resolve_gpu(gpu)
-    req = ServingRequest(
-        gpus=gpus if gpus is not None else system.nvlink_domain_packages,
-        input_tokens=input_tokens, output_tokens=output_tokens,
-        ttft_s=None if ttft_ms is None else units.ms_to_s(ttft_ms),
-        tpot_s=None if tpot_ms is None else units.ms_to_s(tpot_ms),
-        tp=tp, context_tokens=seq_len)
-    result = infer_report(
-        load_model(model, catalog), system, precision, req,
-        users=users, output_tokens_per_day=tokens_per_day,
-        demand_overrides={"daily_active_share": daily_active_share,
-                          "requests_per_active_user_per_day": requests_per_user_day,
-                          "peak_to_average": peak_to_average},
-        usd_per_gpu_hour=usd_per_gpu_hour, catalog=catalog)
+    result = infer_json(
+        model, gpu, gpus=gpus, precision=precision, seq_len=seq_len, input_tokens=input_tokens,
+        output_tokens=output_tokens, ttft_ms=ttft_ms, tpot_ms=tpot_ms, tp=tp, users=users,
+        tokens_per_day=tokens_per_day, daily_active_share=daily_active_share,
+        requests_per_user_day=requests_per_user_day, peak_to_average=peak_to_average,
+        usd_per_gpu_hour=usd_per_gpu_hour)
     if fmt is Format.json:
         emit_json(result)
     elif fmt is Format.csv:

@@ -43,20 +43,14 @@ def reliability_command(
     as_json: JsonFlag = False,
 ) -> None:
     """Interruptions, checkpoint interval and goodput of a training job, with lost GPU-hours."""
-    import numpy as np
+    from gigawatt.reliability import reliability_json
 
-    from gigawatt.reliability import fleet_reliability, job_reliability
-
-    result = job_reliability(
+    data = reliability_json(
         gpus, gpu, days, profile=profile, checkpoint_interval_min=checkpoint_interval_min,
         checkpoint_write_s=checkpoint_write_s, checkpoint_gb=checkpoint_gb,
         storage_gb_per_s=storage_gb_per_s, hot_spares=hot_spares, rack_age_days=rack_age_days,
-        rate_scale=rate_scale, detection_min=detection_min, restart_min=restart_min,
-        trials=trials, rng=np.random.default_rng(seed))
-    data = result.to_dict()
-    data["seed"] = seed
-    fleet = fleet_reliability({result.system: gpus}, profile=profile, rate_scale=rate_scale)
-    data["fleet"] = fleet.to_dict()
+        detection_min=detection_min, restart_min=restart_min, rate_scale=rate_scale,
+        trials=trials, seed=seed)
     if as_json:
         emit_json(data)
         return
@@ -64,8 +58,8 @@ def reliability_command(
 
     out = console()
     summary = {k: v for k, v in data.items() if not isinstance(v, dict | list)}
-    render_mapping(f"Reliability of a {gpus:,}-GPU job on {result.system} for {days:g} days "
-                   f"({result.profile} profile)", summary, out)
+    render_mapping(f"Reliability of a {gpus:,}-GPU job on {data['system']} for {days:g} days "
+                   f"({data['profile']} profile)", summary, out)
     render_rows("Lost GPU-hours by cause", [
         {"cause": cause, "gpu_hours": hours} for cause, hours in data["lost_gpu_hours"].items()],
         out)

@@ -55,16 +55,13 @@ def train_command(
     as_json: JsonFlag = False,
 ) -> None:
     """Training step time, MFU, memory and throughput; searches the layouts left out."""
-    from gigawatt.perf.training import Fixed
-    from gigawatt.training import estimate_training
+    from gigawatt.training import train_json
 
-    fixed = Fixed(tp=tp, pp=pp, dp=dp, cp=cp, ep=ep, micro_batch=micro_batch,
-                  recompute=recompute)
-    result = estimate_training(
-        model, gpu, gpus, seq_len=seq_len, global_batch=global_batch, precision=precision,
-        tokens=tokens, goodput=goodput, fixed=fixed, sharding=sharding, schedule=schedule,
-        top=top, allow_tp_beyond_domain=allow_tp_beyond_domain, scaleout_gbps=scaleout_gbps,
-    ).to_dict()
+    result = train_json(
+        model, gpu, gpus, global_batch=global_batch, seq_len=seq_len, precision=precision,
+        micro_batch=micro_batch, tp=tp, pp=pp, dp=dp, cp=cp, ep=ep, recompute=recompute,
+        sharding=sharding, schedule=schedule, tokens=tokens, goodput=goodput, top=top,
+        allow_tp_beyond_domain=allow_tp_beyond_domain, scaleout_gbps=scaleout_gbps)
     if as_json:
         emit_json(result)
         return

@@ -1,8 +1,8 @@
 """Network fabric sizing: NVLink scale-up domains and the rail-optimised scale-out fat tree.
 
 ``count_tree`` counts switches and links from plain numbers; ``design_fabric`` prices them;
-``size_fabric`` (one fabric, ``gigawatt fabric``) and ``size_networks`` (per plan period)
-read the parts from the catalog.
+``size_fabric`` (one fabric) and ``size_networks`` (per plan period) read the parts from the
+catalog; ``fabric_json`` is the document of ``gigawatt fabric`` and ``GET /api/fabric``.
 """
 
 from gigawatt.fabric.design import (
@@ -12,6 +12,7 @@ from gigawatt.fabric.design import (
     Parts,
     compare_cpo,
     design_fabric,
+    fabric_json,
     parts_from_catalog,
     size_fabric,
     size_networks,
@@ -19,4 +20,5 @@ from gigawatt.fabric.design import (
 from gigawatt.fabric.tree import Tree, count_tree
 
 __all__ = ["FabricDesign", "FabricError", "OpticsComparison", "Parts", "Tree", "compare_cpo",
-           "count_tree", "design_fabric", "parts_from_catalog", "size_fabric", "size_networks"]
+           "count_tree", "design_fabric", "fabric_json", "parts_from_catalog", "size_fabric",
+           "size_networks"]

@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 
 from gigawatt import units
-from gigawatt.catalog import Catalog, Optic, Switch, System
+from gigawatt.catalog import Catalog, Optic, Switch, System, load_catalog
 from gigawatt.catalog.checks import switch_module
 from gigawatt.errors import CatalogError, GigawattError, unknown_id
 from gigawatt.fabric.tree import Tree, count_tree, planes_needed
@@ -350,7 +350,12 @@ def parts_from_catalog(
         g = _system_figure(system, "scaleout_gbps_per_package", gbps_per_gpu, "--gbps-per-gpu")
         nic_gbps = g / float(planes_needed(g, switch.port_gbps))
         module = switch_module(switch, catalog.optics)
-        nic = _nic_module(catalog, nic_gbps)
+        try:
+            nic = _nic_module(catalog, nic_gbps)
+        except CatalogError as exc:
+            if gbps_per_gpu is None:
+                raise
+            raise CatalogError(f"--gbps-per-gpu {gbps_per_gpu:g}: {exc}") from None
         trays = system.nvlink_switch_trays_per_domain
         rows.append(dict(
             gbps_per_gpu=g,
@@ -468,6 +473,34 @@ def size_fabric(
             f"({int(scalar.rails)} rails, {int(np.asarray(design.planes).flat[0])} plane(s), "
             f"oversubscription {oversubscription:g}); accepted: up to {reach:,}")
     return design
+
+
+def fabric_json(
+    gpu: str,
+    gpus: int,
+    *,
+    switch: str | None = None,
+    rails: int | None = None,
+    planes: int | None = None,
+    oversubscription: float = 1.0,
+    cpo: bool = False,
+    copper_leaf: bool = False,
+    gbps_per_gpu: float | None = None,
+    frontend_fraction: float = 0.0,
+    catalog: Catalog | None = None,
+) -> dict[str, Any]:
+    """The document of ``gigawatt fabric --json`` and ``GET /api/fabric``.
+
+    The inputs that name the fabric (``gpu``, the ``system`` it resolves to, the
+    ``switch`` used, ``oversubscription``, ``cpo``), then :meth:`FabricDesign.to_dict` of
+    :func:`size_fabric` on the same inputs (``copper_leaf`` is its ``copper_node_links``).
+    """
+    catalog = catalog or load_catalog()
+    system = catalog.resolve_gpu(gpu)
+    design = size_fabric(catalog, gpu, gpus, switch, rails, planes, oversubscription, cpo,
+                         copper_leaf, frontend_fraction, gbps_per_gpu)
+    return {"gpu": gpu, "system": system.id, "switch": switch or system.scaleout_switch,
+            "oversubscription": oversubscription, "cpo": cpo, **design.to_dict()}
 
 
 def size_networks(

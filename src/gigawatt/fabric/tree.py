@@ -98,8 +98,9 @@ class Tree:
 
 
 def planes_needed(gbps_per_gpu: Any, port_gbps: Any) -> np.ndarray:
-    """Fewest planes for a GPU's bandwidth: ``ceil(g / s)`` (one switch port per plane)."""
-    return _ceil(np.asarray(gbps_per_gpu, float) / np.asarray(port_gbps, float))
+    """Fewest planes for a GPU's bandwidth: ``ceil(g / s)`` (one switch port per plane), at
+    least one (a bandwidth so small that ``g / s`` rounds to 0 still needs a plane)."""
+    return np.maximum(_ceil(np.asarray(gbps_per_gpu, float) / np.asarray(port_gbps, float)), 1.0)
 
 
 def _at_least_1(a: Any) -> np.ndarray:

@@ -1,7 +1,8 @@
 """Failures, checkpointing and goodput of training jobs, and failures of whole fleets.
 
 The plan calls :func:`job_reliability` (the largest job of a period, ``trials=0`` for the
-closed form) and :func:`fleet_reliability` (failures and replacements per day of all GPUs).
+closed form) and :func:`fleet_reliability` (failures and replacements per day of all GPUs);
+:func:`reliability_json` is the document of ``gigawatt reliability`` and ``GET /api/reliability``.
 The core models take plain arrays: :class:`Job` with :func:`simulate_job` and the closed forms
 (:func:`expected_goodput`, :func:`optimal_interval_s`, :func:`young_interval_s`), and
 :class:`Fleet` with :func:`simulate_fleet`.
@@ -27,6 +28,7 @@ from gigawatt.reliability.model import (
     failure_rates,
     fleet_reliability,
     job_reliability,
+    reliability_json,
 )
 from gigawatt.reliability.profiles import PROFILES, OperationsProfile, load_profile
 from gigawatt.reliability.rates import FailureRates
@@ -52,6 +54,7 @@ __all__ = [
     "job_reliability",
     "load_profile",
     "optimal_interval_s",
+    "reliability_json",
     "simulate_fleet",
     "simulate_job",
     "spares_needed",

@@ -48,6 +48,7 @@ MEMORY_BUDGET_BYTES = 2 * 2**30
 _CHUNK_ELEMENTS = 1_000_000
 """Events held at once per working array; about 15 such arrays are live in a chunk."""
 _ARRAYS_PER_CHUNK = 16
+_EXP_LIMIT = 700.0  # math.exp overflows a float beyond about 709.78
 
 
 @dataclass(frozen=True)
@@ -152,8 +153,15 @@ def expected_goodput(rate_per_s: float, interval_s: float, checkpoint_write_s: f
     span = interval_s + checkpoint_write_s
     if rate_per_s <= 0:
         return interval_s / span
-    return (rate_per_s * interval_s * math.exp(-rate_per_s * recovery_s)
-            / math.expm1(rate_per_s * span))
+    return _over_expm1(rate_per_s * interval_s * math.exp(-rate_per_s * recovery_s),
+                       rate_per_s * span)
+
+
+def _over_expm1(a: float, x: float) -> float:
+    """``a / (e^x - 1)`` for ``x > 0``, also where ``e^x`` overflows: ``a e^-x / (1 - e^-x)``."""
+    if x < _EXP_LIMIT:
+        return a / math.expm1(x)
+    return a * math.exp(-x) / -math.expm1(-x)
 
 
 def optimal_interval_s(rate_per_s: float, checkpoint_write_s: float) -> float:
@@ -190,7 +198,7 @@ def expected_fractions(rate_per_s: float, interval_s: float, checkpoint_write_s:
                 "restart": 0.0, "lost_work": 0.0}
     span = tau + c
     survive = math.exp(-lam * (detection_s + restart_s))
-    completed = survive / math.expm1(lam * span)  # E[k] per cycle
+    completed = _over_expm1(survive, lam * span)  # E[k] per cycle
     mean_q = 1.0 / lam - span * math.exp(-lam * span) / -math.expm1(-lam * span)
     min_q_tau = _truncated_min(lam, tau, span)
     detection = -math.expm1(-lam * detection_s)

@@ -208,6 +208,7 @@ def job_reliability(gpus: int, system: str, days: float, *, profile: str = "prod
                     restart_min: float | None = None, trials: int = 1000,
                     rng: np.random.Generator | None = None,
                     memory_budget_bytes: int = MEMORY_BUDGET_BYTES,
+                    max_simulated_interruptions: float | None = None,
                     catalog: Catalog | None = None) -> JobReliability:
     """Interruptions, checkpoint interval and goodput of a job on ``gpus`` GPUs for ``days``.
 
@@ -216,6 +217,10 @@ def job_reliability(gpus: int, system: str, days: float, *, profile: str = "prod
     ``trials = 0`` is the closed form (exponential failures at the job's mean rate; hot spares
     ignored): the exact optimum interval and :func:`expected_fractions`; Poisson P10/P90.
     This is the fast path for the plan (microseconds).
+
+    The simulation's time grows with ``trials x`` the expected interruptions per trial; a
+    caller that must answer promptly (the HTTP API) bounds that product with
+    ``max_simulated_interruptions`` and gets a one-line error naming ``trials`` beyond it.
     """
     if trials < 0:
         raise ReliabilityError(f"trials: {trials} is not accepted; accepted: 0 (closed form) "
@@ -236,6 +241,12 @@ def job_reliability(gpus: int, system: str, days: float, *, profile: str = "prod
     mtti_s = job.mtti_s()
     young_s = min(young_interval_s(job.checkpoint_write_s, mtti_s), job.duration_s)
     expected = job.expected_interruptions()
+    if max_simulated_interruptions is not None and trials * expected > max_simulated_interruptions:
+        raise ReliabilityError(
+            f"trials: {trials} x about {expected:.3g} interruptions per trial is over the "
+            f"{max_simulated_interruptions:.3g} simulated interruptions accepted here; accepted: "
+            f"at most {max(1, int(max_simulated_interruptions // max(expected, 1.0)))} trials, "
+            "or 0 for the closed form")
     if trials == 0:
         interval_s = given_s or min(optimal_interval_s(1 / mtti_s if math.isfinite(mtti_s)
                                                        else 0.0, job.checkpoint_write_s),
@@ -281,6 +292,36 @@ def job_reliability(gpus: int, system: str, days: float, *, profile: str = "prod
         interruptions_per_gpu_year=dict(zip(
             rates.classes, (job.rate_per_s * units.SECONDS_PER_YEAR / gpus).tolist(),
             strict=True)))
+
+
+def reliability_json(gpus: int, gpu: str, days: float, *, profile: str = "production",
+                     checkpoint_interval_min: float | None = None,
+                     checkpoint_write_s: float | None = None,
+                     checkpoint_gb: float | None = None, storage_gb_per_s: float | None = None,
+                     hot_spares: int = 0, rack_age_days: float | None = None,
+                     detection_min: float | None = None, restart_min: float | None = None,
+                     rate_scale: float = 1.0, trials: int = 1000, seed: int = 0,
+                     max_simulated_interruptions: float | None = None,
+                     catalog: Catalog | None = None) -> dict[str, Any]:
+    """The document of ``gigawatt reliability --json`` and ``GET /api/reliability``.
+
+    :meth:`JobReliability.to_dict` of :func:`job_reliability` with ``default_rng(seed)``,
+    the ``seed``, and under ``fleet`` :meth:`FleetReliability.to_dict` of
+    :func:`fleet_reliability` for the same GPUs.
+    """
+    result = job_reliability(
+        gpus, gpu, days, profile=profile, checkpoint_interval_min=checkpoint_interval_min,
+        checkpoint_write_s=checkpoint_write_s, checkpoint_gb=checkpoint_gb,
+        storage_gb_per_s=storage_gb_per_s, hot_spares=hot_spares, rack_age_days=rack_age_days,
+        rate_scale=rate_scale, detection_min=detection_min, restart_min=restart_min,
+        trials=trials, rng=np.random.default_rng(seed),
+        max_simulated_interruptions=max_simulated_interruptions, catalog=catalog)
+    data = result.to_dict()
+    data["seed"] = seed
+    fleet = fleet_reliability({result.system: gpus}, profile=profile, rate_scale=rate_scale,
+                              catalog=catalog)
+    data["fleet"] = fleet.to_dict()
+    return data
 
 
 def _split_by_class(job: Job, time_s: Mapping[str, float]) -> dict[str, float]:

@@ -1,13 +1,25 @@
 """The API's route modules, one per capability; :data:`API_ROUTES` registers them.
 
-To add a capability (say ``train``): write ``routes/train.py`` with
-``router = APIRouter(tags=["train"])`` and its routes (parse the CLI's inputs, call the
-library function through ``service.compute``, return the CLI's ``--json`` keys), then
-add ``train`` to the import line and to :data:`API_ROUTES` below. Each router is
-mounted under ``/api``.
+To add a capability (say ``buildout``): write ``routes/buildout.py`` with
+``router = APIRouter(tags=["buildout"])`` and its routes (a request model whose fields are
+the CLI's flags in snake case, the library function that makes the CLI's ``--json``
+document called through ``service.answer``, as ``routes/train.py`` does), then add it to the
+import line and to :data:`API_ROUTES` below. Each router is mounted under ``/api``.
 """
 
-from gigawatt.api.routes import catalog, info, plan, runs, scenarios
+from gigawatt.api.routes import (
+    catalog,
+    fabric,
+    infer,
+    info,
+    plan,
+    reliability,
+    runs,
+    scenarios,
+    sweep,
+    train,
+)
 
-API_ROUTES = (info.router, plan.router, catalog.router, scenarios.router, runs.router)
+API_ROUTES = (info.router, plan.router, train.router, infer.router, fabric.router,
+              reliability.router, sweep.router, catalog.router, scenarios.router, runs.router)
 """The routers mounted under ``/api``, in the OpenAPI document's order."""

@@ -1,0 +1,81 @@
+"""``POST /api/sweep``: uncertainty and sensitivity of a scenario, as ``gigawatt sweep --json``."""
+
+from __future__ import annotations
+
+import math
+import os
+from typing import Any, Literal
+
+from fastapi import APIRouter
+from pydantic import Field
+
+from gigawatt.api.http import WRITE_ERRORS, bad_input
+from gigawatt.api.inputs import ScenarioInput, resolve_scenario
+from gigawatt.api.service import ServiceDep, TokenDep
+from gigawatt.sweep import sweep as run_sweep
+from gigawatt.version import __version__
+
+router = APIRouter(tags=["sweep"])
+
+MAX_SAMPLES = 20_000
+"""The most samples (or grid points) a vectorised sweep may run: well under a second."""
+MAX_POOLED_SAMPLES = 200
+"""The most a process-pool sweep may run: each sample (and each tornado end) is a whole
+scalar plan, with the stages that do not vectorise (a training search): up to a few tenths
+of a second of a core each."""
+MAX_WORKERS = os.cpu_count() or 1
+
+
+class SweepRequest(ScenarioInput):
+    """The inputs of ``gigawatt sweep``: the scenario as ``POST /api/plan`` takes it, and
+    the flags by their names in snake case (``vary`` as a mapping, not FIELD=V1,V2 text)."""
+
+    samples: int = Field(1000, ge=1, le=MAX_SAMPLES, description="Latin-hypercube samples "
+                         f"(at most {MAX_POOLED_SAMPLES:,} on the process backend).")
+    seed: int = Field(0, ge=0, le=2**63 - 1, description="Random seed.")
+    vary: dict[str, list[float]] | None = Field(
+        None, max_length=8, description="A grid instead of sampling: field path -> values, "
+        "every combination is run (--vary FIELD=V1,V2,...).")
+    backend: Literal["vectorised", "process"] = Field(
+        "vectorised", description="vectorised, or process (a local process pool).")
+    workers: int = Field(2, ge=1, le=MAX_WORKERS, description="Processes for the process "
+                                                              "backend.")
+    save: bool = Field(True, description="Save the sweep to the run store (a write: off "
+                                         "loopback it needs the token), like --save/--no-save.")
+
+
+def _sweep(body: SweepRequest) -> tuple[str, str, dict[str, Any]]:
+    scenario, text = resolve_scenario(body)
+    result = run_sweep(scenario, samples=body.samples, seed=body.seed, vary=body.vary,
+                       backend=body.backend, workers=body.workers).to_dict()
+    return scenario.name, text, result
+
+
+def _check_size(body: SweepRequest) -> None:
+    limit = MAX_POOLED_SAMPLES if body.backend == "process" else MAX_SAMPLES
+    if body.vary:
+        points = math.prod(len(values) for values in body.vary.values())
+        if points > limit:
+            raise bad_input("vary", f"{points:,} grid points on the {body.backend} backend; "
+                            f"accepted: at most {limit:,}")
+    elif body.samples > limit:
+        raise bad_input("samples", f"{body.samples:,} on the {body.backend} backend; accepted: "
+                        f"at most {limit:,}")
+
+
+@router.post("/sweep", responses=WRITE_ERRORS)
+async def sweep(body: SweepRequest, service: ServiceDep,
+                authorization: TokenDep = None) -> dict[str, Any]:
+    """Sample the scenario's uncertain inputs (or run a grid), plan each, rank what drives
+    the outputs: the keys of ``gigawatt sweep --json`` (``scenario``, ``samples``,
+    ``inputs``, ``outputs`` with P10/P50/P90/mean, ``sensitivity``, ``first_order_indices``,
+    ``histograms``, ``grid``, ``run_id``). ``run_id`` is null unless the sweep was saved."""
+    _check_size(body)
+    if body.save:
+        service.authorize_write(authorization)
+    name, text, result = await service.answer(body, "body", _sweep, body)
+    result["run_id"] = None
+    if body.save:
+        result["run_id"] = await service.lane.call(
+            service.store.save, "sweep", name, __version__, text, result)
+    return result

@@ -1,0 +1,67 @@
+"""``POST /api/train``: training step time and throughput, as ``gigawatt train --json``."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter
+from pydantic import Field
+
+from gigawatt.api.http import ERRORS
+from gigawatt.api.inputs import (
+    MAX_GPUS,
+    MAX_TOKENS_PER_SEQUENCE,
+    GpuId,
+    ModelInput,
+    one_of,
+    with_model,
+)
+from gigawatt.api.service import ServiceDep
+from gigawatt.perf.memory import RECOMPUTE, SHARDING
+from gigawatt.perf.training import SCHEDULES
+from gigawatt.training import PRECISIONS, train_json
+
+router = APIRouter(tags=["train"])
+
+Degree = Annotated[int | None, Field(ge=1, le=MAX_GPUS, description="Held at this size; "
+                                     "searched if left out (--tp --pp --dp --cp --ep).")]
+
+
+class TrainRequest(ModelInput):
+    """The inputs of ``gigawatt train``, by the flags' names in snake case."""
+
+    gpu: GpuId
+    gpus: int = Field(ge=1, le=MAX_GPUS, description="GPU packages in the job.")
+    global_batch: int = Field(ge=1, le=MAX_GPUS * 64, description="Sequences per optimizer "
+                                                                  "step.")
+    seq_len: int = Field(4096, ge=1, le=MAX_TOKENS_PER_SEQUENCE,
+                         description="Tokens per sequence.")
+    precision: str = one_of(PRECISIONS, "bf16", "Matrix multiplies at this dense peak.")
+    micro_batch: Degree = None
+    tp: Degree = None
+    pp: Degree = None
+    dp: Degree = None
+    cp: Degree = None
+    ep: Degree = None
+    recompute: str | None = one_of(RECOMPUTE, None, "Activation recomputation; searched if "
+                                                    "left out.")
+    sharding: str = one_of(SHARDING, "distributed", "Optimizer state: distributed (ZeRO-1), "
+                                                    "fsdp (ZeRO-3) or none.")
+    schedule: str = one_of(SCHEDULES, "interleaved", "Pipeline schedule.")
+    tokens: float | None = Field(None, ge=1, le=1e18, description="Training tokens: adds "
+                                                                  "wall_days and gpu_hours.")
+    goodput: float = Field(1.0, ge=1e-6, le=1, description="Fraction of wall time doing "
+                           "useful work, for wall_days.")
+    top: int = Field(1, ge=1, le=100, description="Also list the K fastest layouts that fit.")
+    allow_tp_beyond_domain: bool = Field(False, description="Let tp exceed the NVLink domain.")
+    scaleout_gbps: float | None = Field(None, ge=1, le=1e6, description="Scale-out Gb/s per "
+                                        "GPU, for a system the catalog gives none.")
+
+
+@router.post("/train", responses=ERRORS)
+async def train(body: TrainRequest, service: ServiceDep) -> dict[str, Any]:
+    """The fastest training layout that fits: the keys of ``gigawatt train --json``
+    (``model_tflops_per_gpu``, ``hardware_tflops_per_gpu``, ``mfu``, ``step_time_s``,
+    ``tokens_per_s``, ``memory_gb_per_gpu``, ``parallelism``; with ``tokens``: ``wall_days``,
+    ``gpu_hours``). Degrees left out are searched."""
+    return await service.answer(body, "body", with_model, train_json, body)
