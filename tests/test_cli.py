@@ -109,7 +109,9 @@ def test_catalog_commands(cli):
 
 def test_scenarios_list(cli):
     rows = json.loads(cli("scenarios", "list", "--json").out)
-    assert rows[0]["name"] == "openai-nvidia-10gw"
+    assert rows[0]["name"] == "openai-nvidia-10gw" and rows[0]["schedule"] == "ramp"
+    assert {r["name"]: r["schedule"] for r in rows[1:]} == {
+        "openai-2026-reset": "buildout", "stargate-2025": "buildout"}
 
 
 def _one_line_error(r) -> None:
