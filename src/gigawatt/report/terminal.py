@@ -202,15 +202,24 @@ def render_diff(d: Mapping[str, Any], console: Console) -> None:
                  fmt.value(row.get("ratio"))) for row in d[key]]
         sections.append(_table(f"{title} ({d['a']} -> {d['b']})",
                                ["field", "a", "b", "b / a"], rows, numeric=()))
-    timeline = [(row["period"], key, fmt.value(change["a"]), fmt.value(change["b"]))
+    timeline = [(row["period"], key, _cell(key, change["a"]), _cell(key, change["b"]))
                 for row in d.get("timeline", []) for key, change in row.items()
                 if key != "period"]
     if timeline:
         sections.append(_table("Schedule, compute and money by half-year",
                                ["period", "quantity", "a", "b"], timeline, numeric=()))
+    sites = [(row["site"], key, fmt.value(change["a"]), fmt.value(change["b"]))
+             for row in d.get("sites", []) for key, change in row.items() if key != "site"]
+    if sites:
+        sections.append(_table("Sites at the end (- where a run does not use the site)",
+                               ["site", "quantity", "a", "b"], sites, numeric=()))
     console.print(Group(*sections))
 
 
+
+
+def _cell(key: str, x: Any) -> str:
+    return fmt.systems(x) if key == "system_added" else fmt.value(x)
 
 
 def render_sweep(d: Mapping[str, Any], console: Console) -> None:
