@@ -402,6 +402,11 @@ class Buildout(Sourced):
     def _cost_needs_target(self) -> Buildout:
         if self.objective == "cost" and self.target is None:
             raise ValueError("objective 'cost' needs a target: {facility_gw, quarter}")
+        for site, mw in self.committed_mw.items():
+            if mw.distribution is not None:
+                raise ValueError(f"committed_mw.{site}: the programme is solved at fixed "
+                                 "figures, so gigawatt sweep does not sample it; accepted: a "
+                                 "number")
         return self
 
 
