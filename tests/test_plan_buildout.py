@@ -116,6 +116,24 @@ def test_supply_and_money_hold(optimised_plans, name):
     assert 0 <= opt["racks_rounded_down"] < len(r.site_names) * len(r.platform_names)
 
 
+def test_frontier_job_fits_in_the_fullest_site(optimised_plans, catalog):
+    d = optimised_plans["stargate-2025"].to_dict()
+    system = d["training_system"]
+    fullest = max(s["schedule"][-1]["racks"].get(system, 0) for s in d["sites"])
+    per_rack = catalog.system(system).packages_per_rack
+    # the largest job is the fullest site's GPUs of the platform (less than half the fleet)
+    assert d["training_largest_job_gpus"] == fullest * per_rack
+    assert d["training_job_gpus"] <= d["training_largest_job_gpus"]
+
+
+def test_a_ramp_with_a_frontier_run_needs_its_largest_site(tmp_path):
+    data = _data("openai-nvidia-10gw")
+    del data["training"]["max_site_facility_gw"]
+    with pytest.raises(ScenarioError, match=r"training\.max_site_facility_gw: required with a "
+                                            r"ramp"):
+        load_scenario(str(_write(tmp_path, data)))
+
+
 def _one_site(tmp_path: Path, **buildout: Any) -> Path:
     data = _data("stargate-2025")
     data["name"] = "lordstown-only"

@@ -682,10 +682,18 @@ def _training(scenario: Scenario, inputs: Inputs, ev: Evaluation) -> TrainingTim
     if t is None:
         return None
     v = inputs.values
-    caps = [site_gpus(t.max_site_facility_gw.value, v["facility.pue"],
-                      v["facility.it_overhead_fraction"],
-                      v[f"platforms.{s.id}.rack_power_kw"], s.packages_per_rack)
-            for s in inputs.systems]
+    sites = inputs.schedule.sites
+    caps: list[float | np.ndarray]
+    if sites is not None:
+        # the largest single site of each platform, period by period
+        caps = [sites.racks[:, i].max(axis=0) * s.packages_per_rack
+                for i, s in enumerate(inputs.systems)]
+    else:
+        assert t.max_site_facility_gw is not None
+        caps = [site_gpus(t.max_site_facility_gw.value, v["facility.pue"],
+                          v["facility.it_overhead_fraction"],
+                          v[f"platforms.{s.id}.rack_power_kw"], s.packages_per_rack)
+                for s in inputs.systems]
     share = 1.0 - v.get("serving.share_of_fleet", 0.0)
     return train_frontier(inputs.catalog, [s.id for s in inputs.systems], _pools(ev),
                           caps, ev.network.largest_cluster_gpus, share, t)

@@ -240,7 +240,9 @@ class Training(Frozen):
     seq_len: int = Field(gt=0)
     global_batch: int = Field(gt=0, description="sequences per step")
     precision: Precision
-    max_site_facility_gw: Positive = Field(description="the largest single site, facility GW")
+    max_site_facility_gw: Positive | None = Field(default=None, description=(
+        "the largest single site, facility GW; required with a ramp (a buildout's sites "
+        "hold what they hold)"))
     profile: Literal["research", "production"] = "production"
     detection_min: Positive | None = None
     restart_min: Positive | None = None
@@ -438,6 +440,9 @@ class Scenario(Frozen):
         if (self.ramp is None) == (self.buildout is None):
             raise ValueError("give exactly one of ramp (facility power per half-year) and "
                              "buildout (sites, supply and money, optimised)")
+        if self.ramp and self.training and self.training.max_site_facility_gw is None:
+            raise ValueError("training.max_site_facility_gw: required with a ramp (the "
+                             "largest single site, facility GW); accepted: a number")
         return self
 
     @model_validator(mode="after")
