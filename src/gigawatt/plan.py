@@ -42,7 +42,7 @@ from gigawatt.economics import (
 from gigawatt.errors import GigawattError
 from gigawatt.fabric import compare_cpo
 from gigawatt.network import NetworkTimeline, size_plan_network
-from gigawatt.scenario.checks import check_scenario
+from gigawatt.scenario.checks import check_scenario, installed_systems
 from gigawatt.scenario.schema import (
     Amounts,
     Assumption,
@@ -273,7 +273,7 @@ def gather_inputs(scenario: Scenario, catalog: Catalog | None = None) -> Inputs:
     """
     catalog = catalog or load_catalog()
     check_scenario(scenario, catalog, f"scenario {scenario.name}")
-    systems = tuple(catalog.system(sid) for sid in _installed(scenario))
+    systems = tuple(catalog.system(sid) for sid in installed_systems(scenario))
     values: dict[str, float] = {}
     distributions: dict[str, Distribution] = {}
     rows: list[AssumptionRow] = []
@@ -329,13 +329,6 @@ def gather_inputs(scenario: Scenario, catalog: Catalog | None = None) -> Inputs:
     return Inputs(schedule, systems, tuple(catalog.accelerator_of(s) for s in systems),
                   values, distributions, tuple(rows), catalog, scenario.network,
                   scenario.serving, scenario.demand, rates, tps, optimised, sites, price)
-
-
-def _installed(scenario: Scenario) -> list[str]:
-    if scenario.buildout is not None:
-        return list(scenario.buildout.platforms)
-    assert scenario.ramp is not None
-    return list(dict.fromkeys(step.system for step in scenario.ramp.steps))
 
 
 def _provenance_row(path: str, value: float, block: Sourced | Assumption | Ramp,

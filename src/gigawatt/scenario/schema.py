@@ -113,9 +113,14 @@ class Assumption(Frozen):
 
     @model_validator(mode="after")
     def _has_provenance(self) -> Assumption:
-        if self.status != "input" and not (self.source or self.note):
-            raise ValueError("give a source or a note saying why this value was chosen")
+        require_provenance(self, "this value was")
         return self
+
+
+def require_provenance(block: Assumption | Sourced, what: str) -> None:
+    """Raise unless ``block`` has a source or a note, or is marked ``status: input``."""
+    if block.status != "input" and not (block.source or block.note):
+        raise ValueError(f"give a source or a note saying why {what} chosen")
 
 
 def _plain_number(value: Any) -> Any:
@@ -337,8 +342,7 @@ class Sourced(Frozen):
 
     @model_validator(mode="after")
     def _has_provenance(self) -> Sourced:
-        if self.status != "input" and not (self.source or self.note):
-            raise ValueError("give a source or a note saying why these values were chosen")
+        require_provenance(self, "these values were")
         return self
 
 
