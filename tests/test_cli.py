@@ -48,14 +48,16 @@ def test_no_save_leaves_the_store_empty(cli, tmp_path):
     assert RunStore().list_runs() == []
 
 
-def test_scenarios_show_round_trips_through_plan(cli, tmp_path):
-    r = cli("scenarios", "show", "openai-nvidia-10gw")
+@pytest.mark.parametrize("name", ["openai-nvidia-10gw", "stargate-2025", "openai-2026-reset"])
+def test_scenarios_show_round_trips_through_plan(cli, tmp_path, name):
+    r = cli("scenarios", "show", name)
     assert r.code == 0
     path = tmp_path / "mine.yaml"
     path.write_text(r.out)
-    direct = json.loads(cli("plan", "--json", "--no-save", "--no-report").out)
+    direct = json.loads(cli("plan", name, "--json", "--no-save", "--no-report").out)
     copied = json.loads(cli("plan", str(path), "--json", "--no-save", "--no-report").out)
-    assert copied["gpus"] == direct["gpus"] and copied["capex_usd"] == direct["capex_usd"]
+    for key in ("gpus", "capex_usd", "facility_gw", "timeline", "sites", "binding"):
+        assert copied[key] == direct[key], key
 
 
 def test_edited_scenario_changes_the_plan(cli, tmp_path):
@@ -77,6 +79,31 @@ def test_edited_scenario_changes_the_plan(cli, tmp_path):
     assert "facility_gw" not in first  # the schedule itself did not change
     assert "Schedule, compute and money" in cli("runs", "diff", base["run_id"],
                                                 edited["run_id"]).out
+
+
+def test_runs_diff_of_the_letter_of_intent_and_stargate(cli):
+    base = json.loads(cli("plan", "--json", "--no-report").out)
+    stargate = json.loads(cli("plan", "stargate-2025", "--json", "--no-report").out)
+    d = json.loads(cli("runs", "diff", base["run_id"], stargate["run_id"], "--json").out)
+    inputs = {row["field"] for row in d["inputs"]}
+    assert "buildout.sites[0]" in inputs and "ramp.steps[0].period" in inputs
+    outputs = {row["field"]: row for row in d["outputs"]}
+    assert outputs["schedule_from"]["a"] == "ramp" and outputs["schedule_from"]["b"] == "buildout"
+    for key in ("facility_gw", "capex_usd", "fp8_eflops", "first_gw_date"):
+        assert key in outputs, key
+    rows = {row["period"]: row for row in d["timeline"]}
+    # Stargate starts in 2025 on Blackwell at Abilene; the letter of intent in 2026H2 on Rubin
+    assert rows["2025H1"]["facility_gw"]["a"] is None and rows["2025H1"]["facility_gw"]["b"] > 0
+    assert rows["2025H1"]["system_added"]["b"] == ["gb200-nvl72"]
+    assert rows["2026H2"]["system_added"]["a"] == ["vr-nvl72"]
+    for key in ("facility_gw", "capex_usd", "fp8_eflops"):
+        assert key in rows["2027H2"], key
+    sites = {row["site"]: row for row in d["sites"]}
+    assert sites["stargate-abilene"]["facility_mw"]["a"] is None
+    assert sites["stargate-abilene"]["facility_mw"]["b"] > 1000
+    text = cli("runs", "diff", base["run_id"], stargate["run_id"]).out
+    assert "Schedule, compute and money" in text and "Sites at the end" in text
+    assert "gb200-nvl72" in text
 
 
 def test_runs_list_show_export(cli, tmp_path):
@@ -109,7 +136,9 @@ def test_catalog_commands(cli):
 
 def test_scenarios_list(cli):
     rows = json.loads(cli("scenarios", "list", "--json").out)
-    assert rows[0]["name"] == "openai-nvidia-10gw"
+    assert rows[0]["name"] == "openai-nvidia-10gw" and rows[0]["schedule"] == "ramp"
+    assert {r["name"]: r["schedule"] for r in rows[1:]} == {
+        "openai-2026-reset": "buildout", "stargate-2025": "buildout"}
 
 
 def _one_line_error(r) -> None:

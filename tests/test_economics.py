@@ -8,11 +8,11 @@ from gigawatt.economics import estimate_costs, investment_per_period, tranche_sc
 
 def _costs(**over):
     args = dict(
-        added_racks=np.array([100.0, 0.0]),
+        added_racks_by_system=np.array([[100.0, 0.0]]),
         added_it_w=np.array([20e6, 0.0]),
         facility_w=np.array([25e6, 25e6]),
         packages=np.array([7200.0, 7200.0]),
-        rack_price_usd=np.array([4e6, 4e6]),
+        rack_price_usd=np.array([[4e6]]),
         network_capex_usd=np.array([100e6, 0.0]),
         build_usd_per_mw_it=10e6,
         utilisation=0.5,
@@ -34,6 +34,18 @@ def test_capex_by_category():
     assert c.capex_network_usd[0] == pytest.approx(100e6)
     assert c.capex_facility_usd[0] == pytest.approx(200e6)  # 20 MW x $10M
     assert c.capex_usd[1] == 0
+
+
+def test_systems_capex_sums_over_platforms():
+    c = _costs(added_racks_by_system=np.array([[100.0, 0.0], [10.0, 20.0]]),
+               rack_price_usd=np.array([[4e6], [30e6]]))
+    assert c.capex_systems_usd.tolist() == pytest.approx([400e6 + 300e6, 600e6])
+
+
+def test_site_prices_per_period():
+    c = _costs(electricity_usd_per_mwh=np.array([100.0, 50.0]))
+    assert c.opex_electricity_usd_per_year.tolist() == pytest.approx([109_500 * 100.0,
+                                                                      109_500 * 50.0])
 
 
 def test_energy_water_emissions():

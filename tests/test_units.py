@@ -13,6 +13,7 @@ from gigawatt import units
         (units.flops_to_eflops, 3.6e18, 3.6),
         (units.kw_to_w, 190.0, 190_000.0),
         (units.w_to_mw, 2.5e6, 2.5),
+        (units.mw_to_w, 259.0, 2.59e8),
         (units.kw_to_mw, 190.0, 0.19),
         (units.mw_to_gw, 1200.0, 1.2),
         (units.gw_to_mw, 1.4, 1400.0),

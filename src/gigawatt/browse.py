@@ -10,7 +10,7 @@ from typing import Any
 
 from gigawatt.catalog import Catalog, load_catalog
 from gigawatt.catalog.schema import KINDS
-from gigawatt.scenario import builtin_scenarios, load_scenario
+from gigawatt.scenario import DEFAULT_SCENARIO, builtin_scenarios, load_scenario
 
 
 def catalog_rows(kind: str | None = None, catalog: Catalog | None = None) -> list[dict[str, Any]]:
@@ -35,12 +35,21 @@ def catalog_entry(entry_id: str, catalog: Catalog | None = None) -> dict[str, An
 
 
 def scenario_rows() -> list[dict[str, Any]]:
-    """The built-in scenarios: name, title, final facility power (GW) and its half-year."""
+    """The built-in scenarios, the default first: name, title, how the schedule is made, the
+    final facility power (GW; for an optimised build-out its target, if any) and the last
+    half-year or quarter."""
     rows = []
-    for name in builtin_scenarios():
+    for name in sorted(builtin_scenarios(), key=lambda n: (n != DEFAULT_SCENARIO, n)):
         s, _ = load_scenario(name)
-        rows.append({"name": name, "title": s.title, "facility_gw": s.ramp.steps[-1].facility_gw,
-                     "last_period": s.ramp.steps[-1].period})
+        if s.buildout is not None:
+            b = s.buildout
+            rows.append({"name": name, "title": s.title, "schedule": "buildout",
+                         "facility_gw": b.target.facility_gw if b.target else None,
+                         "last_period": b.last_quarter})
+        elif s.ramp is not None:
+            rows.append({"name": name, "title": s.title, "schedule": "ramp",
+                         "facility_gw": s.ramp.steps[-1].facility_gw,
+                         "last_period": s.ramp.steps[-1].period})
     return rows
 
 

@@ -145,14 +145,16 @@ JOB_FRACTIONS = (1.0, 0.5, 0.25, 0.125)
 
 
 def train_frontier(catalog: Catalog, system_ids: Sequence[str],
-                   packages_by_system: Sequence[np.ndarray], site_gpus: Sequence[float],
+                   packages_by_system: Sequence[np.ndarray],
+                   site_gpus: Sequence[float | np.ndarray],
                    largest_cluster_gpus: np.ndarray, training_share: float,
                    training: Training) -> TrainingTimeline:
     """Time the frontier run on each period's best job (scalar path: arrays over periods).
 
     For each platform ``i`` the largest job is ``min(f G_i, S_i, F)``: the training share
-    ``f`` of its GPUs, the GPUs one site of ``max_site_facility_gw`` holds ``S_i``, and the
-    largest cluster its fabric reaches ``F``. The platform with the most peak FLOP/s at the
+    ``f`` of its GPUs, the GPUs one site holds ``S_i`` (one number: a site of
+    ``max_site_facility_gw``; or one per period: the largest site of an optimised build-out),
+    and the largest cluster its fabric reaches ``F``. The platform with the most peak FLOP/s at the
     run's precision hosts it. For job sizes ``n`` of 1, 1/2, 1/4 and 1/8 of that, the training
     search gives the ideal days ``T(n)`` and the reliability model the goodput ``g(n)``; the
     plan keeps the size with the fewest days ``T(n) / g(n)``.
@@ -168,7 +170,9 @@ def train_frontier(catalog: Catalog, system_ids: Sequence[str],
     for k in range(periods):
         best_id, best_n, best_flops = "", 0, 0.0
         for sid, packages, cap in zip(system_ids, packages_by_system, site_gpus, strict=True):
-            n = int(min(training_share * float(packages[k]), cap, float(largest_cluster_gpus[k])))
+            at_site = float(np.broadcast_to(cap, (periods,))[k])
+            n = int(min(training_share * float(packages[k]), at_site,
+                        float(largest_cluster_gpus[k])))
             acc = catalog.accelerator_of(catalog.system(sid))
             flops = n * (getattr(acc, f"{training.precision}_dense_tflops") or 0.0)
             if flops > best_flops:

@@ -1,4 +1,5 @@
-"""What differs between two runs: inputs (scenario fields) and headline outputs."""
+"""What differs between two runs: inputs (scenario fields), headline outputs, the schedule,
+cost and compute by half-year, and what each site holds."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ HEADLINE = (
     "facility_gw", "it_gw", "racks", "gpus", "gpu_dies", "nvlink_domains", "fp4_eflops",
     "fp8_eflops", "bf16_eflops", "hbm_pb", "capex_usd", "capex_usd_per_gw", "opex_usd_per_year",
     "usd_per_gpu_hour", "investment_usd", "first_gw_date", "energy_twh_per_year",
-    "water_gl_per_year", "emissions_mt_co2_per_year",
+    "water_gl_per_year", "emissions_mt_co2_per_year", "schedule_from", "capex_systems_usd",
+    "capex_network_usd", "capex_facility_usd",
 )
 
 
@@ -32,7 +34,10 @@ def flatten(data: Any, prefix: str = "") -> dict[str, Any]:
     return {prefix: data.isoformat() if isinstance(data, dt.date) else data}
 
 
-TIMELINE = ("facility_gw", "gpus", "fp8_eflops", "capex_usd", "investment_usd")
+TIMELINE = ("system_added", "facility_gw", "racks", "gpus", "fp8_eflops", "capex_usd",
+            "investment_usd")
+"""Per half-year: the schedule (platforms added, power, racks), compute and money."""
+SITE = ("facility_mw", "gpus")
 
 
 def diff_timelines(a: Sequence[Mapping[str, Any]],
@@ -47,6 +52,21 @@ def diff_timelines(a: Sequence[Mapping[str, Any]],
                    if ra.get(k) != rb.get(k)}
         if changed:
             out.append({"period": period, **changed})
+    return out
+
+
+def diff_sites(a: Sequence[Mapping[str, Any]],
+               b: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Per site either run uses, its facility power (MW) and GPUs at the end where they differ;
+    None where a run does not use the site (a ramp uses none)."""
+    sites_a = {s["site"]: s for s in a}
+    sites_b = {s["site"]: s for s in b}
+    out = []
+    for site in sorted(sites_a.keys() | sites_b.keys()):
+        sa, sb = sites_a.get(site, {}), sites_b.get(site, {})
+        changed = {k: {"a": sa.get(k), "b": sb.get(k)} for k in SITE if sa.get(k) != sb.get(k)}
+        if changed:
+            out.append({"site": site, **changed})
     return out
 
 
@@ -70,5 +90,6 @@ def diff_runs(a: Mapping[str, Any], b: Mapping[str, Any]) -> dict[str, Any]:
             row["ratio"] = vb / va if va else None
         outputs.append(row)
     timeline = diff_timelines(a["result"].get("timeline", []), b["result"].get("timeline", []))
+    sites = diff_sites(a["result"].get("sites") or [], b["result"].get("sites") or [])
     return {"a": a["run_id"], "b": b["run_id"], "inputs": inputs, "outputs": outputs,
-            "timeline": timeline}
+            "timeline": timeline, "sites": sites}

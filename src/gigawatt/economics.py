@@ -2,12 +2,12 @@
 
 Per period ``k`` (arrays over periods):
 
-    systems capex     R_k * rack price
+    systems capex     sum_i R_ik * rack price_i               (R_ik: racks of platform i added)
     networking capex  growth of the fabric sized for the platforms' GPUs (gigawatt.fabric)
     facility capex    I_k * build cost per MW of IT        (I_k: IT MW added)
     average power     F * utilisation                      (F: facility power online, W)
     energy            average power * 8760 h, per year
-    electricity opex  energy * price
+    electricity opex  energy * price                       (per period where sites set it)
     maintenance opex  maintenance share * cumulative capex, per year
     water             energy / PUE * WUE                   (WUE is per kWh of IT energy)
     emissions         energy * grid carbon intensity
@@ -55,7 +55,7 @@ class Costs:
 
 
 def estimate_costs(
-    added_racks: np.ndarray,
+    added_racks_by_system: np.ndarray,
     added_it_w: np.ndarray,
     facility_w: np.ndarray,
     packages: np.ndarray,
@@ -75,22 +75,23 @@ def estimate_costs(
 
     Parameters
     ----------
-    added_racks : racks installed in each period, count.
+    added_racks_by_system : (..., platforms, periods) racks of each platform installed in each
+        period, count.
     added_it_w : IT power added in each period, W.
     facility_w : facility power online at the end of each period, W.
     packages : GPU packages online at the end of each period, count.
-    rack_price_usd : per period, of the platform added, USD.
+    rack_price_usd : (..., platforms, 1) price of one rack of each platform, USD.
     network_capex_usd : scale-out fabric capex in each period, USD (from ``gigawatt.fabric``).
     build_usd_per_mw_it : building, power and cooling capex, USD per MW of IT.
     utilisation : average draw as a share of nameplate power, 0-1.
-    electricity_usd_per_mwh : USD/MWh.
-    pue : facility power / IT power.
+    electricity_usd_per_mwh : USD/MWh; a number, or one per period.
+    pue : facility power / IT power; a number, or one per period.
     wue_l_per_kwh : water, litres per kWh of IT energy.
     grid_kg_co2_per_kwh : kg CO2 per kWh drawn.
     depreciation_years, facility_life_years : straight-line lives, years.
     maintenance_fraction_per_year : yearly upkeep as a share of cumulative capex.
     """
-    systems = added_racks * rack_price_usd
+    systems = np.sum(added_racks_by_system * rack_price_usd, axis=-2)
     network = network_capex_usd
     facility = units.w_to_mw(added_it_w) * build_usd_per_mw_it
     energy_twh = units.annual_energy_twh(facility_w * utilisation)

@@ -20,13 +20,15 @@ from gigawatt.fabric import size_networks
 
 @dataclass(frozen=True)
 class NetworkTimeline:
-    """The compute fabric over periods (arrays of shape ``(..., periods)``)."""
+    """The compute fabric over periods (arrays of shape ``(..., periods)``;
+    ``capex_usd_by_system`` has a platform axis before the period axis)."""
 
     capex_usd: np.ndarray
     power_w: np.ndarray
     transceivers: np.ndarray
     switches: np.ndarray
     largest_cluster_gpus: np.ndarray
+    capex_usd_by_system: np.ndarray
 
 
 def size_plan_network(catalog: Catalog, system_ids: Sequence[str],
@@ -49,12 +51,14 @@ def size_plan_network(catalog: Catalog, system_ids: Sequence[str],
     shape = np.shape(packages_by_system[0])
     totals = {k: np.zeros(shape) for k in ("capex", "power", "transceivers", "switches")}
     largest = np.zeros(shape)
+    capex_by_system = []
     for system_id, packages in zip(system_ids, packages_by_system, strict=True):
         gpus = np.rint(np.asarray(packages, dtype=float)).ravel()
         design = size_networks(catalog, [system_id], gpus,
                                switch_ids=[switches.get(system_id)],
                                oversubscription=oversubscription, cpo=cpo)
         totals["capex"] += design.capex_usd.reshape(shape)
+        capex_by_system.append(np.diff(design.capex_usd.reshape(shape), axis=-1, prepend=0.0))
         totals["power"] += design.power_w.reshape(shape)
         totals["transceivers"] += design.transceivers.reshape(shape)
         totals["switches"] += design.switches.reshape(shape)
@@ -65,6 +69,7 @@ def size_plan_network(catalog: Catalog, system_ids: Sequence[str],
         transceivers=totals["transceivers"],
         switches=totals["switches"],
         largest_cluster_gpus=largest,
+        capex_usd_by_system=np.stack(capex_by_system, axis=-2),
     )
 
 

@@ -3,6 +3,12 @@
 Each stage is a pure function on numbers and arrays; this module only gathers
 the scenario's and catalog's figures into arrays, calls the stages in order and
 keeps every assumption it used, with its source, for the report.
+
+The schedule comes from the scenario's ``ramp`` (facility power per half-year, one platform
+added in each step) or, when the scenario lists sites under ``buildout``, from the build-out
+optimiser (:mod:`gigawatt.buildout`): racks of every platform at every site by quarter,
+folded into half-years of whole racks. Either way the later stages see racks or power per
+platform per period.
 """
 
 from __future__ import annotations
@@ -10,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -24,7 +30,7 @@ from gigawatt.capability import (
     site_gpus,
     train_frontier,
 )
-from gigawatt.catalog import Accelerator, Catalog, System, load_catalog
+from gigawatt.catalog import Accelerator, Catalog, Site, System, load_catalog
 from gigawatt.claims import ClaimCheck, PlatformShare, SiteOptics, check_claims
 from gigawatt.economics import (
     Costs,
@@ -33,23 +39,36 @@ from gigawatt.economics import (
     investment_per_period,
     tranche_schedule,
 )
+from gigawatt.errors import GigawattError
 from gigawatt.fabric import compare_cpo
 from gigawatt.network import NetworkTimeline, size_plan_network
-from gigawatt.scenario.checks import check_scenario
+from gigawatt.scenario.checks import check_scenario, installed_systems
 from gigawatt.scenario.schema import (
+    Amounts,
     Assumption,
+    Buildout,
     Demand,
     Distribution,
     Network,
+    Ramp,
     Scenario,
     Serving,
+    Sourced,
 )
-from gigawatt.schedule import Schedule, build_schedule
+from gigawatt.schedule import Schedule, SiteSchedule, build_schedule, schedule_from_sites
 from gigawatt.sizing import PRECISIONS, Fleet, size_fleet
 from gigawatt.units import Param
 from gigawatt.version import __version__
 
+if TYPE_CHECKING:
+    from gigawatt.buildout import BuildoutProblem, BuildoutResult
+
 PLATFORM_FIELDS = ("rack_power_kw", "rack_price_usd")
+BINDING_SHOWN = 20
+"""Binding limits listed in the plan's JSON (``optimiser.binding_count`` counts them all)."""
+ROUNDING_NOTE = (
+    "the programme's racks are continuous; the plan rounds each site's cumulative racks of "
+    "each platform down to whole racks at every half-year end, so no site exceeds its power")
 
 
 @dataclass(frozen=True)
@@ -77,6 +96,8 @@ class PlanResult:
     claims: tuple[ClaimCheck, ...]
     assumptions: tuple[AssumptionRow, ...]
     headline: dict[str, Any]
+    buildout: BuildoutResult | None = None
+    site_plan: tuple[dict[str, Any], ...] = ()
 
     @property
     def fleet(self) -> Fleet:
@@ -136,17 +157,49 @@ class PlanResult:
             })
         rows = []
         for k, period in enumerate(s.periods):
-            system = s.systems[s.system_index[k]] if s.system_index[k] >= 0 else None
-            row: dict[str, Any] = {"period": period, "system_added": system}
+            row: dict[str, Any] = {"period": period, "system_added": s.systems_added(k)}
             row.update({name: _scalar(col[k]) for name, col in cols.items()})
             rows.append(row)
         return rows
+
+    def site_schedules(self) -> list[dict[str, Any]]:
+        """Per site, what it holds at the end of each half-year (empty for a ramp)."""
+        return [dict(row) for row in self.site_plan]
+
+    def optimiser(self) -> dict[str, Any] | None:
+        """The optimiser's objective, its value and how the schedule was read back."""
+        r = self.buildout
+        if r is None:
+            return None
+        sites = self.schedule.sites
+        assert self.scenario.buildout is not None and sites is not None
+        return {
+            "objective": r.objective,
+            "objective_value": r.objective_value,
+            "objective_unit": r.objective_unit,
+            "precision": self.scenario.buildout.precision,
+            "compute_eflop_days": r.compute_eflop_days,
+            "first_quarter": r.quarters[0],
+            "last_quarter": r.quarters[-1],
+            "capex_usd": float(r.capex_usd.sum()),
+            "electricity_usd": r.electricity_usd,
+            "binding_count": len(r.binding),
+            "racks_rounded_down": sites.racks_dropped,
+            "note": ROUNDING_NOTE,
+            "build_s": r.build_s,
+            "solve_s": r.solve_s,
+        }
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON document of ``gigawatt plan --json`` (keys per DESIGN.md)."""
         return {
             **self.headline,
+            "schedule_from": "ramp" if self.buildout is None else "buildout",
             "timeline": self.timeline(),
+            "sites": self.site_schedules(),
+            "binding": ([b.__dict__ for b in self.buildout.binding[:BINDING_SHOWN]]
+                        if self.buildout is not None else []),
+            "optimiser": self.optimiser(),
             "tranches": [
                 {"threshold_gw": _scalar(t), "amount_usd": _scalar(a), "release_date": _iso(d)}
                 for t, a, d in zip(self.tranches.threshold_gw, self.tranches.amount_usd,
@@ -177,15 +230,19 @@ def _jsonable(x: Any) -> Any:
 
 
 def _row(path: str, a: Assumption, origin: str) -> AssumptionRow:
-    text = "; ".join(t for t in (a.source, a.note) if t) or "given without a source"
-    return AssumptionRow(path, a.value, a.status, text, origin)
+    return _provenance_row(path, a.value, a, origin)
 
 
 @dataclass(frozen=True)
 class Inputs:
     """A scenario resolved against the catalog: the schedule, the platforms, and every
     number the stages use by its scenario path (``facility.pue``,
-    ``platforms.vr-nvl72.rack_power_kw``), with its distribution where it is uncertain."""
+    ``platforms.vr-nvl72.rack_power_kw``), with its distribution where it is uncertain.
+
+    With a ``buildout``, ``buildout`` holds the optimiser's result (solved once, at the
+    central values) and ``electricity_usd_per_mwh`` the sites' price per period, weighted by
+    the power each site has online.
+    """
 
     schedule: Schedule
     systems: tuple[System, ...]
@@ -199,22 +256,27 @@ class Inputs:
     demand: Demand | None
     serving_rates: dict[str, float]
     serving_tp: dict[str, int]
+    buildout: BuildoutResult | None = None
+    sites: tuple[Site, ...] = ()
+    electricity_usd_per_mwh: np.ndarray | None = None
 
 
 def gather_inputs(scenario: Scenario, catalog: Catalog | None = None) -> Inputs:
-    """Check a scenario against the catalog and collect what the stages need."""
+    """Check a scenario against the catalog and collect what the stages need.
+
+    With a ``buildout``, this solves the build-out programme at the central values.
+
+    Raises
+    ------
+    InfeasibleBuildout
+        when no schedule meets the build-out's limits (its message says what is missing).
+    """
     catalog = catalog or load_catalog()
     check_scenario(scenario, catalog, f"scenario {scenario.name}")
-    steps = scenario.ramp.steps
-    schedule = build_schedule([s.period for s in steps], [s.facility_gw for s in steps],
-                              [s.system for s in steps])
-    systems = tuple(catalog.system(sid) for sid in schedule.systems)
+    systems = tuple(catalog.system(sid) for sid in installed_systems(scenario))
     values: dict[str, float] = {}
     distributions: dict[str, Distribution] = {}
-    rows = [AssumptionRow(
-        "ramp", float(steps[-1].facility_gw), scenario.ramp.status,
-        "; ".join(t for t in (scenario.ramp.source, scenario.ramp.note) if t)
-        or "given without a source", "scenario")]
+    rows: list[AssumptionRow] = []
     for section in ("facility", "finance"):
         block = getattr(scenario, section)
         for name in type(block).model_fields:
@@ -237,6 +299,22 @@ def gather_inputs(scenario: Scenario, catalog: Catalog | None = None) -> Inputs:
         for name in ("usd_per_tranche", "gw_per_tranche", "cap_usd"):
             rows.append(_row(f"investment.{name}", getattr(scenario.investment, name),
                              "scenario"))
+    optimised: BuildoutResult | None = None
+    sites: tuple[Site, ...] = ()
+    price: np.ndarray | None = None
+    if scenario.buildout is not None:
+        sites = tuple(catalog.site(s) for s in scenario.buildout.sites)
+        problem, optimised = _optimise(scenario, catalog, values)
+        schedule = _schedule_from_buildout(problem, optimised)
+        price = _site_weighted(schedule, [s.electricity_usd_per_mwh for s in sites],
+                               values["facility.electricity_usd_per_mwh"])
+        rows[:0] = _buildout_rows(scenario.buildout, sites)
+    else:
+        assert scenario.ramp is not None
+        steps = scenario.ramp.steps
+        schedule = build_schedule([s.period for s in steps], [s.facility_gw for s in steps],
+                                  [s.system for s in steps])
+        rows.insert(0, _provenance_row("ramp", float(steps[-1].facility_gw), scenario.ramp))
     rates: dict[str, float] = {}
     tps: dict[str, int] = {}
     if scenario.serving is not None and scenario.demand is not None:
@@ -250,7 +328,93 @@ def gather_inputs(scenario: Scenario, catalog: Catalog | None = None) -> Inputs:
                                    scenario.demand)
     return Inputs(schedule, systems, tuple(catalog.accelerator_of(s) for s in systems),
                   values, distributions, tuple(rows), catalog, scenario.network,
-                  scenario.serving, scenario.demand, rates, tps)
+                  scenario.serving, scenario.demand, rates, tps, optimised, sites, price)
+
+
+def _provenance_row(path: str, value: float, block: Sourced | Assumption | Ramp,
+                    origin: str = "scenario") -> AssumptionRow:
+    text = "; ".join(t for t in (block.source, block.note) if t) or "given without a source"
+    return AssumptionRow(path, value, block.status, text, origin)
+
+
+def _buildout_rows(b: Buildout, sites: Sequence[Site]) -> list[AssumptionRow]:
+    """The build-out's figures and each site's record, with their sources."""
+    amounts: dict[str, Amounts] = {
+        **{f"buildout.platforms.{k}.supply_racks": p.supply_racks
+           for k, p in b.platforms.items()},
+        "buildout.capital_usd": b.capital_usd}
+    rows = [_provenance_row("buildout", units.mw_to_gw(sum(s.max_facility_mw for s in sites)),
+                            b)]
+    if b.target is not None:
+        rows.append(_provenance_row("buildout.target.facility_gw", b.target.facility_gw,
+                                    b.target))
+    rows += [_provenance_row(path, a.total, a) for path, a in amounts.items()]
+    rows += [_row(f"buildout.committed_mw.{k}", a, "scenario") for k, a in b.committed_mw.items()]
+    rows += [AssumptionRow(f"sites.{s.id}.max_facility_mw", s.max_facility_mw, s.status,
+                           s.source, f"catalog:{s.id}") for s in sites]
+    return rows
+
+
+def _optimise(scenario: Scenario, catalog: Catalog, values: Mapping[str, float]
+              ) -> tuple[BuildoutProblem, BuildoutResult]:
+    """The build-out programme at the central values, solved."""
+    from gigawatt.buildout import BuildoutError, optimise_buildout
+    from gigawatt.buildout.inputs import problem_from_catalog
+    from gigawatt.network import network_usd_per_rack
+
+    b, inv = scenario.buildout, scenario.investment
+    assert b is not None
+    ids = list(b.platforms)
+    try:
+        problem = problem_from_catalog(
+            catalog, sites=b.sites, platforms=ids, first_quarter=b.first_quarter,
+            last_quarter=b.last_quarter,
+            supply_racks={k: p.supply_racks.per_period for k, p in b.platforms.items()},
+            capital_usd=b.capital_usd.per_period,
+            build_usd_per_mw_it=values["facility.build_usd_per_mw_it"],
+            objective=b.objective,
+            target_gw=b.target.facility_gw if b.target else None,
+            target_quarter=b.target.quarter if b.target else None,
+            tranche_usd_per_gw=(inv.usd_per_tranche.value / inv.gw_per_tranche.value
+                                if inv else 0.0),
+            tranche_cap_usd=inv.cap_usd.value if inv else 0.0,
+            utilisation=values["facility.utilisation"], precision=b.precision,
+            it_overhead_fraction=values["facility.it_overhead_fraction"],
+            release={k: p.release for k, p in b.platforms.items() if p.release},
+            rack_power_kw={k: values[f"platforms.{k}.rack_power_kw"] for k in ids},
+            # the programme's rack price includes the rack's share of the scale-out fabric
+            rack_usd={k: values[f"platforms.{k}.rack_price_usd"]
+                      + network_usd_per_rack(catalog, k) for k in ids},
+            committed_mw={k: a.value for k, a in b.committed_mw.items()})
+        return problem, optimise_buildout(problem)
+    except BuildoutError as exc:
+        raise _in_scenario(exc, scenario.name) from None
+
+
+def _in_scenario(exc: GigawattError, name: str) -> GigawattError:
+    """The same error, its one line prefixed with the scenario and the section."""
+    message = f"scenario {name}: buildout: {exc}"
+    shortfalls = getattr(exc, "shortfalls", None)
+    return type(exc)(message, shortfalls) if shortfalls is not None else type(exc)(message)
+
+
+def _schedule_from_buildout(p: BuildoutProblem, r: BuildoutResult) -> Schedule:
+    from gigawatt.buildout.quarters import quarter_index
+
+    return schedule_from_sites(
+        [quarter_index(q) for q in p.quarters], p.sites.names, p.platforms.names,
+        r.racks_added, units.mw_to_w(p.rack_facility_mw()), units.kw_to_w(p.platforms.rack_kw),
+        units.mw_to_w(p.sites.power_mw), units.mw_to_w(r.halls_started_mw))
+
+
+def _site_weighted(schedule: Schedule, per_site: Sequence[float], fallback: float
+                   ) -> np.ndarray:
+    """A per-site figure averaged over the sites by the power each has online, per period."""
+    assert schedule.sites is not None
+    online = schedule.sites.facility_w
+    total = online.sum(axis=0)
+    weighted = np.asarray(per_site, dtype=float) @ online
+    return np.divide(weighted, total, out=np.full(len(total), fallback), where=total > 0)
 
 
 def _take(path: str, a: Assumption, values: dict[str, float],
@@ -280,50 +444,49 @@ def evaluate(inputs: Inputs, values: Mapping[str, Param]) -> Evaluation:
     with columns, every per-period result has shape ``(S, periods)``.
     """
     schedule, systems, accs = inputs.schedule, inputs.systems, inputs.accelerators
-    gather = np.maximum(schedule.system_index, 0)
-
-    def by_period(per_system: Sequence[Param]) -> np.ndarray:
-        arrays = [np.asarray(v, dtype=float) for v in per_system]
-        shape = np.broadcast_shapes(*(a.shape for a in arrays))
-        stacked = np.stack([np.broadcast_to(a, shape) for a in arrays], axis=-1)[..., gather]
-        return stacked.reshape(stacked.shape[0], -1) if stacked.ndim == 3 else stacked
 
     def platform(name: str) -> np.ndarray:
-        return by_period([values[f"platforms.{s.id}.{name}"] for s in systems])
+        return per_system([values[f"platforms.{s.id}.{name}"] for s in systems])
+
+    def fixed(per: Sequence[float]) -> np.ndarray:
+        return np.asarray(per, dtype=float)[:, None]
 
     pue = values["facility.pue"]
     fleet = size_fleet(
-        added_facility_w=schedule.added_facility_w,
+        added_facility_w=schedule.added_facility_w_by_system,
         facility_w=schedule.facility_w,
         pue=pue,
         it_overhead_fraction=values["facility.it_overhead_fraction"],
         rack_power_w=units.kw_to_w(platform("rack_power_kw")),
-        packages_per_rack=by_period([s.packages_per_rack for s in systems]),
-        dies_per_package=by_period([a.dies for a in accs]),
-        packages_per_domain=by_period([s.nvlink_domain_packages for s in systems]),
+        packages_per_rack=fixed([s.packages_per_rack for s in systems]),
+        dies_per_package=fixed([a.dies for a in accs]),
+        packages_per_domain=fixed([s.nvlink_domain_packages for s in systems]),
         peak_flops_per_package={
-            p: by_period([units.tflops_to_flops(getattr(a, f"{p}_dense_tflops") or 0.0)
-                          for a in accs]) for p in PRECISIONS},
-        hbm_bytes_per_package=by_period([units.gb_to_bytes(a.hbm_gb) for a in accs]),
+            p: fixed([units.tflops_to_flops(getattr(a, f"{p}_dense_tflops") or 0.0)
+                      for a in accs]) for p in PRECISIONS},
+        hbm_bytes_per_package=fixed([units.gb_to_bytes(a.hbm_gb) for a in accs]),
+        added_racks=schedule.added_racks_by_system,
+        it_w=schedule.it_w,
     )
-    by_system = [np.cumsum(np.where(schedule.system_index == i, fleet.added_packages, 0.0),
-                           axis=-1) for i in range(len(systems))]
+    by_system = [fleet.packages_by_system[..., i, :] for i in range(len(systems))]
     system_ids = [s.id for s in systems]
     network = size_plan_network(
         inputs.catalog, system_ids, by_system,
         switches=inputs.network.switches, oversubscription=inputs.network.oversubscription,
         cpo=inputs.network.co_packaged_optics)
     costs = estimate_costs(
-        added_racks=fleet.added_racks,
-        added_it_w=schedule.added_facility_w / pue,
+        added_racks_by_system=fleet.added_racks_by_system,
+        added_it_w=fleet.added_it_w,
         facility_w=schedule.facility_w,
         packages=fleet.packages,
         rack_price_usd=platform("rack_price_usd"),
         network_capex_usd=network.capex_usd,
         build_usd_per_mw_it=values["facility.build_usd_per_mw_it"],
         utilisation=values["facility.utilisation"],
-        electricity_usd_per_mwh=values["facility.electricity_usd_per_mwh"],
-        pue=pue,
+        electricity_usd_per_mwh=(values["facility.electricity_usd_per_mwh"]
+                                 if inputs.electricity_usd_per_mwh is None
+                                 else inputs.electricity_usd_per_mwh),
+        pue=pue if schedule.it_w is None else _effective_pue(schedule),
         wue_l_per_kwh=values["facility.wue_l_per_kwh"],
         grid_kg_co2_per_kwh=values["facility.grid_kg_co2_per_kwh"],
         depreciation_years=values["finance.depreciation_years"],
@@ -336,6 +499,22 @@ def evaluate(inputs: Inputs, values: Mapping[str, Param]) -> Evaluation:
                               inputs.serving_tp, values["serving.share_of_fleet"], inputs.demand)
     peak = inputs.demand.peak_to_average.value if inputs.demand is not None else 1.0
     return Evaluation(fleet, network, costs, serving, peak)
+
+
+def per_system(per: Sequence[Param]) -> np.ndarray:
+    """One value per platform as ``(platforms, 1)``, or ``(S, platforms, 1)`` when any value
+    is an ``(S, 1)`` column of samples."""
+    arrays = [np.asarray(v, dtype=float) for v in per]
+    shape = np.broadcast_shapes(*(a.shape for a in arrays))
+    stacked = np.stack([np.broadcast_to(a, shape) for a in arrays], axis=max(len(shape) - 1, 0))
+    return stacked if shape else stacked[:, None]
+
+
+def _effective_pue(schedule: Schedule) -> np.ndarray:
+    """Facility over IT power online, per period (1 where nothing is online)."""
+    assert schedule.it_w is not None
+    return np.divide(schedule.facility_w, schedule.it_w, out=np.ones(len(schedule.periods)),
+                     where=schedule.it_w > 0)
 
 
 def outputs(schedule: Schedule, ev: Evaluation) -> dict[str, np.ndarray]:
@@ -408,7 +587,6 @@ def plan(scenario: Scenario, catalog: Catalog | None = None) -> PlanResult:
     inputs = gather_inputs(scenario, catalog)
     schedule = inputs.schedule
     ev = evaluate(inputs, inputs.values)
-    fleet, costs = ev.fleet, ev.costs
     training = _training(scenario, inputs, ev)
     failures = _fleet_failures(inputs, ev, scenario.training.profile if scenario.training
                                else "production")
@@ -439,7 +617,7 @@ def plan(scenario: Scenario, catalog: Catalog | None = None) -> PlanResult:
     }
     claim_values = {**headline, "first_gw_date": None if np.isnat(first_gw)
                     else dt.date.fromisoformat(str(first_gw))}
-    shares = _platform_shares(inputs, fleet, costs)
+    shares = _platform_shares(inputs, ev)
     return PlanResult(
         scenario=scenario,
         schedule=schedule,
@@ -452,14 +630,44 @@ def plan(scenario: Scenario, catalog: Catalog | None = None) -> PlanResult:
                             lambda gpus: _site_optics(inputs, gpus)),
         assumptions=inputs.rows,
         headline=headline,
+        buildout=inputs.buildout,
+        site_plan=tuple(site_rows(schedule.sites, schedule.periods, inputs.systems,
+                                  inputs.sites) if schedule.sites is not None else ()),
     )
 
 
-def _pools(inputs: Inputs, ev: Evaluation) -> list[np.ndarray]:
+def site_rows(sites: SiteSchedule, periods: Sequence[str], systems: Sequence[System],
+              records: Sequence[Site]) -> list[dict[str, Any]]:
+    """Per site, at the end of each half-year: power it can draw, facility power of its racks,
+    racks of each platform (whole, cumulative and added), GPU packages, new halls started."""
+    out = []
+    ids = [s.id for s in systems]
+    per_rack = np.array([s.packages_per_rack for s in systems], dtype=float)
+    for i, site in enumerate(records):
+        racks = sites.racks[i]
+        added = np.diff(racks, axis=1, prepend=0.0)
+        gpus = per_rack @ racks
+        schedule = [{
+            "period": period,
+            "power_available_mw": _scalar(units.w_to_mw(sites.power_w[i, k])),
+            "facility_mw": _scalar(units.w_to_mw(sites.facility_w[i, k])),
+            "halls_started_mw": _scalar(units.w_to_mw(sites.halls_started_w[i, k])),
+            "racks": {p: _scalar(racks[j, k]) for j, p in enumerate(ids)},
+            "racks_added": {p: _scalar(added[j, k]) for j, p in enumerate(ids)},
+            "gpus": _scalar(gpus[k]),
+        } for k, period in enumerate(periods)]
+        out.append({
+            "site": site.id, "name": site.name, "location": site.location,
+            "max_facility_mw": site.max_facility_mw, "pue": site.pue,
+            "facility_mw": _scalar(units.w_to_mw(sites.facility_w[i, -1])),
+            "gpus": _scalar(gpus[-1]), "schedule": schedule,
+        })
+    return out
+
+
+def _pools(ev: Evaluation) -> list[np.ndarray]:
     """GPU packages of each platform online at each period end."""
-    idx = inputs.schedule.system_index
-    return [np.cumsum(np.where(idx == i, ev.fleet.added_packages, 0.0))
-            for i in range(len(inputs.systems))]
+    return list(ev.fleet.packages_by_system)
 
 
 def _training(scenario: Scenario, inputs: Inputs, ev: Evaluation) -> TrainingTimeline | None:
@@ -467,12 +675,20 @@ def _training(scenario: Scenario, inputs: Inputs, ev: Evaluation) -> TrainingTim
     if t is None:
         return None
     v = inputs.values
-    caps = [site_gpus(t.max_site_facility_gw.value, v["facility.pue"],
-                      v["facility.it_overhead_fraction"],
-                      v[f"platforms.{s.id}.rack_power_kw"], s.packages_per_rack)
-            for s in inputs.systems]
+    sites = inputs.schedule.sites
+    caps: list[float | np.ndarray]
+    if sites is not None:
+        # the largest single site of each platform, period by period
+        caps = [sites.racks[:, i].max(axis=0) * s.packages_per_rack
+                for i, s in enumerate(inputs.systems)]
+    else:
+        assert t.max_site_facility_gw is not None
+        caps = [site_gpus(t.max_site_facility_gw.value, v["facility.pue"],
+                          v["facility.it_overhead_fraction"],
+                          v[f"platforms.{s.id}.rack_power_kw"], s.packages_per_rack)
+                for s in inputs.systems]
     share = 1.0 - v.get("serving.share_of_fleet", 0.0)
-    return train_frontier(inputs.catalog, [s.id for s in inputs.systems], _pools(inputs, ev),
+    return train_frontier(inputs.catalog, [s.id for s in inputs.systems], _pools(ev),
                           caps, ev.network.largest_cluster_gpus, share, t)
 
 
@@ -499,7 +715,7 @@ def _fleet_failures(inputs: Inputs, ev: Evaluation, profile: str) -> dict[str, n
     """Failures and GPU replacements per day across each period's whole fleet."""
     from gigawatt.reliability import fleet_reliability
 
-    pools = _pools(inputs, ev)
+    pools = _pools(ev)
     failures, swaps = [], []
     for k in range(len(inputs.schedule.periods)):
         gpus = {s.id: int(p[k]) for s, p in zip(inputs.systems, pools, strict=True) if p[k] > 0}
@@ -523,22 +739,32 @@ def _site_optics(inputs: Inputs, gpus: int) -> SiteOptics:
                       units.w_to_mw(o.cpo_w), units.w_to_mw(o.cpo_all_w))
 
 
-def _platform_shares(inputs: Inputs, fleet: Fleet, costs: Costs) -> list[PlatformShare]:
-    schedule, values = inputs.schedule, inputs.values
-    pue, overhead = values["facility.pue"], values["facility.it_overhead_fraction"]
+def _platform_shares(inputs: Inputs, ev: Evaluation) -> list[PlatformShare]:
+    """Each platform's power, GPUs and money over the whole plan (for the claims' reasons).
+
+    Facility capex is shared among the platforms of a period by the power each adds."""
+    schedule, values, fleet, costs = inputs.schedule, inputs.values, ev.fleet, ev.costs
+    pue = (values["facility.pue"] if schedule.it_w is None
+           else float(_effective_pue(schedule)[-1]))
+    overhead = values["facility.it_overhead_fraction"]
+    by_system_w = schedule.added_facility_w_by_system
+    share = np.divide(by_system_w, schedule.added_facility_w,
+                      out=np.zeros_like(by_system_w), where=schedule.added_facility_w > 0)
     shares = []
     for i, (system, acc) in enumerate(zip(inputs.systems, inputs.accelerators, strict=True)):
-        mask = schedule.system_index == i
-        packages = float(fleet.added_packages[mask].sum())
+        packages = float(fleet.added_packages_by_system[i].sum())
         rack_kw = values[f"platforms.{system.id}.rack_power_kw"]
+        vendor = float(fleet.added_racks_by_system[i].sum()
+                       * values[f"platforms.{system.id}.rack_price_usd"]
+                       + ev.network.capex_usd_by_system[i].sum())
         shares.append(PlatformShare(
             system=system.id,
-            facility_gw=float(units.w_to_gw(schedule.added_facility_w[mask].sum())),
+            facility_gw=float(units.w_to_gw(by_system_w[i].sum())),
             rack_power_kw=rack_kw,
             packages=packages,
             dies=packages * acc.dies,
             facility_kw_per_package=rack_kw * (1 + overhead) * pue / system.packages_per_rack,
-            vendor_usd=float((costs.capex_systems_usd + costs.capex_network_usd)[mask].sum()),
-            capex_usd=float(costs.capex_usd[mask].sum()),
+            vendor_usd=vendor,
+            capex_usd=vendor + float((costs.capex_facility_usd * share[i]).sum()),
         ))
     return shares

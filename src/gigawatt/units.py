@@ -54,6 +54,11 @@ def w_to_mw(w: T) -> T:
     return w / MEGA
 
 
+def mw_to_w(mw: T) -> T:
+    """MW -> W."""
+    return mw * MEGA
+
+
 def kw_to_mw(kw: T) -> T:
     """kW -> MW."""
     return kw / KILO

@@ -34,6 +34,13 @@ def num(x: Any, digits: int = 2) -> str:
     return f"{float(x):,.{digits}f}"
 
 
+def systems(x: Any) -> str:
+    """The platforms a period adds: a list (runs saved by earlier versions: one ID or None)."""
+    if isinstance(x, list | tuple):
+        return ", ".join(x) or "-"
+    return x or "-"
+
+
 def value(x: Any) -> str:
     """Any claim or assumption value: dates as they are, large numbers compact."""
     if isinstance(x, int | float) and not isinstance(x, bool):

@@ -12,7 +12,7 @@ from typing import Any
 
 from gigawatt.report import format as fmt
 from gigawatt.report.charts import histogram_figure, plan_figures, tornado_figure
-from gigawatt.report.terminal import headline_rows
+from gigawatt.report.terminal import headline_rows, site_table_rows
 
 STYLE = """
 body { font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 1200px; color: #222; }
@@ -48,7 +48,8 @@ def render_html(r: Mapping[str, Any]) -> str:
         charts.append(fig.to_html(full_html=False, include_plotlyjs=(i == 0),
                                   config={"displaylogo": False}))
     timeline = [
-        (t["period"], t["system_added"] or "-", fmt.num(t["facility_gw"]), fmt.num(t["it_gw"]),
+        (t["period"], fmt.systems(t["system_added"]), fmt.num(t["facility_gw"]),
+         fmt.num(t["it_gw"]),
          fmt.count(t["racks"]), fmt.count(t["gpus"]), fmt.count(t["gpu_dies"]),
          fmt.count(t["nvlink_domains"]), fmt.num(t["fp4_eflops"], 0),
          fmt.num(t["fp8_eflops"], 0), fmt.num(t["bf16_eflops"], 0), fmt.num(t["hbm_pb"], 0),
@@ -80,6 +81,7 @@ def render_html(r: Mapping[str, Any]) -> str:
         _table(["period", "added", "facility GW", "IT GW", "racks", "GPUs", "dies", "domains",
                 "FP4 EF/s", "FP8 EF/s", "BF16 EF/s", "HBM PB", "capex", "investment",
                 "opex/yr", "TWh/yr", "$/GPU-h"], timeline, 16),
+        *_sites_section(r),
         "<h2>Investment tranches</h2>",
         _table(["threshold GW", "amount", "released"], tranches, 2),
         "<h2>Assumptions</h2><p>Every number the plan rests on beyond the announcement, with "
@@ -88,6 +90,26 @@ def render_html(r: Mapping[str, Any]) -> str:
         "</body></html>",
     ]
     return "\n".join(parts)
+
+
+def _sites_section(r: Mapping[str, Any]) -> list[str]:
+    opt = r.get("optimiser")
+    if not opt:
+        return []
+    binding = [(b["text"], b["constraint"], b["where"] or "-", b["period"] or "-")
+               for b in r.get("binding") or []]
+    return [
+        "<h2>Sites</h2>",
+        f"<p>Optimised build-out ({html.escape(opt['objective'])} objective, "
+        f"{opt['first_quarter']} to {opt['last_quarter']}); {html.escape(opt['note'])}. "
+        "Racks added at each site in each half-year, against the power the site can draw "
+        "then.</p>",
+        _table(["site", "period", "power MW", "used MW", "racks added", "GPUs"],
+               site_table_rows(r)),
+        "<h2>What limits the plan</h2><p>Limits that bind, worth most first (from the "
+        "programme's shadow prices).</p>",
+        _table(["limit", "kind", "where", "when"], binding),
+    ]
 
 
 def render_sweep_html(d: Mapping[str, Any]) -> str:
@@ -105,6 +127,7 @@ def render_sweep_html(d: Mapping[str, Any]) -> str:
         f"<style>{STYLE}</style></head><body><h1>{title}</h1>",
         f"<p>{d['samples']} samples ({d['design']}, seed {d['seed']}, backend "
         f"{d['backend']}); uncertain inputs: {html.escape(', '.join(d['inputs']))}.</p>",
+        *([f"<p>Note: {html.escape(d['note'])}.</p>"] if d.get("note") else []),
         "<h2>Outputs</h2>", _table(["output", "P10", "P50", "P90", "mean"], quantiles, 4),
         "<h2>Charts</h2><div class='grid'>", *[f"<div>{c}</div>" for c in charts], "</div>",
         "</body></html>",

@@ -116,7 +116,8 @@ def render_plan(r: Mapping[str, Any], console: Console) -> None:
                         f"{r['first_period']} to {r['last_period']}", expand=False))
     console.print(_table("Headline", ["quantity", "value", "basis"], headline_rows(r)))
     timeline = [
-        (t["period"], t["system_added"] or "-", f"{t['facility_gw']:,.2f}", f"{t['it_gw']:,.2f}",
+        (t["period"], fmt.systems(t["system_added"]), f"{t['facility_gw']:,.2f}",
+         f"{t['it_gw']:,.2f}",
          fmt.count(t["racks"]), fmt.count(t["gpus"]), fmt.count(t["gpu_dies"]),
          fmt.usd(t["capex_usd"]), fmt.usd(t["investment_usd"]))
         for t in r["timeline"]
@@ -125,6 +126,7 @@ def render_plan(r: Mapping[str, Any], console: Console) -> None:
         "Timeline (cumulative at period end; money in the period)",
         ["period", "added", "GW", "IT GW", "racks", "GPUs", "dies", "capex", "invest"],
         timeline, numeric=range(2, 9)))
+    render_sites(r, console)
     if r["claims"]:
         console.print("[bold]Claims check[/bold] (the announcement's figures beside the model's)")
         colour = {"within": "green"}
@@ -137,6 +139,41 @@ def render_plan(r: Mapping[str, Any], console: Console) -> None:
         console.print()
     console.print(f"{len(r['assumptions'])} assumptions, each with its source, are listed in "
                   "the HTML report and in --json.")
+
+
+def site_table_rows(r: Mapping[str, Any]) -> list[tuple[str, ...]]:
+    """(site, period, power available, facility power, racks added, GPUs) per site and
+    half-year where the site adds racks."""
+    rows: list[tuple[str, ...]] = []
+    for site in r.get("sites") or []:
+        for row in site["schedule"]:
+            added = ", ".join(f"{fmt.count(n)} {p}" for p, n in row["racks_added"].items() if n)
+            if added:
+                rows.append((site["site"], row["period"], fmt.num(row["power_available_mw"], 0),
+                             fmt.num(row["facility_mw"], 0), added, fmt.count(row["gpus"])))
+    return rows
+
+
+def render_sites(r: Mapping[str, Any], console: Console) -> None:
+    """An optimised plan's per-site schedule and the limits that bind (nothing for a ramp)."""
+    opt = r.get("optimiser")
+    if not opt:
+        return
+    unit = opt["objective_unit"]
+    value = (f"{opt['objective_value']:,.0f} {unit}" if unit != "USD"
+             else fmt.usd(opt["objective_value"]))
+    console.print(f"[bold]Build-out optimiser[/bold]: objective {opt['objective']} = {value} "
+                  f"({opt['first_quarter']} to {opt['last_quarter']}); {opt['note']}.")
+    console.print(_table("Sites (racks added in each half-year; power in MW at period end)",
+                         ["site", "period", "power MW", "used MW", "racks added", "GPUs"],
+                         site_table_rows(r), numeric=(2, 3, 5)))
+    binding = r.get("binding") or []
+    if binding:
+        console.print(f"[bold]What limits the plan[/bold] ({opt['binding_count']} binding "
+                      f"limits; the {len(binding[:5])} worth most):")
+        for b in binding[:5]:
+            console.print(f"  {b['text']}")
+        console.print()
 
 
 def render_rows(title: str, rows: Sequence[Mapping[str, Any]], console: Console,
@@ -165,21 +202,32 @@ def render_diff(d: Mapping[str, Any], console: Console) -> None:
                  fmt.value(row.get("ratio"))) for row in d[key]]
         sections.append(_table(f"{title} ({d['a']} -> {d['b']})",
                                ["field", "a", "b", "b / a"], rows, numeric=()))
-    timeline = [(row["period"], key, fmt.value(change["a"]), fmt.value(change["b"]))
+    timeline = [(row["period"], key, _cell(key, change["a"]), _cell(key, change["b"]))
                 for row in d.get("timeline", []) for key, change in row.items()
                 if key != "period"]
     if timeline:
         sections.append(_table("Schedule, compute and money by half-year",
                                ["period", "quantity", "a", "b"], timeline, numeric=()))
+    sites = [(row["site"], key, fmt.value(change["a"]), fmt.value(change["b"]))
+             for row in d.get("sites", []) for key, change in row.items() if key != "site"]
+    if sites:
+        sections.append(_table("Sites at the end (- where a run does not use the site)",
+                               ["site", "quantity", "a", "b"], sites, numeric=()))
     console.print(Group(*sections))
 
 
+
+
+def _cell(key: str, x: Any) -> str:
+    return fmt.systems(x) if key == "system_added" else fmt.value(x)
 
 
 def render_sweep(d: Mapping[str, Any], console: Console) -> None:
     """Quantiles of each output and the inputs that move them most."""
     console.print(f"[bold]Sweep of {d['scenario']}[/bold]: {d['samples']} samples "
                   f"({d['design']}, seed {d['seed']}, backend {d['backend']})")
+    if d.get("note"):
+        console.print(f"Note: {d['note']}.")
     rows = [(name, fmt.value(q["p10"]), fmt.value(q["p50"]), fmt.value(q["p90"]))
             for name, q in d["outputs"].items()]
     console.print(_table("Outputs", ["output", "P10", "P50", "P90"], rows, numeric=(1, 2, 3)))

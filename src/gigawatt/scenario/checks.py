@@ -5,6 +5,7 @@ Each check names the file and the field path of the first problem it finds.
 
 from __future__ import annotations
 
+from gigawatt import units
 from gigawatt.catalog import Catalog
 from gigawatt.catalog.schema import HALF_YEAR
 from gigawatt.errors import GigawattError, ScenarioError
@@ -21,7 +22,7 @@ def half_year_index(label: str) -> int:
 
 def check_ramp_order(s: Scenario, where: str) -> None:
     """Ramp periods strictly increase and cumulative power never goes backwards."""
-    steps = s.ramp.steps
+    steps = s.ramp.steps if s.ramp else []
     for i in range(1, len(steps)):
         prev, step = steps[i - 1], steps[i]
         if half_year_index(step.period) <= half_year_index(prev.period):
@@ -39,7 +40,7 @@ def check_ramp_order(s: Scenario, where: str) -> None:
 
 def check_ramp_systems(s: Scenario, catalog: Catalog, where: str) -> None:
     """Each ramp step names a catalog system that is available by that period."""
-    for i, step in enumerate(s.ramp.steps):
+    for i, step in enumerate(s.ramp.steps if s.ramp else []):
         if step.system not in catalog.systems:
             raise ScenarioError(
                 f"{where}: ramp.steps[{i}].system: unknown system {step.system!r}; accepted: "
@@ -63,9 +64,16 @@ def check_platforms_known(s: Scenario, catalog: Catalog, where: str) -> None:
             )
 
 
+def installed_systems(s: Scenario) -> list[str]:
+    """Catalog IDs of the systems the scenario installs, in order of first mention."""
+    if s.buildout is not None:
+        return list(s.buildout.platforms)
+    return list(dict.fromkeys(step.system for step in s.ramp.steps)) if s.ramp else []
+
+
 def check_platforms_priced(s: Scenario, catalog: Catalog, where: str) -> None:
-    """Every system the ramp installs has a rack price and a network cost somewhere."""
-    for system_id in dict.fromkeys(step.system for step in s.ramp.steps):
+    """Every system the scenario installs has a rack price and a network cost somewhere."""
+    for system_id in installed_systems(s):
         override = s.platforms.get(system_id)
         system = catalog.systems[system_id]
         for name in ("rack_price_usd",):
@@ -102,10 +110,132 @@ def check_workload_models(s: Scenario, catalog: Catalog, where: str) -> None:
             raise ScenarioError(f"{where}: {section}.model: {exc}") from None
 
 
+def check_buildout_sites(s: Scenario, catalog: Catalog, where: str) -> None:
+    """Build-out sites are catalog sites, listed once; committed capacity names a listed site
+    and fits in it."""
+    if s.buildout is None:
+        return
+    sites = s.buildout.sites
+    for i, site_id in enumerate(sites):
+        if site_id not in catalog.sites:
+            raise ScenarioError(f"{where}: buildout.sites[{i}]: unknown site {site_id!r}; "
+                                f"accepted: {', '.join(sorted(catalog.sites))}")
+        if site_id in sites[:i]:
+            raise ScenarioError(f"{where}: buildout.sites[{i}]: {site_id} is listed twice; "
+                                "accepted: each site once")
+    for site_id, mw in s.buildout.committed_mw.items():
+        if site_id not in sites:
+            raise ScenarioError(f"{where}: buildout.committed_mw.{site_id}: not a listed site; "
+                                f"accepted: {', '.join(sites)}")
+        most = catalog.sites[site_id].max_facility_mw
+        if mw.value > most:
+            raise ScenarioError(f"{where}: buildout.committed_mw.{site_id}: {mw.value:g} MW "
+                                f"exceeds the site's max_facility_mw {most:g}; accepted: 0 to "
+                                f"{most:g}")
+
+
+def check_buildout_horizon(s: Scenario, catalog: Catalog, where: str) -> None:
+    """The horizon runs forward; a target lies in it and within what the sites can hold."""
+    from gigawatt.buildout.quarters import quarter_index
+
+    b = s.buildout
+    if b is None:
+        return
+    first, last = quarter_index(b.first_quarter), quarter_index(b.last_quarter)
+    if last < first:
+        raise ScenarioError(f"{where}: buildout.last_quarter: {b.last_quarter} comes before "
+                            f"first_quarter {b.first_quarter}; accepted: {b.first_quarter} or "
+                            "later")
+    if b.target is None:
+        return
+    if not first <= quarter_index(b.target.quarter) <= last:
+        raise ScenarioError(f"{where}: buildout.target.quarter: {b.target.quarter} is outside "
+                            f"the horizon; accepted: {b.first_quarter} to {b.last_quarter}")
+    room_gw = units.mw_to_gw(sum(catalog.sites[site].max_facility_mw for site in b.sites))
+    if b.target.facility_gw > room_gw + 1e-9:
+        raise ScenarioError(
+            f"{where}: buildout.target.facility_gw: {b.target.facility_gw:g} GW is beyond the "
+            f"{room_gw:.3g} GW every listed site together can hold (their max_facility_mw); "
+            f"accepted: up to {room_gw:.3g}, or list more sites")
+
+
+def check_buildout_platforms(s: Scenario, catalog: Catalog, where: str) -> None:
+    """Platforms are catalog systems released no earlier than the catalog says, and none is
+    supplied before its release."""
+    from gigawatt.buildout.inputs import half_year_first_quarter
+    from gigawatt.buildout.quarters import quarter_index
+
+    b = s.buildout
+    if b is None:
+        return
+    quarters = _horizon(b.first_quarter, b.last_quarter)
+    for system_id, platform in b.platforms.items():
+        path = f"buildout.platforms.{system_id}"
+        if system_id not in catalog.systems:
+            raise ScenarioError(f"{where}: {path}: unknown system; accepted: "
+                                f"{', '.join(sorted(catalog.systems))}")
+        available = catalog.systems[system_id].available
+        earliest = half_year_first_quarter(available)
+        release = platform.release or earliest
+        if quarter_index(release) < quarter_index(earliest):
+            raise ScenarioError(f"{where}: {path}.release: {release} is before the platform's "
+                                f"release ({available} in the catalog); accepted: {earliest} "
+                                "or later")
+        spread = _per_quarter(platform.supply_racks.per_period, quarters,
+                              f"{path}.supply_racks", where)
+        start = quarter_index(quarters[0])
+        early = [k for k, racks in enumerate(spread)
+                 if racks > 0 and start + k < quarter_index(release)]
+        if early:
+            raise ScenarioError(
+                f"{where}: {path}.supply_racks: {spread[early[0]]:g} racks in "
+                f"{quarters[early[0]]}, before the platform's release in {release}; accepted: "
+                f"periods from {release} on")
+
+
+def check_buildout_money(s: Scenario, where: str) -> None:
+    """Supply and capital are never negative, and every period label is understood."""
+    b = s.buildout
+    if b is None:
+        return
+    amounts = {"buildout.capital_usd": b.capital_usd,
+               **{f"buildout.platforms.{k}.supply_racks": p.supply_racks
+                  for k, p in b.platforms.items()}}
+    quarters = _horizon(b.first_quarter, b.last_quarter)
+    for path, given in amounts.items():
+        for label, amount in given.per_period.items():
+            if amount < 0:
+                what = "a budget" if path.endswith("capital_usd") else "a number of racks"
+                raise ScenarioError(f"{where}: {path}.per_period.{label}: {amount:g} is "
+                                    f"negative; accepted: {what} >= 0")
+        _per_quarter(given.per_period, quarters, path, where)
+
+
+def _horizon(first: str, last: str) -> tuple[str, ...]:
+    from gigawatt.buildout.quarters import horizon, quarter_index
+
+    return horizon(first, max(quarter_index(last) - quarter_index(first) + 1, 1))
+
+
+def _per_quarter(amounts: dict[str, float], quarters: tuple[str, ...], path: str,
+                 where: str) -> list[float]:
+    from gigawatt.buildout import BuildoutError
+    from gigawatt.buildout.inputs import per_quarter
+
+    try:
+        return [float(v) for v in per_quarter(amounts, quarters, f"{path}.per_period")]
+    except BuildoutError as exc:
+        raise ScenarioError(f"{where}: {exc}") from None
+
+
 def check_scenario(s: Scenario, catalog: Catalog, where: str) -> None:
     """Run every cross-check; the first failure raises."""
     check_ramp_order(s, where)
     check_ramp_systems(s, catalog, where)
+    check_buildout_sites(s, catalog, where)
+    check_buildout_horizon(s, catalog, where)
+    check_buildout_money(s, where)
+    check_buildout_platforms(s, catalog, where)
     check_platforms_known(s, catalog, where)
     check_platforms_priced(s, catalog, where)
     check_network_switches(s, catalog, where)

@@ -1,4 +1,4 @@
-"""Pydantic schema of a scenario: the build-out ramp and every assumption it makes.
+"""Pydantic schema of a scenario: the build-out schedule and every assumption it makes.
 
 Each number a scenario assumes is an :class:`Assumption`: a value with its
 ``source`` or a ``note`` saying why it was chosen, so the report can list every
@@ -113,9 +113,14 @@ class Assumption(Frozen):
 
     @model_validator(mode="after")
     def _has_provenance(self) -> Assumption:
-        if self.status != "input" and not (self.source or self.note):
-            raise ValueError("give a source or a note saying why this value was chosen")
+        require_provenance(self, "this value was")
         return self
+
+
+def require_provenance(block: Assumption | Sourced, what: str) -> None:
+    """Raise unless ``block`` has a source or a note, or is marked ``status: input``."""
+    if block.status != "input" and not (block.source or block.note):
+        raise ValueError(f"give a source or a note saying why {what} chosen")
 
 
 def _plain_number(value: Any) -> Any:
@@ -240,7 +245,9 @@ class Training(Frozen):
     seq_len: int = Field(gt=0)
     global_batch: int = Field(gt=0, description="sequences per step")
     precision: Precision
-    max_site_facility_gw: Positive = Field(description="the largest single site, facility GW")
+    max_site_facility_gw: Positive | None = Field(default=None, description=(
+        "the largest single site, facility GW; required with a ramp (a buildout's sites "
+        "hold what they hold)"))
     profile: Literal["research", "production"] = "production"
     detection_min: Positive | None = None
     restart_min: Positive | None = None
@@ -338,14 +345,106 @@ class Claim(Frozen):
         return self
 
 
+QUARTER_LABEL = r"^\d{4}Q[1-4]$"
+"""A calendar quarter, ``2026Q3`` (see :mod:`gigawatt.buildout.quarters`)."""
+
+
+class Sourced(Frozen):
+    """Where a block of figures comes from: a source or a note, unless given as plain input."""
+
+    status: AssumptionStatus = "assumption"
+    source: str | None = None
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _has_provenance(self) -> Sourced:
+        require_provenance(self, "these values were")
+        return self
+
+
+def _period_keys(value: Any) -> Any:
+    # YAML reads an unquoted year (2027) as a number; periods are labels.
+    if isinstance(value, dict):
+        return {str(k): v for k, v in value.items()}
+    return value
+
+
+class Amounts(Sourced):
+    """An amount per period, each period a year (``'2027'``), half-year (``'2027H1'``) or
+    quarter (``'2027Q3'``); the optimiser spreads each evenly over its quarters."""
+
+    per_period: Annotated[dict[str, float], BeforeValidator(_period_keys)] = Field(
+        min_length=1)
+
+    @property
+    def total(self) -> float:
+        """Sum over every period given."""
+        return float(sum(self.per_period.values()))
+
+
+class BuildoutPlatform(Frozen):
+    """A platform the optimiser may install: when it can, and how many racks are delivered."""
+
+    release: str | None = Field(default=None, pattern=QUARTER_LABEL, description=(
+        "first quarter it can be installed; default: the first quarter of the catalog's "
+        "'available' half-year"))
+    supply_racks: Amounts
+
+
+class BuildoutTarget(Sourced):
+    """Facility power that must be online by the end of a quarter."""
+
+    facility_gw: float = Field(gt=0.0)
+    quarter: str = Field(pattern=QUARTER_LABEL)
+
+
+class Buildout(Sourced):
+    """The schedule as an optimisation over sites, supply and money (instead of a ``ramp``).
+
+    ``gigawatt plan`` solves the build-out linear programme (:mod:`gigawatt.buildout`):
+    which platform to install at which listed site in which quarter, within each site's
+    power, size and lead time, the racks delivered and the money available.
+    """
+
+    sites: list[str] = Field(min_length=1, description="catalog site IDs")
+    first_quarter: str = Field(pattern=QUARTER_LABEL)
+    last_quarter: str = Field(pattern=QUARTER_LABEL)
+    objective: Literal["compute", "cost"] = Field(
+        default="compute", description="compute: most EFLOP-days over the horizon; cost: "
+                                       "meet the target at least capex plus electricity")
+    target: BuildoutTarget | None = None
+    precision: Precision = Field(default="fp8", description="the compute the objective counts")
+    platforms: dict[str, BuildoutPlatform] = Field(min_length=1)
+    capital_usd: Amounts
+    committed_mw: dict[str, NonNegative] = Field(
+        default_factory=dict, description="site ID -> facility MW already financed, in place "
+                                          "of the catalog's committed_mw")
+
+    @model_validator(mode="after")
+    def _cost_needs_target(self) -> Buildout:
+        if self.objective == "cost" and self.target is None:
+            raise ValueError("objective 'cost' needs a target: {facility_gw, quarter}")
+        for site, mw in self.committed_mw.items():
+            if mw.distribution is not None:
+                raise ValueError(f"committed_mw.{site}: the programme is solved at fixed "
+                                 "figures, so gigawatt sweep does not sample it; accepted: a "
+                                 "number")
+        return self
+
+
 class Scenario(Frozen):
-    """A whole build-out plan: what is built when, and every assumption it needs."""
+    """A whole build-out plan: what is built when, and every assumption it needs.
+
+    The schedule is either a ``ramp`` (facility power per half-year, given) or a
+    ``buildout`` (sites, supply and money, optimised); exactly one of the two.
+    """
 
     name: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
     title: str
     description: str = ""
     sources: list[str] = Field(default_factory=list)
-    ramp: Ramp
+    ramp: Ramp | None = None
+    buildout: Buildout | None = None
     facility: Facility
     platforms: dict[str, Platform] = Field(default_factory=dict)
     network: Network = Field(default_factory=Network)
@@ -355,6 +454,16 @@ class Scenario(Frozen):
     finance: Finance
     investment: Investment | None = None
     claims: list[Claim] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _one_schedule(self) -> Scenario:
+        if (self.ramp is None) == (self.buildout is None):
+            raise ValueError("give exactly one of ramp (facility power per half-year) and "
+                             "buildout (sites, supply and money, optimised)")
+        if self.ramp and self.training and self.training.max_site_facility_gw is None:
+            raise ValueError("training.max_site_facility_gw: required with a ramp (the "
+                             "largest single site, facility GW); accepted: a number")
+        return self
 
     @model_validator(mode="after")
     def _serving_has_demand(self) -> Scenario:
