@@ -45,6 +45,9 @@ def test_training_section_counts_failures(announced_plan):
     assert d["training_days"] == pytest.approx(t.days[-1])
     # The build-out shortens the run: the last period trains it faster than the first.
     assert d["training_days"] < d["first_period_training_days"]
+    # The largest job is interrupted more often and keeps less of its time.
+    assert d["largest_job_interruptions_per_day"] >= d["training_interruptions_per_day"]
+    assert d["largest_job_goodput"] <= d["training_goodput"]
 
 
 def test_fleet_failures_grow_with_the_fleet(announced_plan):

@@ -62,3 +62,7 @@ def test_round_trips():
     assert units.flops_to_eflops(units.tflops_to_flops(1e6)) == pytest.approx(1.0)
     assert units.s_to_ms(units.ms_to_s(40.0)) == pytest.approx(40.0)
     assert units.per_s_to_per_day(units.per_day_to_per_s(7e9)) == pytest.approx(7e9)
+
+
+def test_minutes_per_day():
+    assert units.MINUTES_PER_DAY == 1440.0

@@ -138,6 +138,8 @@ class TrainingTimeline:
     checkpoint_interval_min: np.ndarray
     days: np.ndarray
     parallelism: tuple[dict[str, int] | None, ...]
+    largest_goodput: np.ndarray
+    largest_mtti_min: np.ndarray
 
 
 JOB_FRACTIONS = (1.0, 0.5, 0.25, 0.125)
@@ -164,7 +166,8 @@ def train_frontier(catalog: Catalog, system_ids: Sequence[str],
     model = load_model(training.model, catalog)
     periods = len(np.asarray(packages_by_system[0]))
     cols: dict[str, list[float]] = {k: [] for k in (
-        "largest", "job", "step", "mfu", "tps", "ideal", "goodput", "mtti", "ckpt", "days")}
+        "largest", "job", "step", "mfu", "tps", "ideal", "goodput", "mtti", "ckpt", "days",
+        "largest_goodput", "largest_mtti")}
     systems: list[str | None] = []
     layouts: list[dict[str, int] | None] = []
     for k in range(periods):
@@ -178,6 +181,7 @@ def train_frontier(catalog: Catalog, system_ids: Sequence[str],
             if flops > best_flops:
                 best_id, best_n, best_flops = sid, n, flops
         chosen = None
+        largest = None
         for fraction in JOB_FRACTIONS if best_id else ():
             n = int(best_n * fraction)
             run = _estimate(model, best_id, n, training.seq_len, training.global_batch,
@@ -189,6 +193,7 @@ def train_frontier(catalog: Catalog, system_ids: Sequence[str],
                                   detection_min=_opt(training.detection_min),
                                   restart_min=_opt(training.restart_min))
             days = (run.wall_days or np.inf) / max(rel.goodput, 1e-12)
+            largest = largest or rel
             if chosen is None or days < chosen[2]:
                 chosen = (run, rel, days)
         systems.append(best_id if chosen else None)
@@ -203,13 +208,16 @@ def train_frontier(catalog: Catalog, system_ids: Sequence[str],
                            ("mfu", b.mfu), ("tps", b.tokens_per_s),
                            ("ideal", run.wall_days or np.nan), ("goodput", rel.goodput),
                            ("mtti", units.hours_to_s(rel.mtti_hours) / 60.0),
-                           ("ckpt", rel.checkpoint_interval_min), ("days", days)):
+                           ("ckpt", rel.checkpoint_interval_min), ("days", days),
+                           ("largest_goodput", largest.goodput if largest else np.nan),
+                           ("largest_mtti", units.hours_to_s(largest.mtti_hours) / 60.0
+                            if largest else np.nan)):
             cols[key].append(float(value))
         layouts.append({"tp": b.tp, "pp": b.pp, "dp": b.dp, "cp": b.cp, "ep": b.ep})
     a = {key: np.array(values, dtype=float) for key, values in cols.items()}
     return TrainingTimeline(tuple(systems), a["largest"], a["job"], a["step"], a["mfu"],
                             a["tps"], a["ideal"], a["goodput"], a["mtti"], a["ckpt"], a["days"],
-                            tuple(layouts))
+                            tuple(layouts), a["largest_goodput"], a["largest_mtti"])
 
 
 def _opt(a: Assumption | None) -> float | None:

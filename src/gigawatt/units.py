@@ -191,6 +191,7 @@ def litres_to_billion(litres: T) -> T:
 
 
 SECONDS_PER_MINUTE = 60.0
+MINUTES_PER_DAY = SECONDS_PER_DAY / SECONDS_PER_MINUTE
 SECONDS_PER_YEAR = SECONDS_PER_DAY * DAYS_PER_YEAR
 """Seconds in a 365-day year, the basis of failure rates quoted per year."""
 

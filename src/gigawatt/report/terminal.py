@@ -104,9 +104,13 @@ def _training_rows(r: Mapping[str, Any]) -> list[tuple[str, str, str]]:
          f"MFU {r['training_mfu']:.0%}, {r['training_ideal_days']:,.2f} days without failures; "
          f"first period {r['first_period_training_days']:,.1f} days"),
         ("Failures of that job", f"goodput {r['training_goodput']:.0%}",
-         f"an interruption every {r['training_mtti_min']:,.0f} min, checkpoint every "
-         f"{r['checkpoint_interval_min']:,.1f} min; the largest single-site job "
-         f"({fmt.count(r['training_largest_job_gpus'])} GPUs) would finish later"),
+         f"{r['training_interruptions_per_day']:,.0f} interruptions/day (one every "
+         f"{r['training_mtti_min']:,.0f} min), checkpoint every "
+         f"{r['checkpoint_interval_min']:,.1f} min"),
+        ("Largest single-site job", f"goodput {r['largest_job_goodput']:.0%}",
+         f"{fmt.count(r['training_largest_job_gpus'])} GPUs, "
+         f"{r['largest_job_interruptions_per_day']:,.0f} interruptions/day: it would finish "
+         "later than the job above"),
     ]
 
 
