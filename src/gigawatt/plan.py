@@ -699,7 +699,8 @@ def _training_headline(t: TrainingTimeline | None) -> dict[str, Any]:
         "training_system": t.system[-1],
         "training_largest_job_gpus": _scalar(t.largest_job_gpus[-1]),
         "largest_job_goodput": _scalar(t.largest_goodput[-1]),
-        "largest_job_interruptions_per_day": _scalar(units.MINUTES_PER_DAY / t.largest_mtti_min[-1]),
+        "largest_job_interruptions_per_day": _scalar(
+            units.MINUTES_PER_DAY / t.largest_mtti_min[-1]),
         "training_interruptions_per_day": _scalar(units.MINUTES_PER_DAY / t.mtti_min[-1]),
         "training_job_gpus": _scalar(t.job_gpus[-1]),
         "training_parallelism": t.parallelism[-1],
