@@ -30,9 +30,7 @@ from gigawatt import units
         (units.s_to_ms, 0.0125, 12.5),
         (units.per_day_to_per_s, 86_400.0, 1.0),
         (units.per_s_to_per_day, 2.0, 172_800.0),
-        (units.gb_per_s_to_bytes_per_s, 900.0, 9e11),
         (units.gbps_to_bytes_per_s, 400.0, 5e10),  # a 400G NIC moves 50 GB/s
-        (units.tb_per_s_to_bytes_per_s, 3.35, 3.35e12),
         (units.flops_to_tflops, 3.12e14, 312.0),
         (units.annual_energy_twh, 1e9, 8.76),  # 1 GW for a year
         (units.twh_to_kwh, 1.0, 1e9),

@@ -100,7 +100,7 @@ def w_to_gw(w: T) -> T:
 
 
 def gb_to_bytes(gb: T) -> T:
-    """GB (decimal) -> bytes."""
+    """GB (decimal) -> bytes; also GB/s -> bytes/s (NVLink is quoted in GB/s)."""
     return gb * GIGA
 
 
@@ -137,19 +137,9 @@ def per_s_to_per_day(x: T) -> T:
     return x * SECONDS_PER_DAY
 
 
-def gb_per_s_to_bytes_per_s(gb_per_s: T) -> T:
-    """GB/s (decimal, as NVLink is quoted) -> bytes/s."""
-    return gb_per_s * GIGA
-
-
 def gbps_to_bytes_per_s(gbps: T) -> T:
     """Gb/s (network line rate) -> bytes/s."""
     return gbps * GIGA / BITS_PER_BYTE
-
-
-def tb_per_s_to_bytes_per_s(tb_per_s: T) -> T:
-    """TB/s (decimal, as HBM bandwidth is quoted) -> bytes/s."""
-    return tb_per_s * TERA
 
 
 def flops_to_tflops(flops: T) -> T:
