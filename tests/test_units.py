@@ -43,7 +43,6 @@ from gigawatt import units
         (units.s_to_hours, 28_440.0, 7.9),
         (units.days_to_s, 47.7, 4_121_280.0),
         (units.s_to_days, 4_121_280.0, 47.7),
-        (units.per_year_to_per_s, 365.0, 1 / 86_400),  # once a day
         (units.per_s_to_per_day, 1 / 3600, 24.0),  # once an hour
     ],
 )

@@ -24,7 +24,11 @@ from gigawatt import units
 from gigawatt.catalog import Catalog, ModelSpec
 from gigawatt.modelfile import load_model
 from gigawatt.perf.demand import Demand as DemandModel
-from gigawatt.perf.demand import usd_per_million_output_tokens
+from gigawatt.perf.demand import (
+    output_tokens_per_day_servable,
+    usd_per_million_output_tokens,
+    users_servable,
+)
 from gigawatt.scenario.checks import half_year_index
 from gigawatt.scenario.schema import Assumption, Demand, Serving, Training
 from gigawatt.serving import serving_capacity
@@ -41,7 +45,6 @@ class ServingTimeline:
     output_tokens_per_day: np.ndarray
     weekly_users_servable: np.ndarray
     demand_weekly_users: np.ndarray
-    demand_output_tokens_per_day: np.ndarray
 
 
 def demand_model(d: Demand) -> DemandModel:
@@ -87,11 +90,12 @@ def serve_fleet(system_ids: Sequence[str], packages_by_system: Sequence[np.ndarr
     demand : the scenario's demand section.
     """
     d = demand_model(demand)
-    gpus = sum(share * np.asarray(p, dtype=float) for p in packages_by_system)
-    tokens = sum(share * np.asarray(p, dtype=float) * rates[s]
-                 for s, p in zip(system_ids, packages_by_system, strict=True))
-    per_day = units.per_s_to_per_day(np.asarray(tokens)) / d.peak_to_average
-    users = per_day / d.output_tokens_per_user_per_day
+    pools = [(share * np.asarray(p, dtype=float), rates[s])
+             for s, p in zip(system_ids, packages_by_system, strict=True)]
+    gpus = sum(g for g, _ in pools)
+    tokens = sum(g * x for g, x in pools)
+    per_day = sum(output_tokens_per_day_servable(g, x, d.peak_to_average) for g, x in pools)
+    users = sum(users_servable(g, x, d) for g, x in pools)
     years = (np.array([half_year_index(p) for p in periods])
              - half_year_index(demand.as_of)) / 2.0
     demand_users = d.weekly_active_users * (1.0 + demand.user_growth_per_year.value) ** years
@@ -100,10 +104,9 @@ def serve_fleet(system_ids: Sequence[str], packages_by_system: Sequence[np.ndarr
         tensor_parallel=tensor_parallel,
         serving_gpus=np.asarray(gpus),
         output_tokens_per_s=np.asarray(tokens),
-        output_tokens_per_day=per_day,
-        weekly_users_servable=users,
+        output_tokens_per_day=np.asarray(per_day),
+        weekly_users_servable=np.asarray(users),
         demand_weekly_users=demand_users,
-        demand_output_tokens_per_day=demand_users * d.output_tokens_per_user_per_day,
     )
 
 
@@ -207,10 +210,10 @@ def train_frontier(catalog: Catalog, system_ids: Sequence[str],
         for key, value in (("largest", best_n), ("job", b.gpus), ("step", b.step_time_s),
                            ("mfu", b.mfu), ("tps", b.tokens_per_s),
                            ("ideal", run.wall_days or np.nan), ("goodput", rel.goodput),
-                           ("mtti", units.hours_to_s(rel.mtti_hours) / 60.0),
+                           ("mtti", units.s_to_minutes(units.hours_to_s(rel.mtti_hours))),
                            ("ckpt", rel.checkpoint_interval_min), ("days", days),
                            ("largest_goodput", largest.goodput if largest else np.nan),
-                           ("largest_mtti", units.hours_to_s(largest.mtti_hours) / 60.0
+                           ("largest_mtti", units.s_to_minutes(units.hours_to_s(largest.mtti_hours))
                             if largest else np.nan)):
             cols[key].append(float(value))
         layouts.append({"tp": b.tp, "pp": b.pp, "dp": b.dp, "cp": b.cp, "ep": b.ep})

@@ -53,11 +53,6 @@ class Fleet:
         """Racks installed in each period, all platforms."""
         return np.asarray(self.added_racks_by_system.sum(axis=-2))
 
-    @property
-    def added_packages(self) -> np.ndarray:
-        """GPU packages installed in each period, all platforms."""
-        return np.asarray(self.added_packages_by_system.sum(axis=-2))
-
 
 def _per_platform(x: Param) -> np.ndarray:
     """A per-sample value (a number or an ``(S, 1)`` column) broadcastable against

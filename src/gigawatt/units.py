@@ -216,11 +216,6 @@ def s_to_days(s: T) -> T:
     return s / SECONDS_PER_DAY
 
 
-def per_year_to_per_s(rate_per_year: T) -> T:
-    """events per (365-day) year -> events per second."""
-    return rate_per_year / SECONDS_PER_YEAR
-
-
 def w_to_kw(w: T) -> T:
     """W -> kW."""
     return w / KILO
