@@ -29,7 +29,7 @@ from gigawatt.buildout import (
 )
 from gigawatt.buildout.inputs import platforms_from_catalog
 from gigawatt.catalog import load_catalog
-from gigawatt.network import network_usd_per_rack
+from gigawatt.pipeline.scaleout import network_usd_per_rack
 from gigawatt.scenario import load_scenario
 
 TARGET_S = 2.0

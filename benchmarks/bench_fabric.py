@@ -19,7 +19,8 @@ import numpy as np
 from bench_plan import _median_time  # the same timing as the plan benchmark
 
 from gigawatt.catalog import load_catalog
-from gigawatt.fabric import count_tree, design_fabric, parts_from_catalog
+from gigawatt.estimates.fabric import parts_from_catalog
+from gigawatt.models.network import count_tree, design_fabric
 
 TARGET_S = 1.0
 PLATFORMS = [("hgx-b200", "quantum-2-qm9700"), ("vr-nvl72", "quantum-x800-q3400"),

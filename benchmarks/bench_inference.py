@@ -26,13 +26,13 @@ import numpy as np
 from bench_plan import _median_time  # the same timing as the plan benchmark
 
 from gigawatt.catalog import load_catalog
-from gigawatt.perf.inference import (
+from gigawatt.estimates.infer import gpu_spec, number_format, serving_constants
+from gigawatt.models.perf.inference import (
     ServingRequest,
     best_throughput,
     estimate_serving,
     tp_options,
 )
-from gigawatt.serving import gpu_spec, number_format, serving_constants
 
 PEER = "llm-analysis"
 PEER_SCRIPT = """

@@ -18,7 +18,7 @@ import tempfile
 import time
 from collections.abc import Callable
 
-from gigawatt.plan import plan
+from gigawatt.pipeline import plan
 from gigawatt.scenario import load_scenario
 
 PIPELINE_TARGET_S = 0.100
@@ -44,8 +44,8 @@ def main() -> None:
     n = parser.parse_args().repeat
 
     scenario, _ = load_scenario("openai-nvidia-10gw")
-    from gigawatt.capability import _estimate
-    from gigawatt.plan import evaluate, gather_inputs
+    from gigawatt.pipeline import evaluate, gather_inputs
+    from gigawatt.pipeline.serving import _estimate
 
     start = time.perf_counter()
     plan(scenario)  # first call: imports, catalog, and the training searches (then cached)

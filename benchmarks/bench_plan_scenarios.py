@@ -23,7 +23,7 @@ PROCESS_TARGET_S = 2.0
 FIRST_PLAN = """
 import sys, time
 start = time.perf_counter()
-from gigawatt.plan import plan
+from gigawatt.pipeline import plan
 from gigawatt.scenario import load_scenario
 plan(load_scenario(sys.argv[1])[0]).to_dict()
 print(time.perf_counter() - start)
@@ -41,7 +41,7 @@ def _run(args: list[str], env: dict[str, str]) -> float:
 
 
 def main() -> None:
-    from gigawatt.plan import plan
+    from gigawatt.pipeline import plan
     from gigawatt.scenario import builtin_scenarios, load_scenario
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])

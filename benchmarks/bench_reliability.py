@@ -20,8 +20,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from gigawatt.reliability import Job, build_job, fleet_reliability, simulate_job, young_interval_s
-from gigawatt.reliability.stats import mean_ci95
+from gigawatt.estimates.reliability import build_job, fleet_reliability
+from gigawatt.models.failures import Job, simulate_job, young_interval_s
+from gigawatt.models.failures.stats import mean_ci95
 
 
 @dataclass

@@ -27,8 +27,8 @@ from typing import Any
 
 from gigawatt.catalog import load_catalog
 from gigawatt.catalog.schema import ModelSpec
-from gigawatt.perf.training import Fixed, Job, search
-from gigawatt.training import estimate_training, hardware, load_constants
+from gigawatt.estimates.train import estimate_training, hardware, load_constants
+from gigawatt.models.perf.training import Fixed, Job, search
 
 TARGET_RATIO = 1000.0
 # Megatron-LM's 1T benchmark model (Narayanan et al. 2021, Table 1): 128 layers, h 25,600.

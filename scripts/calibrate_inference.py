@@ -1,10 +1,10 @@
 """Fit the serving model's achievable fractions of peak to the MLPerf records; write them.
 
-Reads ``../shared/calibration/inference.json`` through ``gigawatt.calibration.records``,
+Reads ``../shared/calibration/inference.json`` through ``gigawatt.catalog.calibration.records``,
 fits, per GPU generation and precision, the achievable fraction of dense peak FLOP/s
 (``flops``) and of HBM bandwidth (``hbm``) that minimise the squared log error of the
 predicted output tokens/s per GPU over that group's records, and writes them with the
-error per record to ``src/gigawatt/perf/data/inference.yaml``. Rerunnable:
+error per record to ``src/gigawatt/estimates/data/inference.yaml``. Rerunnable:
 
     python scripts/calibrate_inference.py [--check]
 
@@ -24,10 +24,10 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from gigawatt.calibration import records
 from gigawatt.catalog import load_catalog
-from gigawatt.perf.inference import Efficiency
-from gigawatt.serving import MlperfCase, data_dir, mlperf_cases, predict_case
+from gigawatt.catalog.calibration import records
+from gigawatt.estimates.infer import MlperfCase, data_dir, mlperf_cases, predict_case
+from gigawatt.models.perf.inference import Efficiency
 
 MLPERF_SHAPE = {
     "mlperf_input_tokens": {

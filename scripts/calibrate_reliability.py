@@ -1,6 +1,6 @@
 """Calibrate the reliability model's few constants against ../shared/calibration/reliability.json.
 
-Writes ``src/gigawatt/reliability/data/calibrated.yaml`` and prints the error per record.
+Writes ``src/gigawatt/estimates/data/reliability_calibration.yaml`` and prints the error per record.
 Rerun after changing the failure classes or platforms in the catalog:
 
     python scripts/calibrate_reliability.py [--check]
@@ -33,14 +33,14 @@ import numpy as np
 import yaml
 
 from gigawatt import units
-from gigawatt.calibration import records
 from gigawatt.catalog import load_catalog
-from gigawatt.reliability.job import expected_fractions
-from gigawatt.reliability.model import failure_rates
-from gigawatt.reliability.profiles import Calibration, data_dir
+from gigawatt.catalog.calibration import records
+from gigawatt.estimates.profiles import Calibration, data_dir
+from gigawatt.estimates.reliability import failure_rates
+from gigawatt.models.failures.job import expected_fractions
 
 REFERENCE = "hgx-a100"
-OUT = data_dir() / "calibrated.yaml"
+OUT = data_dir() / "reliability_calibration.yaml"
 HEADER = ("# Written by scripts/calibrate_reliability.py from ../shared/calibration/"
           "reliability.json;\n# do not edit by hand. `fit` is the model against each record "
           "(error = model / measured - 1).\n")
@@ -76,7 +76,7 @@ def _fit_software(catalog: Any, hardware: float, targets: list[tuple[int, float]
 
 
 def calibrate() -> dict[str, Any]:
-    """The calibrated constants and the fit table, as written to calibrated.yaml."""
+    """The calibrated constants and the fit table, as written to reliability_calibration.yaml."""
     rec = {r["id"]: r for r in records("reliability")}
     catalog = load_catalog()
     rsc = [rec["rel-meta-rsc1-failure-rate"], rec["rel-meta-rsc2-failure-rate"]]
@@ -162,14 +162,15 @@ def calibrate() -> dict[str, Any]:
 
 
 def render(data: dict[str, Any]) -> str:
-    """calibrated.yaml's text."""
+    """reliability_calibration.yaml's text."""
     return HEADER + yaml.safe_dump(data, sort_keys=False, width=100)
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true",
-                        help="exit 1 if calibrated.yaml differs from a fresh calibration")
+                        help="exit 1 if reliability_calibration.yaml differs from a fresh "
+                        "calibration")
     args = parser.parse_args()
     data = calibrate()
     text = render(data)

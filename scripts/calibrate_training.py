@@ -1,10 +1,10 @@
 """Fit the training model's constants to the published runs in ../shared/calibration/training.json.
 
 Rerunnable: ``python scripts/calibrate_training.py`` reads the records through
-``gigawatt.calibration.records("training")``, fits the four calibrated constants
+``gigawatt.catalog.calibration.records("training")``, fits the four calibrated constants
 (``peak_fraction``, ``ridge_multiple``, ``dp_overlap``, ``fsdp_bandwidth_fraction``) by
 Nelder-Mead on the squared log error over the records in scope, prints the error per record,
-and writes ``src/gigawatt/perf/data/training_calibration.yaml``. ``--check`` prints the errors
+and writes ``src/gigawatt/estimates/data/training_calibration.yaml``. ``--check`` prints the errors
 of the shipped constants without writing; ``--holdout PREFIX`` fits without some records and
 prints how well the model predicts them.
 
@@ -34,13 +34,13 @@ import numpy as np
 import yaml
 
 from gigawatt import units
-from gigawatt.calibration import records
 from gigawatt.catalog import load_catalog
+from gigawatt.catalog.calibration import records
 from gigawatt.catalog.schema import ModelSpec
-from gigawatt.perf.training import Constants, Fixed, Job, search
-from gigawatt.training import hardware, load_constants
+from gigawatt.estimates.train import hardware, load_constants
+from gigawatt.models.perf.training import Constants, Fixed, Job, search
 
-OUT = Path(__file__).resolve().parent.parent / "src" / "gigawatt" / "perf" / "data" / \
+OUT = Path(__file__).resolve().parent.parent / "src" / "gigawatt" / "estimates" / "data" / \
     "training_calibration.yaml"
 FITTED = ("peak_fraction", "ridge_multiple", "elementwise_passes", "dp_overlap",
           "fsdp_bandwidth_fraction")

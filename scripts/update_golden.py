@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from gigawatt.plan import plan
+from gigawatt.pipeline import plan
 from gigawatt.scenario import load_scenario
 
 GOLDEN = Path(__file__).resolve().parent.parent / "tests" / "golden"

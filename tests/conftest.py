@@ -10,7 +10,7 @@ import pytest
 
 from gigawatt.catalog import Catalog, load_catalog
 from gigawatt.cli import run
-from gigawatt.plan import PlanResult, plan
+from gigawatt.pipeline import PlanResult, plan
 from gigawatt.scenario import Scenario, load_scenario
 
 

@@ -219,7 +219,7 @@ def test_request_body_over_the_limit_is_413(private_store):
 
 
 def test_a_plan_over_the_time_limit_is_503_and_saves_nothing(private_store, monkeypatch):
-    pipeline = importlib.import_module("gigawatt.plan")  # gigawatt.plan is also the function
+    pipeline = importlib.import_module("gigawatt.pipeline")  # the route imports plan from here
     release = threading.Event()
     real_plan = pipeline.plan
 
@@ -236,7 +236,7 @@ def test_a_plan_over_the_time_limit_is_503_and_saves_nothing(private_store, monk
 
 
 def test_a_long_plan_does_not_block_other_requests(private_store, monkeypatch):
-    pipeline = importlib.import_module("gigawatt.plan")  # gigawatt.plan is also the function
+    pipeline = importlib.import_module("gigawatt.pipeline")  # the route imports plan from here
     release = threading.Event()
     real_plan = pipeline.plan
 

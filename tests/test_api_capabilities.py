@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from gigawatt.api import ServiceSettings, create_app
 from gigawatt.api.inputs import MAX_MODEL_DIMENSION
 from gigawatt.api.routes.sweep import MAX_POOLED_SAMPLES, MAX_SAMPLES
-from gigawatt.fabric.tree import planes_needed
+from gigawatt.models.network.tree import planes_needed
 from gigawatt.store import RunStore
 from gigawatt.sweep import SweepResult
 

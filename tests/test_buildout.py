@@ -328,7 +328,7 @@ def test_timeline_folds_into_half_years_as_the_plan_has_them():
 
 
 def test_highspy_is_imported_only_by_the_buildout_package():
-    code = ("import sys, gigawatt, gigawatt.cli, gigawatt.plan; "
+    code = ("import sys, gigawatt, gigawatt.cli, gigawatt.pipeline; "
             "assert 'highspy' not in sys.modules; import gigawatt.buildout; "
             "assert 'highspy' in sys.modules")
     subprocess.run([sys.executable, "-c", code], check=True)

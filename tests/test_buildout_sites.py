@@ -121,7 +121,7 @@ def test_platforms_from_the_catalog(catalog):
     assert p.release == ("2027Q1", "2025Q3")
     assert p.rack_kw[0] == pytest.approx(vr.rack_power_kw * 1.1)
     assert p.rack_flops[0] == pytest.approx(72 * tflops_to_flops(rubin.fp8_dense_tflops))
-    from gigawatt.network import network_usd_per_rack
+    from gigawatt.pipeline.scaleout import network_usd_per_rack
 
     assert p.rack_usd[0] == pytest.approx(
         vr.rack_price_usd + network_usd_per_rack(catalog, "vr-nvl72"))

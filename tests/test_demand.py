@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from gigawatt.perf.demand import (
+from gigawatt.models.perf.demand import (
     Demand,
     gpus_needed,
     load_from_tokens,

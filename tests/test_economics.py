@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from gigawatt.economics import estimate_costs, investment_per_period, tranche_schedule
+from gigawatt.pipeline.economics import estimate_costs, investment_per_period, tranche_schedule
 
 
 def _costs(**over):

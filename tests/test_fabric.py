@@ -15,7 +15,8 @@ from hypothesis import strategies as st
 
 from gigawatt import units
 from gigawatt.errors import CatalogError
-from gigawatt.fabric import FabricError, compare_cpo, count_tree, size_fabric, size_networks
+from gigawatt.estimates.fabric import compare_cpo, size_fabric, size_networks
+from gigawatt.models.network import FabricError, count_tree
 
 # DGX SuperPOD B200 RA (S51), "DGX SuperPOD Architecture" table, NDR QM9700, 8 rails:
 # https://docs.nvidia.com/dgx-superpod/reference-architecture-scalable-infrastructure-b200/
@@ -210,7 +211,7 @@ def test_size_networks_splits_beyond_reach(catalog):
 
 
 def test_table_lookup_equals_direct_formulas(monkeypatch):
-    from gigawatt.fabric import tree
+    from gigawatt.models.network import tree
 
     counts = np.arange(0, 80_000, 7)
     looked_up = count_tree(counts, 400, 64, 400, 8)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from gigawatt.perf import flops
+from gigawatt.models.perf import flops
 
 # Published parameter counts (model cards and papers cited in catalog/data/models.yaml).
 PUBLISHED = {

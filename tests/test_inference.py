@@ -7,9 +7,9 @@ import math
 import numpy as np
 import pytest
 
-from gigawatt.perf import flops
-from gigawatt.perf.flops import Transformer
-from gigawatt.perf.inference import (
+from gigawatt.models.perf import flops
+from gigawatt.models.perf.flops import Transformer
+from gigawatt.models.perf.inference import (
     FORMATS,
     Efficiency,
     GpuSpec,

@@ -2,7 +2,7 @@
 
 Tolerance (issue 4): median absolute error at most 15% over the records, none over 30%.
 Each record's error is in its test's id and failure message; the shipped constants'
-errors are listed in src/gigawatt/perf/data/inference.yaml.
+errors are listed in src/gigawatt/estimates/data/inference.yaml.
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ import statistics
 
 import pytest
 
-from gigawatt.calibration import records
-from gigawatt.serving import mlperf_cases, predict_case, serving_constants
+from gigawatt.catalog.calibration import records
+from gigawatt.estimates.infer import mlperf_cases, predict_case, serving_constants
 
 CASES = mlperf_cases(records("inference"))
 

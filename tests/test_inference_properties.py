@@ -8,8 +8,8 @@ import math
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gigawatt.perf.flops import Transformer
-from gigawatt.perf.inference import (
+from gigawatt.models.perf.flops import Transformer
+from gigawatt.models.perf.inference import (
     FORMATS,
     Efficiency,
     GpuSpec,

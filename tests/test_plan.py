@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from gigawatt.plan import plan
+from gigawatt.pipeline import plan
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
 from update_golden import KEYS, headline

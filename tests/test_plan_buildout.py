@@ -16,7 +16,7 @@ from gigawatt.buildout import InfeasibleBuildout
 from gigawatt.buildout.inputs import per_quarter
 from gigawatt.buildout.quarters import quarter_index
 from gigawatt.errors import ScenarioError
-from gigawatt.plan import PlanResult, plan
+from gigawatt.pipeline import PlanResult, plan
 from gigawatt.scenario import builtin_scenarios, load_scenario, scenario_from_text
 from gigawatt.scenario.loader import scenario_path
 from gigawatt.store import RunStore

@@ -58,7 +58,7 @@ def test_fleet_failures_grow_with_the_fleet(announced_plan):
 
 
 def test_sections_are_optional(announced):
-    from gigawatt.plan import plan
+    from gigawatt.pipeline import plan
 
     bare = announced.model_copy(update={"serving": None, "demand": None, "training": None})
     d = plan(bare).to_dict()

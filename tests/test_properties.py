@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gigawatt.plan import plan
+from gigawatt.pipeline import plan
 from gigawatt.scenario import Scenario, load_scenario
 from gigawatt.scenario.schema import Assumption, RampStep
 

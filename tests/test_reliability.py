@@ -11,23 +11,25 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gigawatt import units
-from gigawatt.reliability import (
+from gigawatt.estimates.reliability import (
+    build_fleet,
+    build_job,
+    fleet_reliability,
+    job_reliability,
+)
+from gigawatt.models.failures import (
     CATEGORIES,
     Job,
     ReliabilityError,
-    build_fleet,
-    build_job,
     expected_fractions,
     expected_goodput,
-    fleet_reliability,
-    job_reliability,
     optimal_interval_s,
     simulate_fleet,
     simulate_job,
     spares_needed,
     young_interval_s,
 )
-from gigawatt.reliability.stats import poisson_quantile
+from gigawatt.models.failures.stats import poisson_quantile
 
 HOUR = 3600.0
 SYSTEMS = ["hgx-a100", "hgx-h100", "hgx-b200", "gb200-nvl72", "vr-nvl72", "vr-ultra-nvl144"]

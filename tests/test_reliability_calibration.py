@@ -1,6 +1,6 @@
 """The reliability model against ../shared/calibration/reliability.json, record by record.
 
-The calibrated constants ship in reliability/data/calibrated.yaml, written by
+The calibrated constants ship in estimates/data/reliability_calibration.yaml, written by
 scripts/calibrate_reliability.py; these tests rerun the calibration, check the shipped file is
 current, and report the model's error per record (run with ``-s`` to see the table).
 """
@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from gigawatt.calibration import records
-from gigawatt.reliability import job_reliability
-from gigawatt.reliability.profiles import calibration_file
+from gigawatt.catalog.calibration import records
+from gigawatt.estimates.profiles import calibration_file
+from gigawatt.estimates.reliability import job_reliability
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
@@ -39,7 +39,7 @@ def fresh() -> dict[str, object]:
 def test_shipped_calibration_is_current(fresh):
     shipped = (calibrate_reliability.OUT).read_text()
     assert shipped == calibrate_reliability.render(fresh), (
-        "calibrated.yaml is stale: run 'python scripts/calibrate_reliability.py'")
+        "reliability_calibration.yaml is stale: run 'python scripts/calibrate_reliability.py'")
 
 
 def test_error_per_record(fresh, capsys):

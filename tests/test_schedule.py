@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from gigawatt.buildout.quarters import quarter_index
-from gigawatt.schedule import build_schedule, schedule_from_sites
+from gigawatt.pipeline.schedule import build_schedule, schedule_from_sites
 
 
 def test_gaps_between_steps_hold_power_and_add_nothing():

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from gigawatt.modelfile import load_model
-from gigawatt.perf.inference import ServingError, ServingRequest
-from gigawatt.serving import (
+from gigawatt.catalog.modelfile import load_model
+from gigawatt.estimates.infer import (
     default_demand,
     demand,
     gpu_spec,
@@ -15,6 +14,7 @@ from gigawatt.serving import (
     serving_capacity,
     serving_constants,
 )
+from gigawatt.models.perf.inference import ServingError, ServingRequest
 
 
 def test_gpu_spec_in_si_units(catalog):

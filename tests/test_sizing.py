@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from gigawatt.sizing import size_fleet
+from gigawatt.pipeline.sizing import size_fleet
 
 
 def _fleet(pue=1.25, overhead=0.25, added_w=(1e9, 0.0), **fixed):

@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 
 from gigawatt.catalog.schema import ModelSpec
 from gigawatt.errors import CatalogError
-from gigawatt.perf.training import Fixed, Job, TrainingError, search
-from gigawatt.training import estimate_training, hardware, load_constants
+from gigawatt.estimates.train import estimate_training, hardware, load_constants
+from gigawatt.models.perf.training import Fixed, Job, TrainingError, search
 
 
 def gpt3(**kw):

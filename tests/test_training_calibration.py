@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from gigawatt.calibration import records
-from gigawatt.training import load_constants
+from gigawatt.catalog.calibration import records
+from gigawatt.estimates.train import load_constants
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
 import calibrate_training

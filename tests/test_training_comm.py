@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from gigawatt.perf import comm
+from gigawatt.models.perf import comm
 
 UP, OUT = 300e9, 25e9  # A100: NVLink 600 GB/s both ways; 200 Gb/s HDR per GPU
 

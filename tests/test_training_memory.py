@@ -7,8 +7,8 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from gigawatt.perf import memory
-from gigawatt.perf.flops import Transformer
+from gigawatt.models.perf import memory
+from gigawatt.models.perf.flops import Transformer
 
 GPT = Transformer(layers=24, hidden=2048, ffn=8192, heads=16, kv_heads=16, head_dim=128,
                   vocab=51200, gated=False)

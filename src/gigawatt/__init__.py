@@ -10,7 +10,7 @@ The public API::
 
 from gigawatt.catalog import Catalog, load_catalog
 from gigawatt.errors import CatalogError, GigawattError, ScenarioError, StoreError
-from gigawatt.plan import PlanResult, plan
+from gigawatt.pipeline import PlanResult, plan
 from gigawatt.scenario import Scenario, builtin_scenarios, load_scenario, scenario_to_yaml
 from gigawatt.store import RunStore
 from gigawatt.version import __version__

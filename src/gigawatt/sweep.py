@@ -34,7 +34,7 @@ import numpy as np
 
 from gigawatt.catalog import Catalog
 from gigawatt.errors import GigawattError
-from gigawatt.plan import evaluate, gather_inputs, outputs, plan
+from gigawatt.pipeline import evaluate, gather_inputs, outputs, plan
 from gigawatt.scenario.schema import (
     Distribution,
     Facility,

@@ -21,7 +21,7 @@ from gigawatt.buildout.problem import (
 from gigawatt.buildout.quarters import QUARTER, quarter_index, quarter_label, step_by_quarter
 from gigawatt.catalog import Catalog, Site
 from gigawatt.catalog.schema import HALF_YEAR
-from gigawatt.network import network_usd_per_rack
+from gigawatt.pipeline.scaleout import network_usd_per_rack
 from gigawatt.units import tflops_to_flops
 
 YEAR = re.compile(r"^(\d{4})$")

@@ -20,7 +20,7 @@ from pydantic import (
     model_validator,
 )
 
-from gigawatt.perf.flops import Transformer
+from gigawatt.models.perf.flops import Transformer
 from gigawatt.validation import Frozen
 
 Status = Literal["official", "reported", "estimate", "derived", "disputed"]

@@ -19,7 +19,7 @@ def catalog_list(
     as_json: JsonFlag = False,
 ) -> None:
     """List catalog entries with their status and date."""
-    from gigawatt.browse import catalog_rows
+    from gigawatt.catalog.browse import catalog_rows
 
     rows = catalog_rows(kind)
     if as_json:
@@ -38,7 +38,7 @@ def catalog_show(
     as_json: JsonFlag = False,
 ) -> None:
     """Show one catalog entry with its source and the ranges sources give."""
-    from gigawatt.browse import catalog_entry
+    from gigawatt.catalog.browse import catalog_entry
 
     data = catalog_entry(entry_id)
     if as_json:

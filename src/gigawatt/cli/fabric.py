@@ -38,7 +38,7 @@ def fabric_command(
     as_json: JsonFlag = False,
 ) -> None:
     """Size the scale-up domains and the rail-optimised scale-out fabric for N GPUs."""
-    from gigawatt.fabric import fabric_json
+    from gigawatt.estimates.fabric import fabric_json
 
     result = fabric_json(gpu, gpus, switch=switch, rails=rails, planes=planes,
                          oversubscription=oversubscription, cpo=cpo, copper_leaf=copper_leaf,

@@ -49,7 +49,7 @@ def infer_command(
     as_json: JsonFlag = False,
 ) -> None:
     """Serving throughput of a model on a GPU type: best batch and tensor-parallel size."""
-    from gigawatt.serving import infer_json
+    from gigawatt.estimates.infer import infer_json
 
     fmt = chosen_format(fmt, as_json)
     result = infer_json(

@@ -34,7 +34,7 @@ def plan_command(
     save: SaveFlag = True,
 ) -> None:
     """Run the whole pipeline on a scenario: schedule, sizing, economics, claims check."""
-    from gigawatt.plan import plan
+    from gigawatt.pipeline import plan
     from gigawatt.scenario import load_scenario
 
     fmt = chosen_format(fmt, as_json, as_csv)

@@ -43,7 +43,7 @@ def reliability_command(
     as_json: JsonFlag = False,
 ) -> None:
     """Interruptions, checkpoint interval and goodput of a training job, with lost GPU-hours."""
-    from gigawatt.reliability import reliability_json
+    from gigawatt.estimates.reliability import reliability_json
 
     data = reliability_json(
         gpus, gpu, days, profile=profile, checkpoint_interval_min=checkpoint_interval_min,

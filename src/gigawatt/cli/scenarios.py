@@ -15,7 +15,7 @@ app.add_typer(scenarios_app, name="scenarios")
 @scenarios_app.command("list")
 def scenarios_list(as_json: JsonFlag = False) -> None:
     """List the built-in scenarios."""
-    from gigawatt.browse import scenario_rows
+    from gigawatt.catalog.browse import scenario_rows
 
     rows = scenario_rows()
     if as_json:
@@ -33,7 +33,7 @@ def scenarios_show(
 ) -> None:
     """Print a scenario as YAML that 'gigawatt plan FILE' accepts back unchanged."""
     if as_json:
-        from gigawatt.browse import scenario_document
+        from gigawatt.catalog.browse import scenario_document
 
         emit_json(scenario_document(name))
     else:

@@ -55,7 +55,7 @@ def train_command(
     as_json: JsonFlag = False,
 ) -> None:
     """Training step time, MFU, memory and throughput; searches the layouts left out."""
-    from gigawatt.training import train_json
+    from gigawatt.estimates.train import train_json
 
     result = train_json(
         model, gpu, gpus, global_batch=global_batch, seq_len=seq_len, precision=precision,

@@ -98,7 +98,7 @@ def check_network_switches(s: Scenario, catalog: Catalog, where: str) -> None:
 
 def check_workload_models(s: Scenario, catalog: Catalog, where: str) -> None:
     """Serving and training models are catalog models or readable model files."""
-    from gigawatt.modelfile import load_model
+    from gigawatt.catalog.modelfile import load_model
 
     for section in ("serving", "training"):
         block = getattr(s, section)

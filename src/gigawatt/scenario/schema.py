@@ -213,7 +213,7 @@ class Platform(Frozen):
 
 
 class Network(Frozen):
-    """How the scale-out fabric of each platform is built (sized by ``gigawatt.fabric``)."""
+    """How the scale-out fabric of each platform is built (``gigawatt.estimates.fabric``)."""
 
     switches: dict[str, str] = Field(
         default_factory=dict, description="system ID -> switch ID; default: the system's own")

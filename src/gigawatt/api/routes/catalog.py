@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query
 
 from gigawatt.api.http import ERRORS, bad_input
-from gigawatt.browse import catalog_entry, catalog_rows
+from gigawatt.catalog.browse import catalog_entry, catalog_rows
 from gigawatt.catalog.schema import KINDS
 from gigawatt.errors import CatalogError
 

@@ -10,7 +10,7 @@ from pydantic import Field
 from gigawatt.api.http import ERRORS
 from gigawatt.api.inputs import MAX_GPUS, GpuId, QueryInput, catalog_ids
 from gigawatt.api.service import ServiceDep
-from gigawatt.fabric import fabric_json
+from gigawatt.estimates.fabric import fabric_json
 
 router = APIRouter(tags=["fabric"])
 

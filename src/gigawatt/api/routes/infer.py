@@ -19,8 +19,8 @@ from gigawatt.api.inputs import (
     with_model,
 )
 from gigawatt.api.service import ServiceDep
-from gigawatt.perf.inference import FORMATS
-from gigawatt.serving import infer_json
+from gigawatt.estimates.infer import infer_json
+from gigawatt.models.perf.inference import FORMATS
 
 router = APIRouter(tags=["infer"])
 

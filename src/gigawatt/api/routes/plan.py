@@ -25,7 +25,7 @@ class PlanRequest(ScenarioInput):
 
 
 def _plan(given: PlanRequest) -> tuple[str, str, dict[str, Any]]:
-    from gigawatt.plan import plan
+    from gigawatt.pipeline import plan
 
     scenario, text = resolve_scenario(given)
     return scenario.name, text, plan(scenario).to_dict()

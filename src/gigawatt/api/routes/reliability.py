@@ -10,7 +10,8 @@ from pydantic import Field
 from gigawatt.api.http import ERRORS
 from gigawatt.api.inputs import MAX_GPUS, GpuId, QueryInput, one_of
 from gigawatt.api.service import ServiceDep
-from gigawatt.reliability import PROFILES, reliability_json
+from gigawatt.estimates.profiles import PROFILES
+from gigawatt.estimates.reliability import reliability_json
 
 router = APIRouter(tags=["reliability"])
 

@@ -11,7 +11,7 @@ from fastapi.responses import PlainTextResponse, Response
 from gigawatt.api.http import ERRORS, JSONBody, bad_input
 from gigawatt.api.inputs import ScenarioInput, resolve_scenario
 from gigawatt.api.service import ServiceDep
-from gigawatt.browse import scenario_document, scenario_rows
+from gigawatt.catalog.browse import scenario_document, scenario_rows
 from gigawatt.scenario import builtin_scenarios, load_scenario, scenario_to_yaml
 
 router = APIRouter(tags=["scenarios"])

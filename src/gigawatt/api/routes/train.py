@@ -17,9 +17,9 @@ from gigawatt.api.inputs import (
     with_model,
 )
 from gigawatt.api.service import ServiceDep
-from gigawatt.perf.memory import RECOMPUTE, SHARDING
-from gigawatt.perf.training import SCHEDULES
-from gigawatt.training import PRECISIONS, train_json
+from gigawatt.estimates.train import PRECISIONS, train_json
+from gigawatt.models.perf.memory import RECOMPUTE, SHARDING
+from gigawatt.models.perf.training import SCHEDULES
 
 router = APIRouter(tags=["train"])
 

@@ -1,0 +1,402 @@
+"""Serving, wired to the catalog and the calibrated constants: what the CLI and plan call.
+
+:mod:`gigawatt.models.perf.inference` is the model on plain numbers; this module turns catalog
+entries into those numbers, looks up the achievable fractions of peak calibrated by
+``scripts/calibrate_inference.py`` (package data ``estimates/data/inference.yaml``), and maps
+the MLPerf calibration records onto the model. The functions the plan calls per period:
+
+- :func:`serving_capacity` -> :class:`~gigawatt.models.perf.inference.ServingEstimate` for one
+  scale-up domain of a system (``tokens_per_s_per_gpu`` is the serving capacity);
+- :func:`gigawatt.models.perf.demand.users_servable`,
+  :func:`~gigawatt.models.perf.demand.gpus_needed`,
+  :func:`~gigawatt.models.perf.demand.usd_per_million_output_tokens` on those numbers.
+"""
+
+from __future__ import annotations
+
+import functools
+import statistics
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from gigawatt import units
+from gigawatt.catalog import Accelerator, Catalog, ModelSpec, System, load_catalog
+from gigawatt.catalog.modelfile import load_model
+from gigawatt.errors import CatalogError, GigawattError
+from gigawatt.models.perf.demand import (
+    Demand,
+    gpus_needed,
+    load_from_tokens,
+    load_from_users,
+    usd_per_million_output_tokens,
+)
+from gigawatt.models.perf.flops import Transformer
+from gigawatt.models.perf.inference import (
+    FORMATS,
+    Efficiency,
+    GpuSpec,
+    NumberFormat,
+    ServingError,
+    ServingEstimate,
+    ServingRequest,
+    estimate_serving,
+)
+from gigawatt.scenario.schema import Assumption
+from gigawatt.validation import read_yaml, validate
+
+CONSTANTS_FILE = "inference.yaml"
+DEMAND_FILE = "demand.yaml"
+
+
+def data_dir() -> Path:
+    """The folder of serving package data (calibrated constants, default demand)."""
+    return Path(str(resources.files("gigawatt.estimates") / "data"))
+
+
+def number_format(precision: str) -> NumberFormat:
+    """The serving precision by name."""
+    if precision not in FORMATS:
+        raise ServingError(f"--precision {precision!r}: accepted: {', '.join(FORMATS)}")
+    return FORMATS[precision]
+
+
+def gpu_spec(acc: Accelerator, precision: str) -> GpuSpec:
+    """One accelerator's serving figures in SI units at ``precision``.
+
+    NVLink is quoted bidirectional per package; the all-reduce uses one direction.
+    """
+    number_format(precision)
+    peak = getattr(acc, f"{precision}_dense_tflops")
+    if peak is None:
+        have = [p for p in FORMATS if getattr(acc, f"{p}_dense_tflops") is not None]
+        raise ServingError(f"--precision {precision}: {acc.id} has no {precision.upper()} "
+                           f"Tensor Core peak in the catalog; accepted for {acc.id}: "
+                           f"{', '.join(have)}")
+    return GpuSpec(
+        peak_flops=units.tflops_to_flops(peak),
+        hbm_bytes=units.gb_to_bytes(acc.hbm_gb),
+        hbm_bytes_per_s=units.tb_to_bytes(acc.hbm_tb_per_s),
+        link_bytes_per_s=units.gb_to_bytes(acc.nvlink_gb_per_s) / 2,
+    )
+
+
+def it_power_w_per_gpu(system: System) -> float:
+    """IT power of one GPU's share of its rack (GPU, CPUs, NVLink switches), W."""
+    return units.kw_to_w(system.rack_power_kw) / system.packages_per_rack
+
+
+def family(architecture: str) -> str:
+    """``Blackwell Ultra`` -> ``Blackwell``: the generation the constants are fitted per."""
+    return architecture.split()[0]
+
+
+@dataclass(frozen=True)
+class ServingConstants:
+    """The calibrated constants as shipped: fractions per (generation, precision) and the
+    assumptions the calibration rests on."""
+
+    groups: dict[tuple[str, str], tuple[float, float]]
+    link: float
+    memory_reserve: float
+    mlperf_input_tokens: float
+    raw: dict[str, Any]
+
+    def efficiency(self, architecture: str, precision: str) -> Efficiency:
+        """The fractions for a GPU generation and precision, or the nearest calibrated ones.
+
+        Lookup order: the same generation and precision; the same generation at another
+        precision; the same precision on another generation (the latest listed); else the
+        mean of all groups. ``basis`` says which was used.
+        """
+        gen = family(architecture)
+        same_gen = [k for k in self.groups if k[0] == gen]
+        same_prec = [k for k in self.groups if k[1] == precision]
+        if (gen, precision) in self.groups:
+            basis = f"calibrated: {gen} {precision}"
+            f, m = self.groups[gen, precision]
+        elif same_gen or same_prec:
+            key = (same_gen or same_prec)[-1]
+            basis = f"borrowed from {key[0]} {key[1]} (no {gen} {precision} record)"
+            f, m = self.groups[key]
+        else:
+            basis = "mean of all calibrated groups"
+            f = statistics.fmean(v[0] for v in self.groups.values())
+            m = statistics.fmean(v[1] for v in self.groups.values())
+        return Efficiency(flops=f, hbm=m, link=self.link, memory_reserve=self.memory_reserve,
+                          basis=basis)
+
+
+@functools.cache
+def serving_constants(path: Path | None = None) -> ServingConstants:
+    """The calibrated constants (``estimates/data/inference.yaml`` unless ``path``)."""
+    raw: dict[str, Any] = read_yaml(path or data_dir() / CONSTANTS_FILE, GigawattError)
+    groups = {(g["architecture"], g["precision"]): (float(g["flops"]), float(g["hbm"]))
+              for g in raw["efficiency"]}
+    a = raw["assumptions"]
+    return ServingConstants(groups=groups, link=float(a["nvlink_efficiency"]["value"]),
+                            memory_reserve=float(a["memory_reserve_fraction"]["value"]),
+                            mlperf_input_tokens=float(a["mlperf_input_tokens"]["value"]),
+                            raw=raw)
+
+
+@functools.cache
+def default_demand() -> dict[str, Assumption]:
+    """Default demand fields (``estimates/data/demand.yaml``), each with its source or note."""
+    path = data_dir() / DEMAND_FILE
+    raw = read_yaml(path, GigawattError)
+    return {k: validate(Assumption, v, f"{path}: {k}", GigawattError) for k, v in raw.items()}
+
+
+def demand(**overrides: float | None) -> Demand:
+    """The default demand with any field overridden (``None`` keeps the default)."""
+    values = {k: a.value for k, a in default_demand().items()}
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    return Demand(**values)
+
+
+def serving_estimate(
+    model: ModelSpec | Transformer,
+    system: System,
+    precision: str,
+    req: ServingRequest,
+    catalog: Catalog | None = None,
+    constants: ServingConstants | None = None,
+) -> ServingEstimate:
+    """The serving model for catalog hardware with the calibrated constants."""
+    cat = catalog or load_catalog()
+    acc = cat.accelerator_of(system)
+    shape = model.transformer() if isinstance(model, ModelSpec) else model
+    eff = (constants or serving_constants()).efficiency(acc.architecture, precision)
+    return estimate_serving(shape, number_format(precision), gpu_spec(acc, precision), eff,
+                            req, system.nvlink_domain_packages)
+
+
+def serving_capacity(
+    model: ModelSpec | Transformer,
+    system_id: str,
+    precision: str,
+    input_tokens: float,
+    output_tokens: float,
+    ttft_s: float | None = None,
+    tpot_s: float | None = None,
+    catalog: Catalog | None = None,
+) -> ServingEstimate:
+    """Serving capacity of a system, for the plan: one scale-up domain serving together,
+    tensor-parallel size chosen for the most output tokens/s per GPU within the limits.
+
+    ``result.tokens_per_s_per_gpu`` times a period's serving GPUs is the fleet's output
+    token rate; feed it to :func:`gigawatt.models.perf.demand.users_servable`.
+    """
+    cat = catalog or load_catalog()
+    system = cat.system(system_id)
+    req = ServingRequest(system.nvlink_domain_packages, input_tokens, output_tokens, ttft_s,
+                         tpot_s)
+    return serving_estimate(model, system, precision, req, catalog=cat)
+
+
+# ---- MLPerf calibration records --------------------------------------------------------
+
+MLPERF_GPUS = {"H100-SXM-80GB": "h100-sxm", "H200-SXM-141GB": "h200-sxm",
+               "B200-SXM-180GB": "b200"}
+"""MLPerf ``gpu_type`` (after ``NVIDIA``) -> catalog accelerator."""
+MLPERF_MODELS = {"Llama 2 70B": "llama2-70b"}
+
+
+@dataclass(frozen=True)
+class MlperfCase:
+    """One MLPerf result as the serving model's inputs and the measured output rate."""
+
+    id: str
+    accelerator: str
+    architecture: str
+    precision: str
+    model: str
+    gpus: int
+    output_tokens: float
+    ttft_s: float | None
+    tpot_s: float | None
+    measured_tokens_per_s_per_gpu: float
+
+    @property
+    def group(self) -> tuple[str, str]:
+        """The (generation, precision) whose constants this record calibrates."""
+        return family(self.architecture), self.precision
+
+
+def mlperf_cases(records: list[dict[str, Any]], catalog: Catalog | None = None,
+                 rounds: tuple[str, ...] = ("v4.1",)) -> list[MlperfCase]:
+    """The closed-division results (``scenario`` Offline or Server) of ``rounds`` as model
+    inputs (the constants are fitted to round v4.1).
+
+    Output tokens per sample are ``tokens_per_s / samples_per_s``; Offline has no latency
+    limit, Server its p99 TTFT and TPOT limits. Secondary summaries without a scenario
+    are left out (kept aside to check generalisation).
+    """
+    cat = catalog or load_catalog()
+    cases = []
+    for r in records:
+        if (r.get("scenario") not in ("Offline", "Server") or "samples_per_s" not in r
+                or r.get("round") not in rounds):
+            continue
+        gpu = r["gpu_type"].removeprefix("NVIDIA ").strip()
+        if gpu not in MLPERF_GPUS or r["model"] not in MLPERF_MODELS:
+            raise CatalogError(f"calibration record {r['id']}: no catalog entry for "
+                               f"{r['gpu_type']!r} / {r['model']!r}")
+        acc = cat.accelerators[MLPERF_GPUS[gpu]]
+        server = r["scenario"] == "Server"
+        cases.append(MlperfCase(
+            id=r["id"], accelerator=acc.id, architecture=acc.architecture,
+            precision=r["precision"].split()[0].lower(), model=MLPERF_MODELS[r["model"]],
+            gpus=int(r["gpu_count"]), output_tokens=r["tokens_per_s"] / r["samples_per_s"],
+            ttft_s=units.ms_to_s(r["ttft_limit_p99_ms"]) if server else None,
+            tpot_s=units.ms_to_s(r["tpot_limit_p99_ms"]) if server else None,
+            measured_tokens_per_s_per_gpu=float(r["tokens_per_s_per_gpu"]),
+        ))
+    return cases
+
+
+def predict_case(case: MlperfCase, eff: Efficiency, input_tokens: float,
+                 catalog: Catalog | None = None) -> float:
+    """The model's output tokens/s per GPU for one MLPerf case (0 if it cannot serve it)."""
+    cat = catalog or load_catalog()
+    acc = cat.accelerators[case.accelerator]
+    system = next(s for s in cat.systems.values() if s.accelerator == acc.id)
+    shape = cat.models[case.model].transformer()
+    try:
+        req = ServingRequest(case.gpus, input_tokens, case.output_tokens, case.ttft_s,
+                             case.tpot_s)
+        est = estimate_serving(shape, number_format(case.precision),
+                               gpu_spec(acc, case.precision), eff, req,
+                               system.nvlink_domain_packages)
+    except ServingError:
+        return 0.0
+    return est.tokens_per_s_per_gpu
+
+
+# ---- `gigawatt infer` ------------------------------------------------------------------
+
+
+def infer_report(
+    model: ModelSpec,
+    system: System,
+    precision: str,
+    req: ServingRequest,
+    users: float | None = None,
+    output_tokens_per_day: float | None = None,
+    demand_overrides: dict[str, float | None] | None = None,
+    usd_per_gpu_hour: float | None = None,
+    catalog: Catalog | None = None,
+) -> dict[str, Any]:
+    """Everything ``gigawatt infer`` prints: the estimate, and with a demand (``users``
+    weekly active users or ``output_tokens_per_day``) the GPUs and IT power it takes.
+
+    The demand's tokens per request are the request shape served; its other fields come
+    from ``demand_overrides`` or the defaults in ``estimates/data/demand.yaml``.
+    """
+    cat = catalog or load_catalog()
+    est = serving_estimate(model, system, precision, req, catalog=cat)
+    acc = cat.accelerator_of(system)
+    out: dict[str, Any] = {"model": model.name, "gpu": system.id, "accelerator": acc.id,
+                           "precision": precision, **est.to_dict()}
+    if usd_per_gpu_hour is not None:
+        out["usd_per_gpu_hour"] = usd_per_gpu_hour
+        out["usd_per_million_output_tokens"] = float(
+            usd_per_million_output_tokens(usd_per_gpu_hour, est.tokens_per_s_per_gpu))
+    if users is None and output_tokens_per_day is None:
+        return out
+    if users is not None and output_tokens_per_day is not None:
+        raise ServingError("--users and --tokens-per-day: give one demand, not both")
+    d = demand(**(demand_overrides or {}), weekly_active_users=users,
+               input_tokens_per_request=req.input_tokens,
+               output_tokens_per_request=req.output_tokens)
+    _check_demand(d, users, output_tokens_per_day)
+    load = (load_from_users(d) if output_tokens_per_day is None
+            else load_from_tokens(output_tokens_per_day, d))
+    needed = int(gpus_needed(load.peak_output_tokens_per_s, est.tokens_per_s_per_gpu, est.tp))
+    out["gpus_needed"] = needed
+    out["power_mw"] = units.w_to_mw(needed * it_power_w_per_gpu(system))
+    out["power_basis"] = (f"IT power: {system.rack_power_kw:g} kW per {system.id} rack of "
+                          f"{system.packages_per_rack} GPUs")
+    defaults = default_demand()
+    given = {"weekly_active_users": users, "input_tokens_per_request": req.input_tokens,
+             "output_tokens_per_request": req.output_tokens, **(demand_overrides or {})}
+    unused = set() if users is not None else set(USER_FIELDS)
+    out["demand"] = {
+        **{k: None if k in unused else getattr(d, k) for k in defaults},
+        "requests_per_day": load.requests_per_day,
+        "output_tokens_per_day": load.output_tokens_per_day,
+        "peak_output_tokens_per_s": load.peak_output_tokens_per_s,
+        "sources": {k: "not used: a tokens-per-day demand" if k in unused else
+                    "given" if given.get(k) is not None else
+                    f"{a.status}: {a.source or a.note}" for k, a in defaults.items()},
+    }
+    if usd_per_gpu_hour is not None:
+        out["usd_per_million_output_tokens_at_demand"] = float(usd_per_million_output_tokens(
+            usd_per_gpu_hour, est.tokens_per_s_per_gpu, 1 / d.peak_to_average))
+    return out
+
+
+def infer_json(
+    model: str | ModelSpec,
+    gpu: str,
+    *,
+    gpus: int | None = None,
+    precision: str = "fp8",
+    seq_len: int | None = None,
+    input_tokens: int = 1024,
+    output_tokens: int = 256,
+    ttft_ms: float | None = None,
+    tpot_ms: float | None = None,
+    tp: int | None = None,
+    users: float | None = None,
+    tokens_per_day: float | None = None,
+    daily_active_share: float | None = None,
+    requests_per_user_day: float | None = None,
+    peak_to_average: float | None = None,
+    usd_per_gpu_hour: float | None = None,
+    catalog: Catalog | None = None,
+) -> dict[str, Any]:
+    """The document of ``gigawatt infer --json`` and ``POST /api/infer``.
+
+    :func:`infer_report` on the inputs as the CLI's flags and the API's fields name them:
+    ``model`` a catalog model ID, a model file path or a :class:`ModelSpec`; ``gpu`` an
+    accelerator or system ID; ``gpus`` the GPUs serving together (default: one NVLink
+    domain); ``seq_len`` the KV cache reserved per sequence, tokens; latency limits in ms;
+    a demand (``users`` weekly or ``tokens_per_day``) with its fields overridden where given.
+    """
+    cat = catalog or load_catalog()
+    system = cat.resolve_gpu(gpu)
+    spec = model if isinstance(model, ModelSpec) else load_model(model, cat)
+    req = ServingRequest(
+        gpus=gpus if gpus is not None else system.nvlink_domain_packages,
+        input_tokens=input_tokens, output_tokens=output_tokens,
+        ttft_s=None if ttft_ms is None else units.ms_to_s(ttft_ms),
+        tpot_s=None if tpot_ms is None else units.ms_to_s(tpot_ms),
+        tp=tp, context_tokens=seq_len)
+    return infer_report(
+        spec, system, precision, req, users=users, output_tokens_per_day=tokens_per_day,
+        demand_overrides={"daily_active_share": daily_active_share,
+                          "requests_per_active_user_per_day": requests_per_user_day,
+                          "peak_to_average": peak_to_average},
+        usd_per_gpu_hour=usd_per_gpu_hour, catalog=cat)
+
+
+USER_FIELDS = ("weekly_active_users", "daily_active_share", "requests_per_active_user_per_day")
+"""Demand fields that only a users demand uses."""
+
+
+def _check_demand(d: Demand, users: float | None, tokens_per_day: float | None) -> None:
+    for flag, value, ok in (
+        ("--users", users, users is None or users > 0),
+        ("--tokens-per-day", tokens_per_day, tokens_per_day is None or tokens_per_day > 0),
+        ("--daily-active-share", d.daily_active_share, 0 < d.daily_active_share <= 1),
+        ("--requests-per-user-day", d.requests_per_active_user_per_day,
+         d.requests_per_active_user_per_day > 0),
+        ("--peak-to-average", d.peak_to_average, d.peak_to_average >= 1),
+    ):
+        if not ok:
+            accepted = {"--daily-active-share": "a share in (0, 1]",
+                        "--peak-to-average": "at least 1"}.get(flag, "a positive number")
+            raise ServingError(f"{flag} {value:g}: accepted: {accepted}")
