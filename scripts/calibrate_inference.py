@@ -1,6 +1,6 @@
 """Fit the serving model's achievable fractions of peak to the MLPerf records; write them.
 
-Reads ``../shared/calibration/inference.json`` through ``gigawatt.catalog.calibration.records``,
+Reads ``calibration/inference.json`` through ``gigawatt.catalog.calibration.records``,
 fits, per GPU generation and precision, the achievable fraction of dense peak FLOP/s
 (``flops``) and of HBM bandwidth (``hbm``) that minimise the squared log error of the
 predicted output tokens/s per GPU over that group's records, and writes them with the
@@ -152,7 +152,7 @@ def main() -> int:
     out = data_dir() / "inference.yaml"
     body = {
         "generated_by": "scripts/calibrate_inference.py",
-        "records": "../shared/calibration/inference.json (MLPerf Inference v4.1, closed)",
+        "records": "calibration/inference.json (MLPerf Inference v4.1, closed)",
         "assumptions": {**MLPERF_SHAPE, **ASSUMPTIONS},
         "efficiency": fitted,
         "errors": errors,

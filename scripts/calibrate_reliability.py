@@ -1,4 +1,4 @@
-"""Calibrate the reliability model's few constants against ../shared/calibration/reliability.json.
+"""Calibrate the reliability model's few constants against calibration/reliability.json.
 
 Writes ``src/gigawatt/estimates/data/reliability_calibration.yaml`` and prints the error per record.
 Rerun after changing the failure classes or platforms in the catalog:
@@ -41,7 +41,7 @@ from gigawatt.models.failures.job import expected_fractions
 
 REFERENCE = "hgx-a100"
 OUT = data_dir() / "reliability_calibration.yaml"
-HEADER = ("# Written by scripts/calibrate_reliability.py from ../shared/calibration/"
+HEADER = ("# Written by scripts/calibrate_reliability.py from calibration/"
           "reliability.json;\n# do not edit by hand. `fit` is the model against each record "
           "(error = model / measured - 1).\n")
 

@@ -1,4 +1,4 @@
-"""Fit the training model's constants to the published runs in ../shared/calibration/training.json.
+"""Fit the training model's constants to the published runs in calibration/training.json.
 
 Rerunnable: ``python scripts/calibrate_training.py`` reads the records through
 ``gigawatt.catalog.calibration.records("training")``, fits the four calibrated constants
@@ -244,7 +244,7 @@ def write(constants: Constants, rows: list[tuple[Case, float, float]]) -> None:
     data = {name: {"value": round(getattr(constants, name), 4), "status": "calibrated",
                    "note": notes[name]} for name in FITTED}
     header = (
-        "# Written by scripts/calibrate_training.py from ../shared/calibration/training.json;\n"
+        "# Written by scripts/calibrate_training.py from calibration/training.json;\n"
         "# do not edit by hand. Fit: Nelder-Mead on squared log error over "
         f"{len(rows)} records in scope;\n# median |error| {statistics.median(abs_err):.1%}, "
         f"max |error| {max(abs_err):.1%}.\n")

@@ -32,4 +32,4 @@ def test_the_copy_equals_the_shared_records():
     _, mismatch, errors = filecmp.cmpfiles(SHARED, calibration_dir(), names, shallow=False)
     assert not mismatch and not errors, (
         f"calibration/ differs from {SHARED} in {mismatch + errors}: copy them in "
-        "(cp ../shared/calibration/* calibration/)")
+        "(cp calibration/* calibration/)")

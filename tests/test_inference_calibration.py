@@ -1,4 +1,4 @@
-"""The serving model against MLPerf Inference v4.1 Llama 2 70B (../shared/calibration).
+"""The serving model against MLPerf Inference v4.1 Llama 2 70B (calibration).
 
 Tolerance (issue 4): median absolute error at most 15% over the records, none over 30%.
 Each record's error is in its test's id and failure message; the shipped constants'

@@ -1,4 +1,4 @@
-"""The reliability model against ../shared/calibration/reliability.json, record by record.
+"""The reliability model against calibration/reliability.json, record by record.
 
 The calibrated constants ship in estimates/data/reliability_calibration.yaml, written by
 scripts/calibrate_reliability.py; these tests rerun the calibration, check the shipped file is

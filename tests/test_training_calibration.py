@@ -1,4 +1,4 @@
-"""The training model against the published runs it is calibrated on (../shared/calibration).
+"""The training model against the published runs it is calibrated on (calibration).
 
 Each record is compared in its own convention (scripts/calibrate_training.py says which);
 tolerance: median absolute error at most 10% and none above 25% over the records in scope.
