@@ -5,20 +5,27 @@ Rerun after changing the failure classes or platforms in the catalog:
 
     python scripts/calibrate_reliability.py [--check]
 
-What it derives, each from the records named:
+Structure first: the failure classes and their units (failures.yaml), then three constants
+from three records, each equation one mechanism:
 
 - node hardware failures per host-day ``H``: Meta RSC-1 and RSC-2 (failures per 1,000
-  node-days), weighted by GPU count because the job MTTF records pool both clusters;
-- software and infrastructure interruptions per GPU-year ``S``: the one fitted constant,
-  least squares in log space over Meta's job MTTF at 8 and 1,024 GPUs, with ``H`` split by the
-  catalog's hardware shares;
-- the production rate factor: Meta's large-job failure share fell from ``p0`` to ``p1`` with
-  lemon-node removal; for Poisson failures ``p = 1 - exp(-lambda T)``, so the rate fell by
-  ``ln(1 - p1) / ln(1 - p0)`` whatever the job length ``T``;
+  node-days), weighted by GPU count because the job MTTF records pool both clusters. It is the
+  node average, split over the hardware classes by their shares; ``h(N)`` is what it gives a
+  job on ``N`` A100 GPUs (no scale-out classes inside one 8-GPU host).
+- The research job rate is ``m(N) = L h(N) + a (N / 8)^beta``: hardware seen ``L`` times the
+  node average without lemon-node quarantine (the scheduler puts requeued jobs back on repeat
+  offenders), plus the per-job classes (software, configuration, collective hangs, storage)
+  per job-day with a weak scale term. With quarantine the large-job rate is
+  ``h(N) + a (N / 8)^beta``, and Meta measured it fall to ``q = ln(1 - p1) / ln(1 - p0)`` of
+  before (large-job failure share ``p0 = 14%`` to ``p1 = 4%``; for Poisson failures
+  ``p = 1 - exp(-lambda T)``, so the ratio holds whatever the job length ``T``). Three
+  equations: ``m(8)`` and ``m(1024)`` from the job MTTF records, the ratio at 1,024 GPUs
+  (the records' large jobs) from the lemon record, for ``L``, ``a`` and ``beta``.
 - restart times: the midpoint of Meta's 5-20 min restart overhead (research); Lablup's median
   retry interval on a production B200 run (production);
-- checkpoint write time: the record's own ETTR formula solved for the write time ``w`` at the
-  ETTR it expects with 5-minute checkpoints (2048-4096 GPU jobs on RSC-1).
+- checkpoint write time ``w`` to shared storage: the record's own ETTR formula solved for
+  ``w`` at the ETTR it expects with 5-minute checkpoints (2048-4096 GPU jobs on RSC-1); the
+  shared-storage bandwidth per GPU is the reference shard (reliability_profiles.yaml) over it.
 """
 
 from __future__ import annotations
@@ -35,15 +42,16 @@ import yaml
 from gigawatt import units
 from gigawatt.catalog import load_catalog
 from gigawatt.catalog.calibration import records
-from gigawatt.estimates.profiles import Calibration, data_dir
+from gigawatt.estimates.profiles import Calibration, data_dir, profiles_file
 from gigawatt.estimates.reliability import failure_rates
-from gigawatt.models.failures.job import expected_fractions
 
 REFERENCE = "hgx-a100"
+JOB_REFERENCE_GPUS = 8
 OUT = data_dir() / "reliability_calibration.yaml"
 HEADER = ("# Written by scripts/calibrate_reliability.py from calibration/"
           "reliability.json;\n# do not edit by hand. `fit` is the model against each record "
-          "(error = model / measured - 1).\n")
+          "(error = model / measured - 1;\n# used_in_fit: the record fixes a constant, so its "
+          "error checks the algebra, not the model).\n")
 
 
 def _range_midpoint(text: str) -> float:
@@ -51,32 +59,26 @@ def _range_midpoint(text: str) -> float:
     return (low + high) / 2
 
 
-def _job_mttf_hours(catalog: Any, gpus: int, constants: Calibration, factor: float = 1.0,
-                    system: str = REFERENCE) -> float:
-    rates = failure_rates(catalog, system, factor, constants)
-    return units.s_to_hours(1.0 / float(rates.job_rate_per_s(gpus).sum()))
+def _hardware_per_day(catalog: Any, gpus: int, hardware: float) -> float:
+    """``h(N)``: node-average hardware interruptions per day of an A100 job on ``gpus``."""
+    c = Calibration(REFERENCE, hardware, 1.0, 0.0, JOB_REFERENCE_GPUS, 0.0)
+    rates = failure_rates(catalog, REFERENCE, quarantine=True, constants=c)
+    per_day = units.per_s_to_per_day(rates.job_rate_per_s(gpus))
+    return float(np.asarray(per_day)[rates.hardware & (rates.slowdown == 0)].sum())
 
 
-def _fit_software(catalog: Any, hardware: float, targets: list[tuple[int, float]]) -> float:
-    """``S`` minimising sum (ln MTTF_model - ln MTTF_measured)^2, by golden-section search."""
-
-    def loss(s: float) -> float:
-        c = Calibration(REFERENCE, hardware, s)
-        return sum(math.log(_job_mttf_hours(catalog, n, c) / h) ** 2 for n, h in targets)
-
-    lo, hi = 0.0, 100.0
-    ratio = (math.sqrt(5) - 1) / 2
-    for _ in range(200):
-        a, b = hi - ratio * (hi - lo), lo + ratio * (hi - lo)
-        if loss(a) < loss(b):
-            hi = b
-        else:
-            lo = a
-    return (lo + hi) / 2
+def _job_per_day(catalog: Any, gpus: int, constants: Calibration, quarantine: bool,
+                 system: str = REFERENCE) -> float:
+    """Interruptions per day of a job (every class that stops it; no planned restarts)."""
+    rates = failure_rates(catalog, system, quarantine=quarantine, constants=constants)
+    per_day = np.asarray(units.per_s_to_per_day(rates.job_rate_per_s(gpus)))
+    return float(per_day[rates.slowdown == 0].sum())
 
 
 def calibrate() -> dict[str, Any]:
     """The calibrated constants and the fit table, as written to reliability_calibration.yaml."""
+    from gigawatt.estimates.reliability import job_reliability
+
     rec = {r["id"]: r for r in records("reliability")}
     catalog = load_catalog()
     rsc = [rec["rel-meta-rsc1-failure-rate"], rec["rel-meta-rsc2-failure-rate"]]
@@ -84,15 +86,25 @@ def calibrate() -> dict[str, Any]:
     per_1000 = np.array([r["failures_per_1000_node_days"] for r in rsc])
     hardware = float((gpus * per_1000).sum() / gpus.sum() / 1000.0)
 
-    mttf = [rec["rel-meta-mttf-8gpu"], rec["rel-meta-mttf-1024gpu"]]
-    targets = [(int(r["job_gpus"]), float(r["mttf_hours"])) for r in mttf]
-    software = _fit_software(catalog, hardware, targets)
-    constants = Calibration(REFERENCE, hardware, software)
-
+    small, large = rec["rel-meta-mttf-8gpu"], rec["rel-meta-mttf-1024gpu"]
+    n_small, n_large = int(small["job_gpus"]), int(large["job_gpus"])
+    m_small = units.HOURS_PER_DAY / float(small["mttf_hours"])
+    m_large = units.HOURS_PER_DAY / float(large["mttf_hours"])
     ops = rec["rel-meta-ops-stats"]
     before = ops["large_job_failure_rate_before_lemon_detection"]
     after = ops["large_job_failure_rate_after_lemon_detection"]
-    production = math.log(1 - after) / math.log(1 - before)
+    ratio = math.log(1 - after) / math.log(1 - before)
+
+    h_small = _hardware_per_day(catalog, n_small, hardware)
+    h_large = _hardware_per_day(catalog, n_large, hardware)
+    job_large = ratio * m_large - h_large  # a (N_large / 8)^beta
+    lemon = (m_large - job_large) / h_large
+    job_small = m_small - lemon * h_small  # a, at the reference size
+    if not (job_large > 0 and job_small > 0 and lemon >= 1):
+        raise SystemExit("calibration: the records give no positive per-job rate or a lemon "
+                         f"factor below 1 (a = {job_small:g}, L = {lemon:g})")
+    beta = math.log(job_large / job_small) / math.log(n_large / n_small)
+    constants = Calibration(REFERENCE, hardware, lemon, job_small, JOB_REFERENCE_GPUS, beta)
 
     ettr = rec["rel-meta-ettr"]
     research_restart_min = _range_midpoint(ettr["restart_overhead_min_range"])
@@ -108,46 +120,74 @@ def calibrate() -> dict[str, Any]:
     numerator = 1 - nodes * r_f_per_min * (research_restart_min + dt_min / 2)
     write_min = dt_min * (numerator / ettr["ettr_expected_with_5min_checkpoint"] - 1)
     checkpoint_write_s = units.minutes_to_s(write_min)
+    shard_gb = profiles_file().reference_checkpoint_gb_per_gpu.value
+    shared_gb_per_s = shard_gb / checkpoint_write_s
 
-    fit = [{"record": r["id"], "quantity": f"MTTF of {n}-GPU jobs, hours (research, A100)",
-            "measured": h, "model": _job_mttf_hours(catalog, n, constants)}
-           for r, (n, h) in zip(mttf, targets, strict=True)]
-    b200 = failure_rates(catalog, "hgx-b200", production, constants)
-    gpu_classes = [i for i, c in enumerate(b200.classes)
-                   if c in ("fail-gpu", "fail-hbm", "fail-nvlink")]
+    fit: list[dict[str, Any]] = [
+        {"record": r["id"], "quantity": f"MTTF of {n}-GPU jobs, hours (research, A100)",
+         "measured": float(r["mttf_hours"]),
+         "model": units.HOURS_PER_DAY / _job_per_day(catalog, n, constants, False),
+         "used_in_fit": True}
+        for r, n in ((small, n_small), (large, n_large))]
+    fit.append({"record": ops["id"],
+                "quantity": f"large-job failure rate with / without lemon quarantine "
+                            f"({n_large} GPUs, A100)",
+                "measured": ratio,
+                "model": _job_per_day(catalog, n_large, constants, True)
+                / _job_per_day(catalog, n_large, constants, False),
+                "used_in_fit": True})
+    b200 = failure_rates(catalog, "hgx-b200", quarantine=True, constants=constants)
+    gpu_classes = [i for i, (c, p) in enumerate(zip(b200.classes, b200.per, strict=True))
+                   if p == "gpu"]
     fit.append({"record": lablup["id"],
-                "quantity": "GPU (Xid) failures per GPU-year (production, B200)",
+                "quantity": "GPU (Xid) failures per GPU-year (quarantined fleet, B200)",
                 "measured": lablup["derived_xid_failures_per_gpu_year"],
                 "model": float(b200.rate_per_part_s[gpu_classes].sum()
-                               * units.SECONDS_PER_YEAR)})
-    rate = 1 / units.hours_to_s(_job_mttf_hours(catalog, int(job_gpus), constants))
-    interval_s = units.minutes_to_s(ettr["checkpoint_interval_min_assumed"])
-    fractions = expected_fractions(rate, interval_s, checkpoint_write_s, 0.0,
-                                   units.minutes_to_s(research_restart_min))
+                               * units.SECONDS_PER_YEAR),
+                "used_in_fit": True})
+    research = job_reliability(int(job_gpus), REFERENCE, 30.0, profile="research",
+                               checkpoint_interval_min=ettr["checkpoint_interval_min_assumed"],
+                               checkpoint_write_s=checkpoint_write_s, trials=0,
+                               catalog=catalog, constants=constants)
     fit.append({"record": ettr["id"],
-                "quantity": f"ETTR of {int(job_gpus)}-GPU jobs with 60-min checkpoints (research,"
-                            " all interruptions; the record's > 0.9 counts hardware only)",
-                "measured": ettr["ettr_gt"], "model": fractions["useful"]})
+                "quantity": f"ETTR of {int(job_gpus)}-GPU jobs with 60-min checkpoints (research"
+                            " profile, every class; the record's > 0.9 counts hardware at the "
+                            "node rate)",
+                "measured": ettr["ettr_gt"], "model": research.goodput, "used_in_fit": False})
+    node_rate = job_reliability(int(job_gpus), REFERENCE, 30.0, profile="research",
+                                operations={"quarantine": True},
+                                checkpoint_interval_min=ettr["checkpoint_interval_min_assumed"],
+                                checkpoint_write_s=checkpoint_write_s, trials=0,
+                                catalog=catalog, constants=constants)
+    fit.append({"record": ettr["id"],
+                "quantity": f"ETTR of {int(job_gpus)}-GPU jobs with 60-min checkpoints (research"
+                            " profile with hardware at the node rate, as the record assumes)",
+                "measured": ettr["ettr_gt"], "model": node_rate.goodput, "used_in_fit": False})
     for row in fit:
         row["error"] = row["model"] / row["measured"] - 1
 
     def constant(value: float, recs: list[str], derived: str) -> dict[str, Any]:
         return {"value": float(value), "records": recs, "derived": derived}
 
+    mttf_ids = [small["id"], large["id"], ops["id"]]
     return {
         "reference_system": REFERENCE,
         "constants": {
             "hardware_failures_per_host_day": constant(
                 hardware, [r["id"] for r in rsc],
                 "GPU-weighted mean of failures per 1,000 node-days, / 1,000"),
-            "software_failures_per_gpu_year": constant(
-                software, [r["id"] for r in mttf],
-                "least squares of ln MTTF over the 8- and 1,024-GPU jobs"),
-            "research_rate_factor": constant(1.0, [r["id"] for r in mttf],
-                                             "the records are research clusters"),
-            "production_rate_factor": constant(
-                production, [ops["id"]],
-                f"ln(1 - {after}) / ln(1 - {before}): large-job failures with lemon-node removal"),
+            "lemon_factor": constant(
+                lemon, mttf_ids,
+                "L = (m(1024) - a s(1024)) / h(1024): hardware a job sees without quarantine, "
+                "over the node average"),
+            "job_failures_per_day": constant(
+                job_small, mttf_ids, "a = m(8) - L h(8): per-job interruptions per job-day at 8 "
+                "GPUs"),
+            "job_reference_gpus": constant(JOB_REFERENCE_GPUS, [small["id"]],
+                                           "the smallest job in the records"),
+            "job_scale_exponent": constant(
+                beta, mttf_ids, "beta = ln(a s(1024) / a) / ln(1024 / 8), with a s(1024) = "
+                f"q m(1024) - h(1024), q = ln(1 - {after}) / ln(1 - {before})"),
             "research_restart_min": constant(research_restart_min, [ettr["id"]],
                                              "midpoint of the 5-20 min restart overhead"),
             "production_restart_min": constant(production_restart_min, [lablup["id"]],
@@ -156,6 +196,9 @@ def calibrate() -> dict[str, Any]:
                 checkpoint_write_s, [ettr["id"], rsc[0]["id"]],
                 "ETTR formula solved for w: 3,072 GPUs, RSC-1 r_f, 12.5 min restart, 5-min "
                 "checkpoints, ETTR 0.93"),
+            "shared_storage_gb_per_s_per_gpu": constant(
+                shared_gb_per_s, [ettr["id"], rsc[0]["id"]],
+                f"the reference shard ({shard_gb:g} GB per GPU) over checkpoint_write_s"),
         },
         "fit": fit,
     }
@@ -175,8 +218,9 @@ def main() -> int:
     data = calibrate()
     text = render(data)
     for row in data["fit"]:
+        used = "fit" if row["used_in_fit"] else "test"
         print(f"{row['record']:28s} {row['quantity'][:60]:60s} measured {row['measured']:9.4g} "
-              f"model {row['model']:9.4g} error {row['error']:+.1%}")
+              f"model {row['model']:9.4g} error {row['error']:+.1%} ({used})")
     if args.check:
         return 0 if Path(OUT).read_text() == text else 1
     Path(OUT).write_text(text)

@@ -22,12 +22,32 @@ def test_every_system_has_one_failure_row_and_newer_ones_are_estimates(catalog):
         assert row.ranges["infant_shape"].status == "estimate"
 
 
-def test_failure_classes_cover_the_issue_list_and_shares_add_up(catalog):
+def test_failure_classes_cover_the_issue_list_with_one_unit_each(catalog):
     classes = catalog.failures
-    assert set(classes) == {"fail-gpu", "fail-hbm", "fail-nvlink", "fail-scaleout", "fail-host",
-                            "fail-power", "fail-software"}
+    per = {c.id: c.per for c in classes.values()}
+    assert per == {
+        "fail-gpu": "gpu", "fail-hbm": "gpu", "fail-nvlink": "domain",
+        "fail-scaleout": "scaleout_port", "fail-switch": "switch", "fail-host": "host",
+        "fail-power": "domain", "fail-job-software": "job", "fail-job-collective": "job",
+        "fail-job-storage": "job", "planned-maintenance": "maintenance", "straggler": "host"}
     assert sum(c.hardware_share or 0 for c in classes.values()) == pytest.approx(1.0)
-    assert [c.id for c in classes.values() if c.hardware_share is None] == ["fail-software"]
+    assert sum(c.job_share or 0 for c in classes.values()) == pytest.approx(1.0)
+    hardware = {"gpu", "host", "scaleout_port", "switch", "domain"}
+    for c in classes.values():
+        # every class has exactly one way to get its rate: a hardware share, a job share,
+        # the profile's planned restarts, or a hand-written rate (stragglers)
+        ways = [c.hardware_share is not None, c.job_share is not None,
+                c.per == "maintenance", c.rate_per_part_year is not None]
+        assert sum(ways) == 1, c.id
+        assert (c.hardware_share is not None) == (c.per in hardware and c.effect == "interrupt")
+        assert c.source.strip() and c.status
+
+
+def test_no_platform_scales_a_class_by_an_error_count(catalog):
+    """Delta's 3.2x counts H100 memory errors, not interruptions: no multiplier uses it."""
+    for row in catalog.failure_platforms.values():
+        assert 3.2 not in row.multipliers.values(), row.id
+    assert catalog.failure_platform("hgx-h100").multipliers.get("fail-hbm", 1.0) == 1.0
 
 
 def _edit(tmp_path: Path, file: str, index: int, **changes: object) -> Path:

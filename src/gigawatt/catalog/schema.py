@@ -226,15 +226,26 @@ class FailureClass(Entry):
     """A class of components whose failure interrupts a training job.
 
     ``per`` is what the count of such components scales with in a job: its GPU packages,
-    its hosts, or its scale-out (NIC) ports, which only a job spanning more than one
-    NVLink domain uses. ``hardware_share`` splits the measured node hardware failure
-    rate of the reference platform; a class without one (software) is calibrated.
+    its hosts, its scale-out (NIC) ports and leaf switches, which only a job spanning more
+    than one NVLink domain uses, its scale-up domains (a failure takes the whole domain),
+    the job itself (software, configuration, collective hangs, storage: a rate per job-day
+    with a weak scale term), or planned maintenance (a rate the operations profile sets).
+    ``hardware_share`` splits the measured node hardware failure rate of the reference
+    platform; ``job_share`` splits the calibrated per-job rate.
     """
 
-    per: Literal["gpu", "host", "scaleout_port"]
+    per: Literal["gpu", "host", "scaleout_port", "switch", "domain", "job", "maintenance"]
     hardware_share: float | None = Field(default=None, ge=0, le=1)
     replace_fraction: float = Field(ge=0, le=1, description="share needing a part swapped")
     part: str | None = Field(default=None, description="the part swapped, for spares")
+    job_share: float | None = Field(default=None, ge=0, le=1, description=(
+        "share of the calibrated per-job rate (per = job); the job classes' shares add to 1"))
+    effect: Literal["interrupt", "slowdown"] = Field(default="interrupt", description=(
+        "interrupt: the job stops; slowdown: a straggler slows every step until detected"))
+    rate_per_part_year: NonNegativeFloat | None = Field(default=None, description=(
+        "a hand-written rate per part per year, for a class neither share covers"))
+    slowdown: float | None = Field(default=None, ge=0, le=1, description=(
+        "share of the job's throughput a straggler costs while undetected"))
 
 
 class FailurePlatform(Entry):
@@ -247,6 +258,8 @@ class FailurePlatform(Entry):
         default_factory=dict, description="failure class id -> rate multiplier; missing = 1")
     infant_shape: float = Field(gt=0, le=1, description="Weibull shape of new racks' failures")
     burn_in_days: NonNegativeFloat = Field(description="rack age when the rate settles")
+    leaf_down_ports: PositiveInt = Field(default=32, description=(
+        "scale-out ports below one leaf switch: the hosts a switch failure takes"))
 class PowerStep(Frozen):
     """Facility power a site can draw from a date on (grid connection or on-site plant)."""
 

@@ -57,7 +57,7 @@ def train_frontier(catalog: Catalog, system_ids: Sequence[str],
                    packages_by_system: Sequence[np.ndarray],
                    site_gpus: Sequence[float | np.ndarray],
                    largest_cluster_gpus: np.ndarray, training_share: float,
-                   training: Training) -> TrainingTimeline:
+                   training: Training, operations: Any = None) -> TrainingTimeline:
     """Time the frontier run on each period's best job (scalar path: arrays over periods).
 
     For each platform ``i`` the largest job is ``min(f G_i, S_i, F)``: the training share
@@ -95,10 +95,13 @@ def train_frontier(catalog: Catalog, system_ids: Sequence[str],
                             training.precision, training.tokens.value, catalog)
             if run is None:
                 continue
-            rel = job_reliability(run.search.best.gpus, best_id, max(run.wall_days or 1.0, 1e-3),
-                                  profile=training.profile, trials=0, catalog=catalog,
-                                  detection_min=_opt(training.detection_min),
-                                  restart_min=_opt(training.restart_min))
+            b = run.search.best
+            rel = job_reliability(b.gpus, best_id, max(run.wall_days or 1.0, 1e-3),
+                                  profile=operations or training.profile, trials=0,
+                                  catalog=catalog, detection_min=_opt(training.detection_min),
+                                  restart_min=_opt(training.restart_min),
+                                  checkpoint_gb=checkpoint_gb(model),
+                                  replica_gpus=b.gpus / max(b.dp, 1))
             days = (run.wall_days or np.inf) / max(rel.goodput, 1e-12)
             largest = largest or rel
             if chosen is None or days < chosen[2]:
@@ -125,6 +128,14 @@ def train_frontier(catalog: Catalog, system_ids: Sequence[str],
     return TrainingTimeline(tuple(systems), a["largest"], a["job"], a["step"], a["mfu"],
                             a["tps"], a["ideal"], a["goodput"], a["mtti"], a["ckpt"], a["days"],
                             tuple(layouts), a["largest_goodput"], a["largest_mtti"])
+
+
+def checkpoint_gb(model: ModelSpec) -> float:
+    """Checkpoint size, GB: bf16 weights plus fp32 master weights and Adam moments, 14 bytes
+    per parameter (the optimiser state a restart needs)."""
+    from gigawatt.models.perf.flops import params_total
+
+    return float(units.bytes_to_gb(14.0 * params_total(model.transformer())))
 
 
 def _opt(a: Assumption | None) -> float | None:
@@ -177,9 +188,11 @@ def frontier_run(scenario: Scenario, inputs: Inputs, ev: Evaluation) -> Training
                           v[f"platforms.{s.id}.rack_power_kw"], s.packages_per_rack)
                 for s in inputs.systems]
     share = 1.0 - v.get("serving.share_of_fleet", 0.0)
+    from gigawatt.pipeline.fleet_failures import operations_of
+
     return train_frontier(inputs.catalog, [s.id for s in inputs.systems],
                           list(ev.fleet.packages_by_system), caps,
-                          ev.network.largest_cluster_gpus, share, t)
+                          ev.network.largest_cluster_gpus, share, t, operations_of(scenario))
 
 
 def frontier_headline(t: TrainingTimeline | None) -> dict[str, Any]:

@@ -16,7 +16,12 @@ from gigawatt.catalog import Catalog
 from gigawatt.pipeline.claims import check_claims, platform_shares, site_optics
 from gigawatt.pipeline.economics import Tranches, investment_per_period, tranche_schedule
 from gigawatt.pipeline.evaluate import evaluate, outputs
-from gigawatt.pipeline.fleet_failures import fleet_failures
+from gigawatt.pipeline.fleet_failures import (
+    fleet_failures,
+    operations_headline,
+    operations_of,
+    operations_rows,
+)
 from gigawatt.pipeline.frontier import frontier_headline, frontier_run
 from gigawatt.pipeline.inputs import gather_inputs
 from gigawatt.pipeline.result import PlanResult, iso_date, json_number, site_rows
@@ -36,8 +41,8 @@ def plan(scenario: Scenario, catalog: Catalog | None = None) -> PlanResult:
     schedule = inputs.schedule
     ev = evaluate(inputs, inputs.values)
     training = frontier_run(scenario, inputs, ev)
-    failures = fleet_failures(inputs, ev, scenario.training.profile if scenario.training
-                               else "production")
+    operations = operations_of(scenario)
+    failures = fleet_failures(inputs, ev, operations)
 
     inv = scenario.investment
     thresholds_gw, amounts = (
@@ -62,6 +67,7 @@ def plan(scenario: Scenario, catalog: Catalog | None = None) -> PlanResult:
         "first_gw_date": iso_date(first_gw),
         **{k: json_number(v[-1]) for k, v in failures.items()},
         **frontier_headline(training),
+        **operations_headline(training, operations, inputs.catalog),
     }
     claim_values = {**headline, "first_gw_date": None if np.isnat(first_gw)
                     else dt.date.fromisoformat(str(first_gw))}
@@ -76,7 +82,7 @@ def plan(scenario: Scenario, catalog: Catalog | None = None) -> PlanResult:
         investment_usd=investment,
         claims=check_claims(scenario.claims, claim_values, shares,
                             lambda gpus: site_optics(inputs, gpus)),
-        assumptions=inputs.rows,
+        assumptions=inputs.rows + operations_rows(operations),
         headline=headline,
         buildout=inputs.buildout,
         site_plan=tuple(site_rows(schedule.sites, schedule.periods, inputs.systems,

@@ -248,7 +248,7 @@ class Training(Frozen):
     max_site_facility_gw: Positive | None = Field(default=None, description=(
         "the largest single site, facility GW; required with a ramp (a buildout's sites "
         "hold what they hold)"))
-    profile: Literal["research", "production"] = "production"
+    profile: Literal["research", "production", "fault-tolerant"] = "production"
     detection_min: Positive | None = None
     restart_min: Positive | None = None
     status: AssumptionStatus = "assumption"
@@ -258,6 +258,25 @@ class Training(Frozen):
     @model_validator(mode="after")
     def _not_sampled(self) -> Training:
         fixed_numbers(self, "the frontier run is not sampled by gigawatt sweep")
+        return self
+
+
+class Operations(Frozen):
+    """How the fleet runs its training jobs: an operations profile (reliability_profiles.yaml)
+    and any of its figures replaced, e.g. ``{checkpoint_target: peer, hot_spare_fraction:
+    0.05}`` (names as ``gigawatt reliability --json``'s ``operations``; checked when the plan
+    runs). Replaces ``training.profile`` where given."""
+
+    profile: Literal["research", "production", "fault-tolerant"] = "production"
+    overrides: dict[str, float | bool | str] = Field(default_factory=dict)
+    status: AssumptionStatus = "assumption"
+    source: str | None = None
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _has_provenance(self) -> Operations:
+        if self.status != "input" and not (self.source or self.note):
+            raise ValueError("give a source or a note saying why these operations were chosen")
         return self
 
 
@@ -451,6 +470,7 @@ class Scenario(Frozen):
     serving: Serving | None = None
     demand: Demand | None = None
     training: Training | None = None
+    operations: Operations | None = None
     finance: Finance
     investment: Investment | None = None
     claims: list[Claim] = Field(default_factory=list)

@@ -1,27 +1,38 @@
-"""A training job on N GPUs for D days: interruptions, checkpoints and goodput.
+"""A training job on N GPUs for D days: interruptions, checkpoints, spares and goodput.
 
 The job computes for ``tau`` seconds, writes a checkpoint for ``C`` seconds, and repeats.
-Failures arrive as a Poisson process of rate ``lambda`` (non-homogeneous on new racks) on
-wall-clock time, whatever the job is doing. Each failure costs detection ``d`` plus a restart
-``u`` (together ``R``; a failure during recovery starts it again) and the work done since the
-last completed checkpoint. Goodput is the fraction of wall time spent on work that survives.
+Events arrive as a Poisson process (non-homogeneous on new racks) on wall-clock time, each of
+one failure class, which sets what the event costs (its *mode*):
 
-For an exponential gap ``X`` between failures, a cycle holds ``k = floor((X - R)^+ / (tau + C))``
+- ``rollback``: the job stops for detection ``d`` plus a restart and a restore of the last
+  checkpoint, and loses the work done since that checkpoint. A failure that needs a part swap
+  restarts in ``spare_restart_s`` when the hot-spare pool has hosts for its blast radius (a
+  host, a switch's hosts, a whole scale-up domain), else in ``restart_s`` (the scheduler finds
+  other hosts); a swapped part is out for ``repair_s``, during which it holds its spares.
+- ``elastic``: a hardware failure under elastic continuation: the job stops for ``d`` plus a
+  reconfiguration, keeps its state (the surviving data-parallel replicas hold it) and runs
+  without the lost replicas, at ``1 - f`` of its throughput, until a spare or the repaired
+  part re-joins (``f``: the class's degraded fraction).
+- ``planned``: planned maintenance: a checkpoint is written first, so no work is lost; the job
+  stops for a restart and a restore.
+- ``slowdown``: a straggler: the job does not stop but runs at ``1 - s`` of its speed until the
+  straggler is detected and removed.
+
+For exponential gaps between rollback events, a cycle holds ``k = floor((X - R)^+ / (tau + C))``
 completed checkpoints, so renewal-reward gives the exact long-run goodput
 
     G(tau) = lambda tau exp(-lambda R) / (exp(lambda (tau + C)) - 1),
 
 whose first-order form is Meta's ETTR ``(1 - lambda (R + tau/2)) / (1 + C/tau)``, maximised near
 Young's interval ``tau_Y = sqrt(2 C M)`` with ``M = 1 / lambda``. The exact optimum solves
-``1 - exp(-lambda (tau + C)) = lambda tau``.
+``1 - exp(-lambda (tau + C)) = lambda tau``. :func:`expected_breakdown` adds the other modes to
+it (their stops and degraded time, as shares of wall time).
 
-The simulator draws every failure of every trial at once (a trials x events array, in chunks
-of trials), and turns each gap between failures into recovery, checkpointed work, checkpoint
-writes and lost work with array arithmetic; checkpoint intervals are compared on the same
-failures (common random numbers). A failure's class is independent of its time, so the time
-it costs is split over classes by their rate shares. Hot spares: a failure needing a part swap
-(drawn per failure) restarts in ``spare_restart_s`` when fewer than ``hot_spares`` hosts are in
-repair (each for ``repair_s`` after its failure), else in ``restart_s``.
+The simulator draws every event of every trial at once (a trials x events array, in chunks
+of trials): its time, its class, whether it needs a swap, and whether the spare pool covers it
+(hosts in repair when it strikes: a weighted count over a sorted window); then it turns each
+gap between events into recovery, checkpointed work, checkpoint writes and lost work with array
+arithmetic. Checkpoint intervals are compared on the same events (common random numbers).
 """
 
 from __future__ import annotations
@@ -39,35 +50,53 @@ from gigawatt.models.failures.rates import (
     cumulative_intensity,
     inverse_cumulative_intensity,
 )
+from gigawatt.models.failures.stats import poisson_cdf
 
-CATEGORIES = ("useful", "checkpoint", "detection", "restart", "lost_work")
-"""Where a job's wall time goes; they add up to the job's duration."""
+CATEGORIES = ("useful", "checkpoint", "detection", "restart", "lost_work", "degraded")
+"""Where a job's wall time goes; they add up to the job's duration. ``degraded`` is running
+time lost to missing replicas (elastic continuation) and stragglers."""
+
+MODES = ("rollback", "elastic", "planned", "slowdown")
+"""What an event costs the job (see the module text); a class's mode is an index into this."""
+ROLLBACK, ELASTIC, PLANNED, SLOWDOWN = range(4)
 
 MEMORY_BUDGET_BYTES = 2 * 2**30
 """Default limit on the per-trial results a simulation keeps."""
 _CHUNK_ELEMENTS = 1_000_000
-"""Events held at once per working array; about 15 such arrays are live in a chunk."""
-_ARRAYS_PER_CHUNK = 16
+"""Events held at once per working array; about 20 such arrays are live in a chunk."""
+_ARRAYS_PER_CHUNK = 20
 _EXP_LIMIT = 700.0  # math.exp overflows a float beyond about 709.78
+
+
+def _per_class(value: np.ndarray | None, n: int, default: float, dtype: type = float
+               ) -> np.ndarray:
+    return np.full(n, default, dtype=dtype) if value is None else np.asarray(value, dtype=dtype)
 
 
 @dataclass(frozen=True)
 class Job:
-    """A job's failure streams and how it recovers and checkpoints (all times in s).
+    """A job's event streams and how it recovers and checkpoints (all times in s).
 
     Attributes
     ----------
     gpus : GPUs the job runs on.
     duration_s : wall-clock time of the job, s.
     classes : failure class ids.
-    rate_per_s : the job's interruptions per second by class, on settled racks.
+    rate_per_s : the job's events per second by class, on settled racks.
     replace_fraction : share of each class's failures fixed by swapping a part.
     detection_s, restart_s : time to notice a failure, and to restart after it, s.
     checkpoint_write_s : time the job stops to write a checkpoint, s.
-    hot_spares : spare hosts kept ready; ``spare_restart_s`` restart with one, s;
-        ``repair_s`` time a failed host is out, s.
+    hot_spares : spare hosts kept ready; ``spare_restart_s`` restart with them, s;
+        ``repair_s`` time a swapped part is out, s.
     rack_age_s : age of the racks at the job's start, s; None: settled (exponential).
     infant_shape, burn_in_s : Weibull shape and burn-in age of new racks.
+    restore_s : time to read the checkpoint back after a restart, s.
+    mode : each class's index into :data:`MODES`; default all ``rollback``.
+    hosts_taken : hosts one event of each class takes (its blast radius); default 1.
+    degraded_fraction : share of throughput lost while an ``elastic`` event's replicas are out.
+    slowdown : share of throughput a ``slowdown`` event costs until detected.
+    elastic_reconfig_s : stop to drop (or re-add) replicas under elastic continuation, s.
+    straggler_detection_s : time a straggler runs before it is detected and removed, s.
     """
 
     gpus: int
@@ -84,6 +113,13 @@ class Job:
     rack_age_s: float | None = None
     infant_shape: float = 1.0
     burn_in_s: float = 0.0
+    restore_s: float = 0.0
+    mode: np.ndarray | None = None
+    hosts_taken: np.ndarray | None = None
+    degraded_fraction: np.ndarray | None = None
+    slowdown: np.ndarray | None = None
+    elastic_reconfig_s: float = 0.0
+    straggler_detection_s: float = 0.0
 
     def __post_init__(self) -> None:
         if self.gpus < 1:
@@ -93,10 +129,15 @@ class Job:
                                    "accepted: a number of days > 0")
         rates = np.asarray(self.rate_per_s, dtype=float)
         check_rates(rates, "failure rate")
+        n = rates.size
         object.__setattr__(self, "rate_per_s", rates)
         object.__setattr__(self, "replace_fraction", np.asarray(self.replace_fraction, float))
+        object.__setattr__(self, "mode", _per_class(self.mode, n, ROLLBACK, int))
+        object.__setattr__(self, "hosts_taken", _per_class(self.hosts_taken, n, 1.0))
+        object.__setattr__(self, "degraded_fraction", _per_class(self.degraded_fraction, n, 0.0))
+        object.__setattr__(self, "slowdown", _per_class(self.slowdown, n, 0.0))
         for name in ("detection_s", "restart_s", "checkpoint_write_s", "spare_restart_s",
-                     "repair_s"):
+                     "repair_s", "restore_s", "elastic_reconfig_s", "straggler_detection_s"):
             value = getattr(self, name)
             if not (math.isfinite(value) and value >= 0):
                 raise ReliabilityError(f"{name}: {value} is not accepted; accepted: a finite "
@@ -110,14 +151,20 @@ class Job:
                                    "accepted; accepted: 0 or more days")
 
     @property
+    def interrupting(self) -> np.ndarray:
+        """Which classes stop the job (all but stragglers)."""
+        assert self.mode is not None
+        return self.mode != SLOWDOWN
+
+    @property
     def rate_total_per_s(self) -> float:
-        """Interruptions per second, all classes, on settled racks."""
-        return float(self.rate_per_s.sum())
+        """Interruptions per second, all classes that stop the job, on settled racks."""
+        return float(self.rate_per_s[self.interrupting].sum())
 
     @property
     def recovery_s(self) -> float:
-        """Detection plus restart without a spare, ``R``, s."""
-        return self.detection_s + self.restart_s
+        """Detection plus restart and restore without a spare, ``R``, s."""
+        return self.detection_s + self.restart_s + self.restore_s
 
     def _intensity_span(self) -> tuple[float, float, float]:
         """(shape, H(a0), H(a0 + D)) of the job's racks; shape 1 for settled racks."""
@@ -128,15 +175,25 @@ class Job:
                                          self.burn_in_s))
         return self.infant_shape, start, end
 
-    def expected_interruptions(self) -> float:
-        """``Lambda(D) = lambda (H(a0 + D) - H(a0))``: mean failures during the job."""
+    def exposure_s(self) -> float:
+        """``H(a0 + D) - H(a0)``: the job's duration weighted by the racks' intensity, s."""
         _, start, end = self._intensity_span()
-        return self.rate_total_per_s * (end - start)
+        return end - start
+
+    def expected_interruptions(self) -> float:
+        """``Lambda(D) = lambda (H(a0 + D) - H(a0))``: mean interruptions during the job."""
+        return self.rate_total_per_s * self.exposure_s()
 
     def mtti_s(self) -> float:
         """Mean time to interruption over the job, ``D / Lambda(D)``, s (inf if none)."""
         expected = self.expected_interruptions()
         return self.duration_s / expected if expected > 0 else math.inf
+
+    def rollback_rate_per_s(self) -> float:
+        """Mean rate of events that roll the job back to its checkpoint, per s."""
+        assert self.mode is not None
+        return float(self.rate_per_s[self.mode == ROLLBACK].sum()) * self.exposure_s() \
+            / self.duration_s
 
 
 def young_interval_s(checkpoint_write_s: float, mtti_s: float) -> float:
@@ -195,7 +252,7 @@ def expected_fractions(rate_per_s: float, interval_s: float, checkpoint_write_s:
     lam = rate_per_s
     if lam <= 0:
         return {"useful": tau / (tau + c), "checkpoint": c / (tau + c), "detection": 0.0,
-                "restart": 0.0, "lost_work": 0.0}
+                "restart": 0.0, "lost_work": 0.0, "degraded": 0.0}
     span = tau + c
     survive = math.exp(-lam * (detection_s + restart_s))
     completed = _over_expm1(survive, lam * span)  # E[k] per cycle
@@ -209,6 +266,7 @@ def expected_fractions(rate_per_s: float, interval_s: float, checkpoint_write_s:
         "detection": detection,
         "restart": recovery - detection,
         "lost_work": lam * survive * min_q_tau,
+        "degraded": 0.0,
     }
 
 
@@ -222,6 +280,85 @@ def _truncated_min(lam: float, tau: float, span: float) -> float:
     body = (1.0 - math.exp(-lam * tau) * (1.0 + lam * tau)) / lam
     tail = tau * (math.exp(-lam * tau) - math.exp(-lam * span))
     return (body + tail) / trunc
+
+
+def spare_cover(job: Job) -> np.ndarray:
+    """P(the hot-spare pool covers a swap of each class), the closed form's approximation.
+
+    Swap events in one repair window are Poisson with mean ``mu = sum_c lambda_c p_c repair``,
+    each holding ``h_bar`` hosts on average (rate-weighted); a swap of ``h_c`` hosts finds
+    spares when ``k h_bar + h_c <= S``: ``P(Poisson(mu) <= floor((S - h_c) / h_bar))``.
+    """
+    assert job.hosts_taken is not None
+    h = job.hosts_taken
+    spares = float(job.hot_spares)
+    fits = (h <= spares) & (h > 0)
+    if spares <= 0 or not fits.any():
+        return np.zeros(len(job.classes))
+    swap_rate = job.rate_per_s * job.replace_fraction * job.interrupting
+    total = float(swap_rate.sum()) * job.exposure_s() / job.duration_s
+    if job.repair_s <= 0 or total <= 0:
+        return fits.astype(float)
+    h_bar = float((swap_rate * h).sum() / swap_rate.sum())
+    mu = total * job.repair_s
+    return np.array([poisson_cdf(math.floor((spares - hc) / h_bar), mu) if ok else 0.0
+                     for hc, ok in zip(h.tolist(), fits.tolist(), strict=True)])
+
+
+def _class_costs(job: Job, cover: np.ndarray) -> dict[str, np.ndarray]:
+    """Mean stop (detection and restart), degraded seconds per event of each class."""
+    assert job.mode is not None and job.degraded_fraction is not None
+    assert job.slowdown is not None
+    p = job.replace_fraction
+    spare = job.spare_restart_s + job.restore_s
+    slow = job.restart_s + job.restore_s
+    rollback_restart = p * (cover * spare + (1 - cover) * slow) + (1 - p) * slow
+    out = p * (cover * spare + (1 - cover) * job.repair_s) + (1 - p) * job.restart_s
+    mode = job.mode
+    detection = np.where((mode == ROLLBACK) | (mode == ELASTIC), job.detection_s, 0.0)
+    restart = np.select([mode == ROLLBACK, mode == ELASTIC, mode == PLANNED],
+                        [rollback_restart, np.full_like(p, job.elastic_reconfig_s), slow], 0.0)
+    degraded = np.select([mode == ELASTIC, mode == SLOWDOWN],
+                         [job.degraded_fraction * out, job.slowdown * job.straggler_detection_s],
+                         0.0)
+    return {"detection": detection, "restart": restart, "degraded": degraded}
+
+
+def expected_breakdown(job: Job, interval_s: float) -> dict[str, float]:
+    """Long-run share of wall time in each of :data:`CATEGORIES`, all event modes together.
+
+    Rollback events (rate ``lambda_r``, mean detection ``d_r`` and restart ``u_r``, spares
+    covering a swap with :func:`spare_cover`'s probability) give :func:`expected_fractions`;
+    the stops of elastic and planned events take a share ``s_n = sum_c lambda_c stop_c`` of
+    wall time from all of it; degraded running ``g = sum_c lambda_c deg_c`` comes out of the
+    useful share. Rates are the job's mean over its duration (new racks included).
+    """
+    assert job.mode is not None
+    scale = job.exposure_s() / job.duration_s
+    rates = job.rate_per_s * scale
+    cost = _class_costs(job, spare_cover(job))
+    rollback = job.mode == ROLLBACK
+    lam_r = float(rates[rollback].sum())
+    det_r = float((rates * cost["detection"])[rollback].sum() / lam_r) if lam_r > 0 else 0.0
+    rst_r = float((rates * cost["restart"])[rollback].sum() / lam_r) if lam_r > 0 else 0.0
+    base = expected_fractions(lam_r, interval_s, job.checkpoint_write_s, det_r, rst_r)
+    other = ~rollback
+    stop_det = float((rates * cost["detection"])[other].sum())
+    stop_rst = float((rates * cost["restart"])[other].sum())
+    keep = max(0.0, 1.0 - stop_det - stop_rst)
+    out = {k: v * keep for k, v in base.items()}
+    out["detection"] += min(stop_det, 1.0)
+    out["restart"] += min(stop_rst, 1.0 - min(stop_det, 1.0))
+    degraded = min(float((rates * cost["degraded"]).sum()), out["useful"])
+    out["useful"] -= degraded
+    out["degraded"] = degraded
+    return out
+
+
+def optimal_job_interval_s(job: Job) -> float:
+    """:func:`optimal_interval_s` for the job's rollback rate, at most its duration, s."""
+    return min(optimal_interval_s(job.rollback_rate_per_s(), job.checkpoint_write_s),
+               job.duration_s)
 
 
 @dataclass(frozen=True)
@@ -251,12 +388,13 @@ class JobSimulation:
 
 def candidate_intervals_s(young_s: float, checkpoint_write_s: float,
                           duration_s: float) -> np.ndarray:
-    """Intervals around Young's optimum to compare by simulation, s.
+    """Intervals around a first guess (Young's, or the closed form's optimum) to compare by
+    simulation, s.
 
-    ``tau_Y * 2^(i/6)`` for ``i = -9..9`` (a factor 2.8 either side, steps of 12%), at least
+    ``tau_0 * 2^(i/4)`` for ``i = -4..4`` (a factor 2 either side, steps of 19%), at least
     ``C`` and at most the job's duration.
     """
-    factors = 2.0 ** (np.arange(-9, 10) / 6.0)
+    factors = 2.0 ** (np.arange(-4, 5) / 4.0)
     grid = np.clip(young_s * factors, max(checkpoint_write_s, 1.0), duration_s)
     return np.unique(grid)
 
@@ -351,89 +489,110 @@ def _failure_times(job: Job, n: int, columns: int,
     return np.minimum(times, job.duration_s, out=times), counts
 
 
-def _swap_share(job: Job) -> tuple[float, np.ndarray, np.ndarray]:
-    """P(a failure needs a swap), and the class mix of failures with and without a swap."""
-    rate = job.rate_total_per_s
-    share = job.rate_per_s / rate if rate > 0 else np.full(len(job.classes), 1 / len(job.classes))
-    with_swap = share * job.replace_fraction
-    p_swap = float(with_swap.sum())
-    without = share - with_swap
-    return (p_swap, with_swap / p_swap if p_swap > 0 else with_swap,
-            without / (1 - p_swap) if p_swap < 1 else without)
+def _spares_free(job: Job, times: np.ndarray, swap: np.ndarray,
+                 hosts: np.ndarray) -> np.ndarray:
+    """Whether the hot-spare pool covers each swap: hosts in repair plus its own within S.
 
-
-def _recovery_s(job: Job, times: np.ndarray, real: np.ndarray,
-                swap: np.ndarray) -> np.ndarray:
-    """Detection plus restart after each failure: a hot spare shortens a part swap."""
-    slow, fast = job.detection_s + job.restart_s, job.detection_s + job.spare_restart_s
-    swaps = swap & real
+    Hosts in repair when event i strikes: the hosts of swaps j < i with ``t_j > t_i - repair``.
+    Rows are laid end to end with gaps, so one sorted search finds every event's window start.
+    """
+    if job.hot_spares <= 0:
+        return np.zeros(swap.shape, dtype=bool)
+    fits = swap & (hosts <= job.hot_spares)
     if job.repair_s <= 0:
-        return np.where(swaps, fast, slow)
+        return fits
     n, k = times.shape
-    # Hosts in repair when failure i strikes: swaps j < i with t_j > t_i - repair. Rows are
-    # laid end to end with gaps, so one sorted search finds the window start of every event.
     offsets = (np.arange(n) * (job.duration_s + job.repair_s + 1.0))[:, None]
     flat = (times + offsets).ravel()
     window = np.searchsorted(flat, (times - job.repair_s + offsets).ravel(), side="right")
     window = window.reshape(n, k) - np.arange(n)[:, None] * k
-    before = np.concatenate([np.zeros((n, 1), np.int64), np.cumsum(swaps, axis=1)], axis=1)
+    need = np.where(swap, hosts, 0.0)
+    before = np.concatenate([np.zeros((n, 1)), np.cumsum(need, axis=1)], axis=1)
     in_repair = before[:, :-1] - np.take_along_axis(before, window, axis=1)
-    return np.where(swaps & (in_repair < job.hot_spares), fast, slow)
+    return fits & (in_repair + hosts <= job.hot_spares + 1e-9)
 
 
 def _simulate_chunk(job: Job, taus: np.ndarray, n: int, columns: int,
                     rng: np.random.Generator) -> _Chunk:
-    """One chunk of trials. A failure's class is independent of its time, so the time it
-    costs is split over classes by their shares (exact in expectation, and noise-free); only
-    whether it needs a part swap is drawn, and only when hot spares make that matter."""
+    """One chunk of trials: every event's class, swap and spare drawn, then the arithmetic."""
+    assert job.mode is not None and job.hosts_taken is not None
+    assert job.degraded_fraction is not None and job.slowdown is not None
     times, counts = _failure_times(job, n, columns, rng)
-    # Segment j runs from failure j (or the start) to failure j + 1 (or the end); segments
-    # after a trial's last failure are empty.
+    k = times.shape[1]
+    real = np.arange(k)[None, :] < counts[:, None]
+    stops = np.flatnonzero(job.interrupting)
+    share = job.rate_per_s[stops]
+    cum = np.cumsum(share / share.sum()) if share.sum() > 0 else np.ones(1)
+    cls = stops[np.minimum(np.searchsorted(cum, rng.random((n, k)), side="right"),
+                           stops.size - 1)] if stops.size else np.zeros((n, k), np.int64)
+    swap = real & (rng.random((n, k)) < job.replace_fraction[cls])
+    hosts = job.hosts_taken[cls]
+    covered = _spares_free(job, times, swap, hosts)
+    mode = job.mode[cls]
+    spare = job.spare_restart_s + job.restore_s
+    slow = job.restart_s + job.restore_s
+    detect_ev = np.where(real & ((mode == ROLLBACK) | (mode == ELASTIC)), job.detection_s, 0.0)
+    restart_ev = np.select([mode == ROLLBACK, mode == ELASTIC, mode == PLANNED],
+                           [np.where(covered, spare, slow), job.elastic_reconfig_s, slow], 0.0)
+    restart_ev = np.where(real, restart_ev, 0.0)
+    # Segment j runs from event j - 1 (or the start) to event j (or the end): recovery from
+    # event j - 1 opens it, and if event j rolls back, the work since its checkpoint is lost.
     gap = np.diff(times, axis=1, prepend=0.0, append=job.duration_s)
-    rows = np.arange(n)
-    p_swap, mix_swap, mix_other = _swap_share(job)
-    if job.hot_spares > 0:
-        real = np.arange(times.shape[1])[None, :] < counts[:, None]
-        swap = real & (rng.random(times.shape) < p_swap)
-        recovery = np.concatenate([np.zeros((n, 1)), _recovery_s(job, times, real, swap)], 1)
-        recover = np.minimum(gap, recovery)
-        # Recovery in segment j is caused by failure j - 1, lost work by failure j.
-        cause_swap = np.concatenate([np.zeros((n, 1), bool), swap], axis=1)
-        lost_swap = np.concatenate([swap, np.zeros((n, 1), bool)], axis=1)
-    else:
-        recover = np.minimum(gap, job.recovery_s)
-        recover[:, 0] = 0.0
-    detect = np.minimum(gap, job.detection_s)
-    detect[:, 0] = 0.0
-    work = np.subtract(gap, recover, out=gap)
+    zero = np.zeros((n, 1))
+    detect = np.minimum(gap, np.concatenate([zero, detect_ev], axis=1))
+    restart = np.minimum(gap - detect, np.concatenate([zero, restart_ev], axis=1))
+    work = gap - detect - restart
+    lost_mask = np.concatenate([real & (mode == ROLLBACK), np.zeros((n, 1), bool)], axis=1)
+    # Elastic events leave replicas out until a spare (or the repaired part) re-joins.
+    out_s = np.where(swap, np.where(covered, spare, job.repair_s), job.restart_s)
+    left = np.maximum(job.duration_s - times, 0.0)
+    degraded_ev = np.where(real & (mode == ELASTIC),
+                           job.degraded_fraction[cls] * np.minimum(out_s, left), 0.0)
+    # Stragglers do not stop the job: their count is drawn apart, their cost is fixed.
+    slow_rate = job.rate_per_s * ~job.interrupting * job.exposure_s()
+    straggler_s = (rng.poisson(slow_rate, size=(n, slow_rate.size))
+                   * (job.slowdown * job.straggler_detection_s)) if slow_rate.sum() > 0 \
+        else np.zeros((n, len(job.classes)))
+    degraded_row = degraded_ev.sum(axis=1) + straggler_s.sum(axis=1)
     totals = {name: np.zeros(taus.size) for name in CATEGORIES}
     totals["detection"][:] = detect.sum()
-    recovery_total = recover.sum()
-    totals["restart"][:] = recovery_total - totals["detection"][0]
-    recovery_swap = float(recover[cause_swap].sum()) if job.hot_spares > 0 else 0.0
+    totals["restart"][:] = restart.sum()
+    # Per-class cost that does not depend on the interval: recovery opened by each event.
+    fixed = detect[:, 1:] + restart[:, 1:] + degraded_ev
+    flat_cls = cls[real]
+    fixed_by_class = np.bincount(flat_cls, weights=fixed[real], minlength=len(job.classes))
+    fixed_by_class = fixed_by_class + straggler_s.sum(axis=0)
     useful = np.empty((n, taus.size))
     lost_by_class = np.empty((taus.size, len(job.classes)))
+    # Where rolled-back work sits (flat positions in the (n, k + 1) segment array), its row
+    # and the class of the event that lost it: gathered once, reused for every interval.
+    lost_pos = np.flatnonzero(lost_mask.ravel())
+    lost_row_of = lost_pos // (k + 1)
+    lost_cls = cls.ravel()[lost_pos - lost_row_of]  # column j of (n, k+1) is event j
+    buffer = np.empty_like(work)
     for i, tau in enumerate(taus):
         span = tau + job.checkpoint_write_s
-        done = np.floor(work / span)
-        rest = work - done * span
-        tail = np.minimum(rest, tau)
-        # The segment at the end of a trial is not ended by a failure: its tail is kept.
-        kept = tail[rows, counts]
-        row_useful = done.sum(axis=1) * tau + kept
-        useful[:, i] = row_useful
-        tail_total = float(tail.sum())
-        lost_total = tail_total - float(kept.sum())
-        totals["useful"][i] = row_useful.sum()
-        totals["checkpoint"][i] = float(rest.sum()) - tail_total \
-            + job.checkpoint_write_s * float(done.sum())
-        totals["lost_work"][i] = lost_total
-        if job.hot_spares > 0:
-            swap_part = recovery_swap + float(tail[lost_swap].sum())
-            lost_by_class[i] = (swap_part * mix_swap
-                                + (recovery_total + lost_total - swap_part) * mix_other)
-        else:
-            lost_by_class[i] = (recovery_total + lost_total) * (mix_swap * p_swap
-                                                                + mix_other * (1 - p_swap))
+        # Completed (interval + write) cycles per segment, then the remainder of each; one
+        # buffer, updated in place (np.fmod is several times slower than this).
+        rest = np.divide(work, span, out=buffer)
+        np.floor(rest, out=rest)
+        done_row = rest.sum(axis=1)
+        rest *= span
+        np.subtract(work, rest, out=rest)
+        rest_row = rest.sum(axis=1)
+        tail = np.minimum(rest, tau, out=rest)
+        tail_row = tail.sum(axis=1)
+        lost_vals = tail.ravel()[lost_pos]
+        lost_row = np.bincount(lost_row_of, weights=lost_vals, minlength=n)
+        row_useful = done_row * tau + tail_row - lost_row
+        row_kept = np.maximum(row_useful - degraded_row, 0.0)
+        useful[:, i] = row_kept
+        totals["useful"][i] = row_kept.sum()
+        totals["degraded"][i] = (row_useful - row_kept).sum()
+        totals["checkpoint"][i] = float(rest_row.sum() - tail_row.sum()) \
+            + job.checkpoint_write_s * float(done_row.sum())
+        totals["lost_work"][i] = float(lost_vals.sum())
+        lost_by_class[i] = fixed_by_class + np.bincount(lost_cls, weights=lost_vals,
+                                                        minlength=len(job.classes))
     return _Chunk(interruptions=counts, useful_s=useful, time_s=totals,
                   lost_s_by_class=lost_by_class)

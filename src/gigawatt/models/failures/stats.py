@@ -37,3 +37,16 @@ def mean_ci95(samples: np.ndarray) -> tuple[float, float]:
         return mean, mean
     half = 1.96 * float(samples.std(ddof=1)) / math.sqrt(n)
     return mean - half, mean + half
+
+
+def poisson_cdf(k: int, mean: float) -> float:
+    """``P(Poisson(mean) <= k)``, summed in log space (0 for ``k < 0``)."""
+    if k < 0:
+        return 0.0
+    if mean <= 0:
+        return 1.0
+    if k > mean + 12.0 * math.sqrt(mean) + 12.0:
+        return 1.0
+    j = np.arange(k + 1, dtype=float)
+    log_pmf = j * math.log(mean) - mean - np.array([math.lgamma(x + 1.0) for x in j])
+    return float(min(1.0, np.exp(log_pmf).sum()))
