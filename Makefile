@@ -35,8 +35,13 @@ test: $(VENV)/.installed-test  ## lint, type-check and the whole test suite
 docs: $(VENV)/.installed  ## regenerate docs/cli.md from --help
 	$(BIN)/python scripts/gen_cli_docs.py
 
-bench: $(VENV)/.installed  ## time the pipeline and the whole `gigawatt plan` process
+$(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e '.[bench]'
+	touch $@ $(VENV)/.installed
+
+bench: $(VENV)/.installed-bench  ## time the pipeline and the whole `gigawatt plan` process
 	$(BIN)/python benchmarks/bench_plan.py
+	$(BIN)/python benchmarks/bench_reliability.py
 
 clean:
 	rm -rf $(VENV) gigawatt-out .pytest_cache .mypy_cache .ruff_cache .hypothesis

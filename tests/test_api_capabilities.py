@@ -242,7 +242,7 @@ BAD = {
                                  "Extra inputs"),
     "reliability profile": ("reliability", {**RELIABILITY, "profile": "lab"}, "profile",
                             "'lab' is not accepted"),
-    "reliability checkpoint": ("reliability", {**RELIABILITY, "checkpoint_gb": 100},
+    "reliability checkpoint": ("reliability", {**RELIABILITY, "storage_gb_per_s": 100},
                                "checkpoint_gb", "give both or neither"),
     "reliability interval": ("reliability", {**RELIABILITY, "checkpoint_interval_min": 0.01},
                              "checkpoint_interval_min", "longer than the checkpoint write"),

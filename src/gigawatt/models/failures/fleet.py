@@ -84,8 +84,14 @@ def simulate_fleet(fleet: Fleet, days: int, trials: int, rng: np.random.Generato
         raise ReliabilityError(f"days: {days} is not accepted; accepted: at least 1")
     check_trials(trials, 2 * 8 * days * len(fleet.classes), memory_budget_bytes)
     expected = fleet.expected_per_day(days)
-    failures = rng.poisson(expected, size=(trials, *expected.shape))
-    swaps = rng.binomial(failures, fleet.replace_fraction)
+    # Classes a fleet never sees (per-job, planned) are drawn as zeros, not as Poisson(0).
+    active = np.flatnonzero(expected.sum(axis=0) > 0)
+    failures = np.zeros((trials, *expected.shape), dtype=np.int64)
+    swaps = np.zeros_like(failures)
+    if active.size:
+        drawn = rng.poisson(expected[:, active], size=(trials, days, active.size))
+        failures[:, :, active] = drawn
+        swaps[:, :, active] = rng.binomial(drawn, fleet.replace_fraction[active])
     return FleetSimulation(failures=failures, swaps=swaps)
 
 
