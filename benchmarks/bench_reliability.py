@@ -180,8 +180,8 @@ def big_runs(big_job: bool, seed: int) -> None:
     job_s, job_cpu = time.perf_counter() - start, time.process_time() - cpu
     print(f"job, 200,000 vr-nvl72 GPUs x 90 days x 1,000 trials (fault-tolerant: "
           f"{r.hot_spares:,} hot spare hosts, {r.operations['repair_hours']:g} h repairs, "
-          f"9 checkpoint intervals): {job_s:.2f} s (CPU {job_cpu:.2f} s) for {r.interruptions * 1000:.3g} "
-          f"interruptions; goodput {r.goodput:.4f}")
+          f"9 checkpoint intervals): {job_s:.2f} s (CPU {job_cpu:.2f} s) for "
+          f"{r.interruptions * 1000:.3g} interruptions; goodput {r.goodput:.4f}")
     if not big_job:
         return
     job, _, _ = build_job(1_000_000, "vr-nvl72", 365.0, profile="fault-tolerant")

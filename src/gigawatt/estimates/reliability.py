@@ -33,8 +33,8 @@ from gigawatt.models.failures.job import (
     ROLLBACK,
     SLOWDOWN,
     Job,
-    _class_costs,
     candidate_intervals_s,
+    class_costs,
     expected_breakdown,
     optimal_job_interval_s,
     simulate_job,
@@ -431,7 +431,7 @@ def reliability_json(gpus: int, gpu: str, days: float, *, profile: str = "produc
 def _split_by_class(job: Job, time_s: Mapping[str, float]) -> dict[str, float]:
     """Failure-caused time split over classes by each one's expected cost (the closed form):
     its stops, its degraded time, and lost work in proportion to its rollback rate."""
-    costs = _class_costs(job, spare_cover(job))
+    costs = class_costs(job, spare_cover(job))
     scale = job.exposure_s()
     stops = job.rate_per_s * scale * (costs["detection"] + costs["restart"])
     degraded = job.rate_per_s * scale * costs["degraded"]

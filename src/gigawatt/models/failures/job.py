@@ -305,7 +305,7 @@ def spare_cover(job: Job) -> np.ndarray:
                      for hc, ok in zip(h.tolist(), fits.tolist(), strict=True)])
 
 
-def _class_costs(job: Job, cover: np.ndarray) -> dict[str, np.ndarray]:
+def class_costs(job: Job, cover: np.ndarray) -> dict[str, np.ndarray]:
     """Mean stop (detection and restart), degraded seconds per event of each class."""
     assert job.mode is not None and job.degraded_fraction is not None
     assert job.slowdown is not None
@@ -336,7 +336,7 @@ def expected_breakdown(job: Job, interval_s: float) -> dict[str, float]:
     assert job.mode is not None
     scale = job.exposure_s() / job.duration_s
     rates = job.rate_per_s * scale
-    cost = _class_costs(job, spare_cover(job))
+    cost = class_costs(job, spare_cover(job))
     rollback = job.mode == ROLLBACK
     lam_r = float(rates[rollback].sum())
     det_r = float((rates * cost["detection"])[rollback].sum() / lam_r) if lam_r > 0 else 0.0
