@@ -14,12 +14,13 @@ from typing import Any
 import numpy as np
 
 from gigawatt.catalog import Catalog
+from gigawatt.catalog.modelfile import load_model
 from gigawatt.estimates.profiles import OperationsProfile, load_profile, resolve_operations
 from gigawatt.pipeline.evaluate import Evaluation
-from gigawatt.pipeline.frontier import TrainingTimeline
+from gigawatt.pipeline.frontier import TrainingTimeline, checkpoint_gb
 from gigawatt.pipeline.inputs import AssumptionRow, Inputs
 from gigawatt.pipeline.result import json_number
-from gigawatt.scenario.schema import Scenario
+from gigawatt.scenario.schema import Scenario, Training
 
 GOODPUT_FLOOR = 0.9
 """The goodput the plan asks of its largest single-site job."""
@@ -122,8 +123,9 @@ def _better(key: str, best: Any, mine: Any) -> bool:
 
 
 def operations_headline(training: TrainingTimeline | None, ops: OperationsProfile,
-                        catalog: Catalog) -> dict[str, Any]:
-    """The operations profile, and what the largest single-site job needs to stay above 90%."""
+                        catalog: Catalog, run: Training | None = None) -> dict[str, Any]:
+    """The operations profile, and what the largest single-site job needs to stay above 90%
+    (a 30-day job; its checkpoint is the frontier model's, ``run``, where given)."""
     out: dict[str, Any] = {"operations_profile": ops.name}
     if training is None or training.system[-1] is None:
         return out
@@ -133,6 +135,11 @@ def operations_headline(training: TrainingTimeline | None, ops: OperationsProfil
         return out
     from gigawatt.estimates.reliability import largest_gpus_above
 
+    if run is not None:
+        # the model's checkpoint, sharded as it would be on the largest job
+        shard = checkpoint_gb(load_model(run.model, catalog)) / gpus
+        ops = resolve_operations(ops, {"checkpoint_gb_per_gpu": shard},
+                                 f"{run.model}: 14 bytes per parameter over {gpus:,} GPUs")
     steps, goodput, reached = operations_needed(gpus, system, ops, catalog)
     out.update({
         "largest_job_gpus_above_floor": largest_gpus_above(GOODPUT_FLOOR, system, 30.0, ops,

@@ -67,7 +67,7 @@ def plan(scenario: Scenario, catalog: Catalog | None = None) -> PlanResult:
         "first_gw_date": iso_date(first_gw),
         **{k: json_number(v[-1]) for k, v in failures.items()},
         **frontier_headline(training),
-        **operations_headline(training, operations, inputs.catalog),
+        **operations_headline(training, operations, inputs.catalog, scenario.training),
     }
     claim_values = {**headline, "first_gw_date": None if np.isnat(first_gw)
                     else dt.date.fromisoformat(str(first_gw))}
