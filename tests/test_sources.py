@@ -58,7 +58,7 @@ def test_bare_addresses_become_sources_and_copies_are_not_repeated():
 
 
 def test_unknown_id_is_one_line():
-    with pytest.raises(CatalogError, match="unknown source id 'S999'; accepted: S1, S10"):
+    with pytest.raises(CatalogError, match="unknown source id 'S999'; accepted: S1 to S108"):
         get("S999")
     assert get("s14").id == "S14"
 

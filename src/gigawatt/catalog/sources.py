@@ -23,7 +23,7 @@ from urllib.parse import urlparse
 
 from pydantic import Field
 
-from gigawatt.errors import CatalogError, unknown_id
+from gigawatt.errors import CatalogError
 from gigawatt.validation import Frozen, read_yaml, validate
 
 # An S-number stands alone: not part of a product code such as "MMA4Z00-NS400". A range
@@ -96,7 +96,9 @@ def get(source_id: str) -> Source:
     known = bibliography()
     key = source_id.strip().upper()
     if key not in known:
-        raise unknown_id("source id", source_id, list(known))
+        ids = list(known)
+        raise CatalogError(f"unknown source id {source_id!r}; accepted: {ids[0]} to {ids[-1]} "
+                           "(gigawatt catalog sources lists them)")
     return known[key]
 
 

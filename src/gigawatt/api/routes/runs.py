@@ -85,6 +85,6 @@ async def runs_export(
     result = (await fetch_run(service, run_id, "run_id", "path"))["result"]
     if format is ExportFormat.json:
         return JSONBody(result)
-    from gigawatt.report.tabular import to_csv
+    from gigawatt.report.tabular import run_csv
 
-    return PlainTextResponse(to_csv(result.get("timeline", [])), media_type="text/csv")
+    return PlainTextResponse(run_csv(result), media_type="text/csv")
