@@ -19,6 +19,7 @@ import time
 from dataclasses import dataclass
 
 import numpy as np
+from summary import record
 
 from gigawatt.estimates.reliability import build_job, fleet_reliability
 from gigawatt.models.failures import Job, simulate_job, young_interval_s
@@ -104,6 +105,7 @@ def compare(trials: int, seed: int) -> None:
               f"({diff / se:.2f} standard errors): {'agree' if ok else 'DISAGREE'}")
     print(f"time for {trials} trials: SimPy {simpy_s:.3f} s, vectorised {vector_s:.4f} s; "
           f"vectorised is {simpy_s / vector_s:.0f}x faster")
+    record(f"SimPy / vectorised, {trials} trials of one job", simpy_s / vector_s, "x")
 
 
 def big_runs(big_job: bool, seed: int) -> None:
@@ -115,6 +117,7 @@ def big_runs(big_job: bool, seed: int) -> None:
           f"({fleet.failures_per_day:.0f} failures/day, P10-P90 {fleet.failures_per_day_p10:.0f}"
           f"-{fleet.failures_per_day_p90:.0f}; {fleet.gpu_replacements_per_day:.0f} GPU "
           f"swaps/day)")
+    record("fleet, 1M GPUs x 365 days x 1,000 trials", fleet_s, "s")
     if not big_job:
         return
     job, _, _ = build_job(1_000_000, "vr-nvl72", 365.0)

@@ -1,6 +1,7 @@
 """The bibliography ships in the package: every citation in the built-in data resolves, and
 the rows equal the project's fact base where it is present beside the repository."""
 
+import json
 import re
 from pathlib import Path
 
@@ -79,3 +80,22 @@ def test_the_rows_follow_the_fact_base():
     assert sorted(rows) == sorted(listed)
     for sid, urls in listed.items():
         assert [rows[sid].url, *rows[sid].also] == urls, sid
+
+
+def test_catalog_sources_command(cli):
+    rows = json.loads(cli("catalog", "sources", "--json").out)
+    assert len(rows) == len(bibliography())
+    assert set(rows[0]) == {"id", "title", "publisher", "date", "url", "also"}
+    one = json.loads(cli("catalog", "sources", "S22", "--json").out)
+    assert one["id"] == "S22" and one["url"].startswith("https://")
+    text = cli("catalog", "sources", "S22").out
+    assert "CES 2026 Rubin specs" in text and one["url"] in text.splitlines()[2]
+    r = cli("catalog", "sources", "S999")
+    assert r.code == 2 and "unknown source id 'S999'" in r.err
+
+
+def test_catalog_show_resolves_its_citations(cli):
+    text = cli("catalog", "show", "vr-nvl72").out
+    assert "Sources cited" in text
+    for sid in ("S22", "S105"):
+        assert get(sid).url in text  # each address whole on its own line
