@@ -254,3 +254,32 @@ def test_runs_export_takes_json(cli):
     run_id = _plan(cli)["run_id"]
     assert json.loads(cli("runs", "export", run_id, "--json").out)["run_id"] == run_id
     assert cli("runs", "export", run_id, "--json", "--format", "csv").code == 2
+
+
+# -- progress ----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("args", [
+    ("sweep", "--samples", "8", "--no-report", "--no-save"),
+    ("reliability", "--gpus", "1024", "--gpu", "a100-sxm-80gb", "--days", "30",
+     "--trials", "200"),
+])
+def test_progress_goes_to_stderr_and_json_stays_clean(cli, monkeypatch, args):
+    monkeypatch.setenv("GIGAWATT_PROGRESS", "always")
+    r = cli(*args, "--json")
+    assert r.code == 0 and json.loads(r.out)  # stdout is the JSON document alone
+    assert re.search(r"(sweep: samples|reliability: Monte Carlo trials)", r.err)
+    assert re.search(r"\d+/\d+", r.err)
+    monkeypatch.setenv("GIGAWATT_PROGRESS", "auto")  # stderr is not a terminal here
+    assert cli(*args, "--json").err == ""
+
+
+def test_progress_counts_every_sample_and_the_tornado():
+    from gigawatt.scenario import load_scenario
+    from gigawatt.sweep import sweep
+
+    calls = []
+    scenario = load_scenario("openai-nvidia-10gw")[0]
+    result = sweep(scenario, samples=8, progress=lambda done, total: calls.append((done, total)))
+    d = len(result.paths)
+    assert calls[-1] == (8 + 2 * d + 1, 8 + 2 * d + 1)
+    assert [c[0] for c in calls] == sorted(c[0] for c in calls)

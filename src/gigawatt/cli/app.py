@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import os
 import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+
+from gigawatt.progress import Progress
 
 app = typer.Typer(
     help="Plan and simulate gigawatt-scale AI factories.",
@@ -36,6 +42,46 @@ OutOption = Annotated[Path, typer.Option("--out", help="Folder for the HTML repo
 ReportFlag = Annotated[bool, typer.Option("--report/--no-report", help="Write the HTML report.")]
 SaveFlag = Annotated[bool, typer.Option("--save/--no-save", help="Save to the run store.")]
 DEFAULT_OUT = Path("gigawatt-out")
+
+
+@contextmanager
+def progress_bar(label: str, delay_s: float = 1.0) -> Iterator[Progress]:
+    """A progress callback that draws a bar (rich) on stderr, never on stdout, so that
+    ``--json`` output stays clean. The bar appears only once the work has run ``delay_s``
+    and only when stderr is a terminal; ``GIGAWATT_PROGRESS=always`` shows it at once on any
+    stderr, ``never`` hides it."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+    from rich.progress import Progress as Bar
+
+    mode = os.environ.get("GIGAWATT_PROGRESS", "auto")
+    err = Console(stderr=True, force_terminal=True if mode == "always" else None)
+    start = time.monotonic()
+    wait = 0.0 if mode == "always" else delay_s
+    state: dict[str, Any] = {}
+
+    def update(done: int, total: int) -> None:
+        if mode == "never" or not err.is_terminal:
+            return
+        if "bar" not in state:
+            if time.monotonic() - start < wait:
+                return
+            bar = Bar(TextColumn(label), BarColumn(), MofNCompleteColumn(),
+                      TimeElapsedColumn(), TimeRemainingColumn(), console=err, transient=True)
+            bar.start()
+            state["bar"], state["task"] = bar, bar.add_task(label, total=total)
+        state["bar"].update(state["task"], completed=done, total=total)
+
+    try:
+        yield update
+    finally:
+        if "bar" in state:
+            state["bar"].stop()
 
 
 def console() -> Console:

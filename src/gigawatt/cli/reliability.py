@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from gigawatt.cli.app import JsonFlag, app, console, emit_json
+from gigawatt.cli.app import JsonFlag, app, console, emit_json, progress_bar
 
 
 @app.command("reliability")
@@ -45,12 +45,13 @@ def reliability_command(
     """Interruptions, checkpoint interval and goodput of a training job, with lost GPU-hours."""
     from gigawatt.estimates.reliability import reliability_json
 
-    data = reliability_json(
-        gpus, gpu, days, profile=profile, checkpoint_interval_min=checkpoint_interval_min,
-        checkpoint_write_s=checkpoint_write_s, checkpoint_gb=checkpoint_gb,
-        storage_gb_per_s=storage_gb_per_s, hot_spares=hot_spares, rack_age_days=rack_age_days,
-        detection_min=detection_min, restart_min=restart_min, rate_scale=rate_scale,
-        trials=trials, seed=seed)
+    with progress_bar("reliability: Monte Carlo trials") as progress:
+        data = reliability_json(
+            gpus, gpu, days, profile=profile, checkpoint_interval_min=checkpoint_interval_min,
+            checkpoint_write_s=checkpoint_write_s, checkpoint_gb=checkpoint_gb,
+            storage_gb_per_s=storage_gb_per_s, hot_spares=hot_spares,
+            rack_age_days=rack_age_days, detection_min=detection_min, restart_min=restart_min,
+            rate_scale=rate_scale, trials=trials, seed=seed, progress=progress)
     if as_json:
         emit_json(data)
         return
