@@ -283,3 +283,15 @@ def test_progress_counts_every_sample_and_the_tornado():
     d = len(result.paths)
     assert calls[-1] == (8 + 2 * d + 1, 8 + 2 * d + 1)
     assert [c[0] for c in calls] == sorted(c[0] for c in calls)
+
+
+@pytest.mark.parametrize("width", WIDTHS, indirect=True)
+def test_listings_read_side_by_side_at_the_width(cli, width):
+    rows = json.loads(cli("catalog", "list", "--json").out)
+    text = cli("catalog", "list").out
+    _lines_fit(text, width)
+    _words_intact(text, [r["id"] for r in rows] + [r["name"] for r in rows])
+    assert text.count("━") >= 8  # a table per kind, none stacked
+    scenarios = cli("scenarios", "list").out
+    _lines_fit(scenarios, width)
+    assert "━" in scenarios

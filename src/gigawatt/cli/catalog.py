@@ -27,9 +27,13 @@ def catalog_list(
     else:
         from gigawatt.report.terminal import render_rows
 
-        # sources are long: the table keeps to one line per entry, the JSON has them
-        render_rows("Catalog", [{k: v for k, v in r.items() if k != "source"} for r in rows],
-                    console())
+        # one table per kind; sources are long: the table keeps to one line per entry, the
+        # JSON (and `catalog show ID`) has them
+        out = console()
+        for k in dict.fromkeys(r["kind"] for r in rows):
+            render_rows(f"Catalog: {k.replace('_', ' ')}",
+                        [{c: v for c, v in r.items() if c not in ("source", "kind")}
+                         for r in rows if r["kind"] == k], out)
 
 
 @catalog_app.command("show")

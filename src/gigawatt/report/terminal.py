@@ -237,8 +237,14 @@ def render_rows(title: str, rows: Sequence[Mapping[str, Any]], console: Console,
         console.print(f"{title}: none")
         return
     cols = list(columns or rows[0].keys())
-    cells = [[fmt.value(row.get(c)) for c in cols] for row in rows]
-    console.print(_table(title, cols, cells, numeric=()))
+    cells = [[fmt.show(c, row.get(c)) for c in cols] for row in rows]
+    # keys are named by the shared formatter; a header already in words stays as it is
+    heads = [_lower_first(fmt.label(c)) if "_" in c else c for c in cols]
+    console.print(_table(title, heads, cells, numeric=()))
+
+
+def _lower_first(text: str) -> str:
+    return text if text[:3].isupper() else text[:1].lower() + text[1:]
 
 
 def render_mapping(title: str, data: Mapping[str, Any], console: Console) -> None:
