@@ -95,6 +95,8 @@ def test_catalog_sources_command(cli):
 
 
 def test_catalog_show_resolves_its_citations(cli):
+    shown = json.loads(cli("catalog", "show", "vr-nvl72", "--json").out)
+    assert {"S22", "S105"} <= {s["id"] for s in shown["cited_sources"]}
     text = cli("catalog", "show", "vr-nvl72").out
     assert "Sources cited" in text
     for sid in ("S22", "S105"):

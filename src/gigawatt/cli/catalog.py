@@ -48,17 +48,16 @@ def catalog_show(
     if as_json:
         emit_json(data)
         return
-    from gigawatt.catalog.sources import resolve
+    from gigawatt.catalog.sources import Source
     from gigawatt.report.terminal import render_mapping, render_rows
 
     out = console()
     ranges = data.pop("ranges", {})
+    cited = [Source(**{**s, "also": tuple(s["also"])}) for s in data.pop("cited_sources")]
     render_mapping(f"{data['name']} ({data['id']})", data, out)
     if ranges:
         render_rows("Ranges given by sources",
                     [{"field": f, **span} for f, span in ranges.items()], out)
-    cited = resolve(" ".join([str(data.get("source", ""))]
-                             + [str(s.get("source", "")) for s in ranges.values()]))
     if cited:
         _render_sources("Sources cited", cited, out)
 
