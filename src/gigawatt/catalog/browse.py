@@ -36,7 +36,8 @@ def catalog_entry(entry_id: str, catalog: Catalog | None = None) -> dict[str, An
 
     kind, entry = (catalog or load_catalog()).entry(entry_id)
     data = {"kind": kind, **entry.model_dump(mode="json", exclude_none=True)}
-    text = " ".join([str(data.get("source", "")), *(str(span.get("source", ""))
+    text = " ".join([str(data.get("source", "")), str(data.get("notes", "")),
+                     *(str(span.get("source", ""))
                                                       for span in data.get("ranges", {}).values())])
     data["cited_sources"] = [s.to_dict() for s in resolve(text)]
     return data

@@ -250,7 +250,7 @@ def _lower_first(text: str) -> str:
 def render_mapping(title: str, data: Mapping[str, Any], console: Console) -> None:
     """One record as a field/value table; nested values are shown compactly, never as a
     Python repr."""
-    rows = [(k, fmt.value(v) if not isinstance(v, Mapping | list) else str(fmt.csv_cell(v)))
+    rows = [(k, fmt.show(k, v) if not isinstance(v, Mapping | list) else str(fmt.csv_cell(v)))
             for k, v in data.items()]
     console.print(_table(title, ["field", "value"], rows, numeric=()))
 
