@@ -1,4 +1,6 @@
-"""Human-readable numbers for tables: one place for rounding and suffixes."""
+"""Human-readable numbers for tables: one place for rounding and suffixes, and for the
+name and unit of every JSON key (``label``, ``show``), so that every command, the run
+store's diffs and the CSV write a quantity the same way."""
 
 from __future__ import annotations
 

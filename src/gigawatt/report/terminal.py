@@ -79,7 +79,7 @@ def _table(title: str, columns: Sequence[str], rows: Sequence[Sequence[str]],
 def _assumption(result: Mapping[str, Any], field: str) -> str:
     for a in result.get("assumptions", []):
         if a["field"] == field:
-            return fmt.value(a["value"])
+            return fmt.show(field, a["value"])
     return "-"
 
 
