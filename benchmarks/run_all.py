@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import time
@@ -30,7 +31,8 @@ PEER_FLAG = {"bench_inference.py": "--peer-python", "bench_training.py": "--peer
 def run_one(script: Path, extra: list[str]) -> tuple[int, float, list[dict[str, object]]]:
     """Run one benchmark; (exit code, seconds, the figures it recorded)."""
     start = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, str(script), *extra], cwd=HERE,
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}  # its lines as they come, not at exit
+    proc = subprocess.Popen([sys.executable, str(script), *extra], cwd=HERE, env=env,
                             stdout=subprocess.PIPE, text=True)
     figures = []
     assert proc.stdout is not None
