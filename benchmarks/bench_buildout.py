@@ -16,6 +16,7 @@ import statistics
 import time
 
 import numpy as np
+from summary import record
 
 from gigawatt.buildout import (
     BuildoutProblem,
@@ -87,7 +88,7 @@ def _time_model(problem: BuildoutProblem, repeat: int) -> tuple[float, float, in
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--sites", type=int, default=50)
     parser.add_argument("--quarters", type=int, default=20)
     args = parser.parse_args()
@@ -106,6 +107,7 @@ def main() -> None:
         total = build + solve
         print(f"{name:34} {cols:8d} {rows:7d} {build * 1e3:7.1f}ms {solve * 1e3:7.1f}ms "
               f"{total * 1e3:7.1f}ms {total / TARGET_S:8.3f}")
+        record(f"build + solve, {name}", total, "s", TARGET_S)
     infeasible = synthetic_problem(np.random.default_rng(2025), args.sites, args.quarters,
                                    objective="cost", target_gw=round(1.5 * reach, 1))
     times = []
@@ -120,6 +122,7 @@ def main() -> None:
     print(f"{'infeasible target, explained':34} {'':>8} {'':>7} {'':>9} {'':>9} "
           f"{explain * 1e3:7.1f}ms {explain / TARGET_S:8.3f}")
     print(f"  {message[:160]}...")
+    record("infeasible target explained", explain, "s", TARGET_S)
 
 
 if __name__ == "__main__":

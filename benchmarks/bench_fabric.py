@@ -17,6 +17,7 @@ from collections.abc import Callable
 
 import numpy as np
 from bench_plan import _median_time  # the same timing as the plan benchmark
+from summary import record
 
 from gigawatt.catalog import load_catalog
 from gigawatt.estimates.fabric import parts_from_catalog
@@ -53,6 +54,7 @@ def main() -> None:
         count_s = _warm_median(lambda a=tree_args: count_tree(counts, *a), args.repeat)
         design_s = _warm_median(lambda p=parts: design_fabric(counts, p), args.repeat)
         label = f"{system_id} / {switch_id}"
+        record(f"design_fabric, {size:,} counts, {system_id}", design_s, "s", TARGET_S)
         for step, t in (("count", count_s), ("design", design_s)):
             print(f"{label:38} {step:8} {t:8.3f}s {size / t:12,.0f} {t / TARGET_S:8.3f} "
                   f"{t / numpy_pass:6.1f}")

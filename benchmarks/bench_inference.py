@@ -24,6 +24,7 @@ from pathlib import Path
 
 import numpy as np
 from bench_plan import _median_time  # the same timing as the plan benchmark
+from summary import record
 
 from gigawatt.catalog import load_catalog
 from gigawatt.estimates.infer import gpu_spec, number_format, serving_constants
@@ -108,10 +109,13 @@ def main() -> None:
         rows.append((f"{PEER} infer (1 configuration)", peer["per_call_s"]))
     for label, t in rows:
         print(f"{label:58} {t * 1e6:11.2f} us {1 / t:12,.0f}")
+    record("estimate_serving, one call", single, "s")
     if peer:
         print(f"ratio, one estimate per call:  {peer['per_call_s'] / single:8.1f}x faster")
         print(f"ratio, per estimate in a sweep: {peer['per_call_s'] / per_sweep_estimate:8.1f}x "
               "faster (target 100x)")
+        record(f"{PEER} / gigawatt per estimate in a sweep",
+               peer["per_call_s"] / per_sweep_estimate, "x", 100.0, better="higher")
         print(f"({PEER} decode throughput at its one configuration: "
               f"{peer['decode_tokens_per_s']:,.0f} tokens/s)")
 

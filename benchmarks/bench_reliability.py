@@ -26,6 +26,7 @@ import time
 from dataclasses import dataclass
 
 import numpy as np
+from summary import record
 
 from gigawatt.estimates.reliability import build_job, fleet_reliability, job_reliability
 from gigawatt.models.failures import Job, simulate_job
@@ -161,6 +162,8 @@ def compare(trials: int, seed: int) -> float:
         ratios.append(simpy_s / vector_s)
         print(f"  time for {trials} trials: SimPy {simpy_s:.3f} s, vectorised {vector_s:.4f} s;"
               f" vectorised is {ratios[-1]:.0f}x faster")
+        record(f"SimPy / vectorised, {trials} trials, {profile} job", ratios[-1], "x",
+               target=100, better="higher")
     return min(ratios)
 
 
@@ -174,6 +177,7 @@ def big_runs(big_job: bool, seed: int) -> None:
           f"({fleet.failures_per_day:.0f} failures/day, P10-P90 {fleet.failures_per_day_p10:.0f}"
           f"-{fleet.failures_per_day_p90:.0f}; {fleet.gpu_replacements_per_day:.0f} GPU "
           f"swaps/day)")
+    record("fleet, 1M GPUs x 365 days x 1,000 trials (CPU)", fleet_cpu, "s", target=1.0)
     start, cpu = time.perf_counter(), time.process_time()
     r = job_reliability(200_000, "vr-nvl72", 90.0, profile="fault-tolerant", trials=1000,
                         rng=np.random.default_rng(seed))
@@ -182,6 +186,7 @@ def big_runs(big_job: bool, seed: int) -> None:
           f"{r.hot_spares:,} hot spare hosts, {r.operations['repair_hours']:g} h repairs, "
           f"9 checkpoint intervals): {job_s:.2f} s (CPU {job_cpu:.2f} s) for "
           f"{r.interruptions * 1000:.3g} interruptions; goodput {r.goodput:.4f}")
+    record("job, 200k GPUs x 90 days x 1,000 trials (CPU)", job_cpu, "s", target=10.0)
     if not big_job:
         return
     job, _, _ = build_job(1_000_000, "vr-nvl72", 365.0, profile="fault-tolerant")

@@ -24,6 +24,8 @@ import threading
 import time
 from pathlib import Path
 
+from summary import record
+
 P99_TARGET_S = 1.0
 REQUEST_TIMEOUT_S = 30.0
 
@@ -81,7 +83,7 @@ def _percentile(values: list[float], q: float) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, default=16)
-    parser.add_argument("--requests", type=int, default=25, help="per client")
+    parser.add_argument("--requests", type=int, default=10, help="per client")
     parser.add_argument("--no-save", dest="save", action="store_false",
                         help="plans are not written to the run store")
     parser.add_argument("--view", action="store_true", help="also ask for the charts")
@@ -129,6 +131,8 @@ def main() -> None:
     print(f"latency max {max(latencies) * 1e3:8.1f} ms")
     print(f"throughput  {total / wall:8.1f} plans/s over {wall:.2f} s")
     print(f"errors      {len(errors):8d}")
+    record(f"POST /api/plan latency p99, {args.clients} clients", p99, "s", P99_TARGET_S)
+    record("requests that failed", float(len(errors)), "", 0.0)
     if saved is not None:
         print(f"runs saved  {saved:8d} of {total - len(errors)} successful plans")
     for e in errors[:5]:

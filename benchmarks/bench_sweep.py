@@ -11,6 +11,8 @@ from __future__ import annotations
 import argparse
 import time
 
+from summary import record
+
 from gigawatt.scenario import load_scenario
 from gigawatt.sweep import sweep
 
@@ -38,6 +40,8 @@ def main() -> None:
     print(f"{'vectorised':34} {args.vectorised:9d} {vec_s:9.3f} {vec_rate:11.0f}")
     print(f"{f'process pool ({args.workers} workers)':34} {args.pooled:9d} {pool_s:9.3f} "
           f"{pool_rate:11.0f}")
+    record("100,000 vectorised samples", 100_000 / vec_rate, "s", TARGET_S)
+    record(f"process pool, {args.pooled} samples", pool_s, "s")
     print(f"vectorised / pool speed ratio: {vec_rate / pool_rate:.0f}x; "
           f"100k-sample target {TARGET_S:.0f} s: {100_000 / vec_rate:.2f} s")
 

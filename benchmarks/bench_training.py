@@ -25,6 +25,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from summary import record
+
 from gigawatt.catalog import load_catalog
 from gigawatt.catalog.schema import ModelSpec
 from gigawatt.estimates.train import estimate_training, hardware, load_constants
@@ -97,14 +99,18 @@ def bench_searches(repeat: int) -> float:
     return statistics.median(per_layout)
 
 
-def peer(repeat: int) -> dict[str, Any]:
-    """Install llm-analysis into a temporary venv and time one estimate there."""
+def peer(repeat: int, given: str | None = None) -> dict[str, Any]:
+    """Time one estimate in a Python with llm-analysis: ``given``, else one installed into a
+    temporary venv."""
     with tempfile.TemporaryDirectory() as tmp:
-        env_dir = Path(tmp) / "venv"
-        venv.create(env_dir, with_pip=True)
-        python = env_dir / "bin" / "python"
-        subprocess.run([str(python), "-m", "pip", "install", "-q", "llm-analysis"],
-                       check=True, capture_output=True)
+        if given:
+            python = Path(given)
+        else:
+            env_dir = Path(tmp) / "venv"
+            venv.create(env_dir, with_pip=True)
+            python = env_dir / "bin" / "python"
+            subprocess.run([str(python), "-m", "pip", "install", "-q", "llm-analysis"],
+                           check=True, capture_output=True)
         script = Path(tmp) / "peer.py"
         script.write_text(PEER_SCRIPT)
         out = subprocess.run([str(python), str(script), str(repeat)], check=True,
@@ -118,6 +124,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--skip-peer", action="store_true",
                         help="skip llm-analysis (no network to PyPI)")
+    parser.add_argument("--peer-python", help="a Python that already has llm-analysis")
     args = parser.parse_args()
 
     per_layout = bench_searches(args.repeat)
@@ -135,13 +142,15 @@ def main() -> None:
           f"  step {fixed.search.best.step_time_s:.1f} s, {fixed.wall_days:.1f} days")
     print(f"  gigawatt per layout in the vectorised searches (median of 4):"
           f"{per_layout * 1e3:8.5f} ms")
+    record("per layout in the vectorised searches", per_layout, "s")
     if args.skip_peer:
         return
-    theirs = peer(args.repeat * 20)
+    theirs = peer(args.repeat * 20, args.peer_python)
     ratio = theirs["best_s"] / per_layout
     print(f"  llm-analysis {'0.2.2'} one estimate (same machine, same run):        "
           f"{theirs['best_s'] * 1e3:8.3f} ms  step {theirs['step_time_s']:.1f} s, "
           f"{theirs['wall_days']:.1f} days")
+    record("llm-analysis / gigawatt per layout", ratio, "x", TARGET_RATIO, better="higher")
     print(f"  ratio llm-analysis / gigawatt per layout: {ratio:,.0f}x "
           f"(target {TARGET_RATIO:,.0f}x: {'met' if ratio >= TARGET_RATIO else 'NOT met'})")
     print(f"  ratio llm-analysis / gigawatt one whole estimate: "

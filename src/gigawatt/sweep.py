@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,6 +35,7 @@ import numpy as np
 from gigawatt.catalog import Catalog
 from gigawatt.errors import GigawattError
 from gigawatt.pipeline import evaluate, gather_inputs, outputs, plan
+from gigawatt.progress import Progress
 from gigawatt.scenario.schema import (
     Distribution,
     Facility,
@@ -229,14 +230,23 @@ def _chunks(n: int, parts: int) -> list[slice]:
 
 
 def _pooled_outputs(scenario: Scenario, paths: Sequence[str], samples: np.ndarray,
-                    backend: str, workers: int, ray_address: str | None) -> dict[str, np.ndarray]:
+                    backend: str, workers: int, ray_address: str | None,
+                    progress: Progress | None = None) -> dict[str, np.ndarray]:
     parts = _chunks(len(samples), workers * 4)
     if backend == "process":
         with ProcessPoolExecutor(max_workers=workers) as pool:
-            blocks = list(pool.map(_scalar_outputs, itertools.repeat(scenario),
-                                   itertools.repeat(tuple(paths)), [samples[s] for s in parts]))
+            futures = [pool.submit(_scalar_outputs, scenario, tuple(paths), samples[s])
+                       for s in parts]
+            done = 0
+            for future in as_completed(futures):
+                done += len(future.result())
+                if progress is not None:
+                    progress(done, len(samples))
+            blocks = [f.result() for f in futures]
     else:
         blocks = _ray_map(scenario, paths, [samples[s] for s in parts], ray_address)
+        if progress is not None:
+            progress(len(samples), len(samples))
     names = output_names(scenario, pooled=True)
     stacked = np.vstack(blocks) if blocks else np.zeros((0, len(names)))
     return {k: stacked[:, i] for i, k in enumerate(names)}
@@ -328,7 +338,7 @@ def parse_vary(specs: Sequence[str]) -> dict[str, list[float]]:
 def sweep(scenario: Scenario, samples: int = 1000, seed: int | None = 0,
           vary: Mapping[str, Sequence[float]] | None = None, backend: str = "vectorised",
           workers: int = 2, ray_address: str | None = None,
-          catalog: Catalog | None = None) -> SweepResult:
+          catalog: Catalog | None = None, progress: Progress | None = None) -> SweepResult:
     """Run the plan over samples of the scenario's uncertain inputs (or over a grid).
 
     Parameters
@@ -340,6 +350,8 @@ def sweep(scenario: Scenario, samples: int = 1000, seed: int | None = 0,
     backend : ``vectorised``, ``process`` (local process pool) or ``ray``.
     workers : worker processes (or Ray tasks in flight) for the pooled backends.
     ray_address : an existing Ray cluster; a local Ray is started when None.
+    progress : called with (samples done, samples in all) as samples finish, the tornado's
+        runs included.
     """
     if backend not in BACKENDS:
         raise SweepError(f"backend {backend!r}; accepted: {', '.join(BACKENDS)}")
@@ -370,10 +382,29 @@ def sweep(scenario: Scenario, samples: int = 1000, seed: int | None = 0,
                               np.random.default_rng(seed))
         drawn, clipped = clip_to_ranges(paths, raw)
 
+    tornado_rows = 0 if vary else 2 * len(paths) + 1
+    total, finished = len(drawn) + tornado_rows, 0
+
+    def step(done: int, _: int) -> None:
+        if progress is not None:
+            progress(finished + done, total)
+
     def run_rows(rows: np.ndarray) -> dict[str, np.ndarray]:
+        nonlocal finished
         if backend == "vectorised":
-            return _vectorised_outputs(scenario, catalog, paths, rows)
-        return _pooled_outputs(scenario, paths, rows, backend, workers, ray_address)
+            # in blocks, so that a long vectorised sweep reports as it goes
+            size = max(len(rows), 1) if progress is None else 20_000
+            blocks = []
+            for first in range(0, len(rows), size):
+                blocks.append(_vectorised_outputs(scenario, catalog, paths,
+                                                  rows[first:first + size]))
+                step(min(first + size, len(rows)), total)
+            out = {k: np.concatenate([b[k] for b in blocks]) for k in blocks[0]}
+        else:
+            out = _pooled_outputs(scenario, paths, rows, backend, workers, ray_address,
+                                  progress=step)
+        finished += len(rows)
+        return out
 
     results = run_rows(drawn)
     central = np.array([inputs.values[p] for p in paths])

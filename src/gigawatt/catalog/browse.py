@@ -29,9 +29,18 @@ def catalog_rows(kind: str | None = None, catalog: Catalog | None = None) -> lis
 
 
 def catalog_entry(entry_id: str, catalog: Catalog | None = None) -> dict[str, Any]:
-    """One catalog entry with its kind, every field, its source and the ranges sources give."""
+    """One catalog entry with its kind, every field, its source, the ranges sources give,
+    and under ``cited_sources`` each source its citations name (id, title, publisher, date,
+    url, also), from the bibliography."""
+    from gigawatt.catalog.sources import resolve
+
     kind, entry = (catalog or load_catalog()).entry(entry_id)
-    return {"kind": kind, **entry.model_dump(mode="json", exclude_none=True)}
+    data = {"kind": kind, **entry.model_dump(mode="json", exclude_none=True)}
+    text = " ".join([str(data.get("source", "")), str(data.get("notes", "")),
+                     *(str(span.get("source", ""))
+                                                      for span in data.get("ranges", {}).values())])
+    data["cited_sources"] = [s.to_dict() for s in resolve(text)]
+    return data
 
 
 def scenario_rows() -> list[dict[str, Any]]:

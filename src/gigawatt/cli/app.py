@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import os
 import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+
+from gigawatt.progress import Progress
 
 app = typer.Typer(
     help="Plan and simulate gigawatt-scale AI factories.",
@@ -26,14 +32,56 @@ class Format(StrEnum):
     csv = "csv"
 
 
-JsonFlag = Annotated[bool, typer.Option("--json", help="Print the result as JSON, alone.")]
-FormatOption = Annotated[Format, typer.Option("--format", help="Output format.")]
+JsonFlag = Annotated[bool, typer.Option(
+    "--json", help="Print the result as JSON on stdout, alone (keys: docs/json.md).")]
+FormatOption = Annotated[Format | None, typer.Option(
+    "--format", help="Output format (default table); --json and --csv are shorthands.")]
 ScenarioArgument = Annotated[str, typer.Argument(
     help="Built-in scenario name or path to a scenario YAML file.")]
 OutOption = Annotated[Path, typer.Option("--out", help="Folder for the HTML report.")]
 ReportFlag = Annotated[bool, typer.Option("--report/--no-report", help="Write the HTML report.")]
 SaveFlag = Annotated[bool, typer.Option("--save/--no-save", help="Save to the run store.")]
 DEFAULT_OUT = Path("gigawatt-out")
+
+
+@contextmanager
+def progress_bar(label: str, delay_s: float = 1.0) -> Iterator[Progress]:
+    """A progress callback that draws a bar (rich) on stderr, never on stdout, so that
+    ``--json`` output stays clean. The bar appears only once the work has run ``delay_s``
+    and only when stderr is a terminal; ``GIGAWATT_PROGRESS=always`` shows it at once on any
+    stderr, ``never`` hides it."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+    from rich.progress import Progress as Bar
+
+    mode = os.environ.get("GIGAWATT_PROGRESS", "auto")
+    err = Console(stderr=True, force_terminal=True if mode == "always" else None)
+    start = time.monotonic()
+    wait = 0.0 if mode == "always" else delay_s
+    state: dict[str, Any] = {}
+
+    def update(done: int, total: int) -> None:
+        if mode == "never" or not err.is_terminal:
+            return
+        if "bar" not in state:
+            if time.monotonic() - start < wait:
+                return
+            bar = Bar(TextColumn(label), BarColumn(), MofNCompleteColumn(),
+                      TimeElapsedColumn(), TimeRemainingColumn(), console=err, transient=True)
+            bar.start()
+            state["bar"], state["task"] = bar, bar.add_task(label, total=total)
+        state["bar"].update(state["task"], completed=done, total=total)
+
+    try:
+        yield update
+    finally:
+        if "bar" in state:
+            state["bar"].stop()
 
 
 def console() -> Console:
@@ -53,8 +101,35 @@ def emit_json(data: Any) -> None:
     print_text(to_json(data))
 
 
-def chosen_format(fmt: Format, as_json: bool, as_csv: bool = False) -> Format:
-    """The format asked for, by ``--format`` or the ``--json``/``--csv`` shorthands."""
+def chosen_format(fmt: Format | None, as_json: bool, as_csv: bool = False,
+                  default: Format = Format.table) -> Format:
+    """The format asked for, by ``--format`` or the ``--json``/``--csv`` shorthands; two that
+    disagree are an error (exit 2), never a silent choice."""
     if as_json and as_csv:
         raise typer.BadParameter("--json and --csv cannot be used together")
-    return Format.json if as_json else Format.csv if as_csv else fmt
+    asked = [f for f, on in ((Format.json, as_json), (Format.csv, as_csv)) if on]
+    if fmt is not None:
+        asked.insert(0, fmt)
+    if len(set(asked)) > 1:
+        names = [f"--format {f.value}" if i == 0 and fmt is not None else f"--{f.value}"
+                 for i, f in enumerate(asked)]
+        raise typer.BadParameter(f"{' and '.join(names)} ask for different formats; give one")
+    return asked[0] if asked else default
+
+
+def version_callback(value: bool) -> None:
+    """``gigawatt --version``: print the version and stop."""
+    if value:
+        from gigawatt.version import __version__
+
+        print_text(f"gigawatt {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[bool, typer.Option(
+        "--version", callback=version_callback, is_eager=True,
+        help="Print the version and exit.")] = False,
+) -> None:
+    """Plan and simulate gigawatt-scale AI factories."""

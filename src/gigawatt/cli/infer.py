@@ -45,7 +45,7 @@ def infer_command(
         "--peak-to-average", help="Busiest hour over the daily mean.")] = None,
     usd_per_gpu_hour: Annotated[float | None, Opt(
         "--usd-per-gpu-hour", help="Adds the cost per million output tokens.")] = None,
-    fmt: FormatOption = Format.table,
+    fmt: FormatOption = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Serving throughput of a model on a GPU type: best batch and tensor-parallel size."""
@@ -91,7 +91,8 @@ def _render(r: dict[str, Any]) -> None:
         ("Memory per GPU", f"{r['memory_gb_per_gpu']:,.1f} GB",
          f"weights {r['weights_gb_per_gpu']:,.1f} + KV cache {r['kv_cache_gb_per_gpu']:,.1f} "
          f"of {r['usable_hbm_gb_per_gpu']:,.1f} usable"),
-        ("Efficiency", f"{r['efficiency']['flops']:.2f} / {r['efficiency']['hbm']:.2f}",
+        ("Efficiency", f"{f.percent(r['efficiency']['flops'])} / "
+         f"{f.percent(r['efficiency']['hbm'])}",
          f"of peak FLOP/s / HBM bandwidth; {r['efficiency']['basis']}"),
     ]
     if "usd_per_million_output_tokens" in r:

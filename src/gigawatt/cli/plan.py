@@ -26,7 +26,7 @@ from gigawatt.cli.app import (
 @app.command("plan")
 def plan_command(
     scenario: ScenarioArgument = "openai-nvidia-10gw",
-    fmt: FormatOption = Format.table,
+    fmt: FormatOption = None,
     as_json: JsonFlag = False,
     as_csv: Annotated[bool, typer.Option("--csv", help="Print the timeline as CSV.")] = False,
     out: OutOption = DEFAULT_OUT,

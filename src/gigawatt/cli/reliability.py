@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from gigawatt.cli.app import JsonFlag, app, console, emit_json
+from gigawatt.cli.app import JsonFlag, app, console, emit_json, progress_bar
 
 LABELS = {
     "interruptions": "Interruptions (mean)",
@@ -127,12 +127,14 @@ def reliability_command(
 
         raise GigawattError("gpus: missing; accepted: --gpus N (at least 1) or --sweep-gpus "
                             "LOW..HIGH")
-    data = reliability_json(
-        gpus, gpu, days, profile=profile, checkpoint_interval_min=checkpoint_interval_min,
-        checkpoint_write_s=checkpoint_write_s, checkpoint_gb=checkpoint_gb,
-        storage_gb_per_s=storage_gb_per_s, hot_spares=hot_spares, rack_age_days=rack_age_days,
-        detection_min=detection_min, restart_min=restart_min, rate_scale=rate_scale,
-        trials=trials, seed=seed, operations=operations)
+    with progress_bar("reliability: Monte Carlo trials") as progress:
+        data = reliability_json(
+            gpus, gpu, days, profile=profile, checkpoint_interval_min=checkpoint_interval_min,
+            checkpoint_write_s=checkpoint_write_s, checkpoint_gb=checkpoint_gb,
+            storage_gb_per_s=storage_gb_per_s, hot_spares=hot_spares,
+            rack_age_days=rack_age_days, detection_min=detection_min, restart_min=restart_min,
+            rate_scale=rate_scale, trials=trials, seed=seed, operations=operations,
+            progress=progress)
     if as_json:
         emit_json(data)
         return

@@ -16,6 +16,7 @@ from gigawatt.cli.app import (
     app,
     console,
     emit_json,
+    progress_bar,
 )
 
 
@@ -42,9 +43,10 @@ def sweep_command(
     from gigawatt.version import __version__
 
     scenario_obj, text = load_scenario(scenario)
-    result = sweep(scenario_obj, samples=samples, seed=seed,
-                   vary=parse_vary(vary) if vary else None, backend=backend, workers=workers,
-                   ray_address=ray_address).to_dict()
+    with progress_bar("sweep: samples") as progress:
+        result = sweep(scenario_obj, samples=samples, seed=seed,
+                       vary=parse_vary(vary) if vary else None, backend=backend,
+                       workers=workers, ray_address=ray_address, progress=progress).to_dict()
     result["run_id"] = None
     if save:
         from gigawatt.store import RunStore

@@ -69,7 +69,7 @@ def train_command(
 
 
 def _render(r: dict[str, Any]) -> None:
-    from gigawatt.report.format import num
+    from gigawatt.report.format import num, percent
     from gigawatt.report.terminal import render_mapping, render_rows
 
     out = console()
@@ -83,7 +83,7 @@ def _render(r: dict[str, Any]) -> None:
         "tokens/s": num(r["tokens_per_s"], 0),
         "model TFLOP/s per GPU": num(r["model_tflops_per_gpu"], 1),
         "hardware TFLOP/s per GPU": num(r["hardware_tflops_per_gpu"], 1),
-        "MFU": num(r["mfu"], 3),
+        "MFU": percent(r["mfu"]),
         "memory per GPU": f"{num(r['memory_gb_per_gpu'], 1)} GB ("
                           + ", ".join(f"{k} {num(v, 1)}" for k, v in r["memory_gb"].items())
                           + ")",
@@ -97,11 +97,11 @@ def _render(r: dict[str, Any]) -> None:
                    f"seq {r['seq_len']}, batch {r['global_batch']})", rows, out)
     step = r["step_time_s"]
     render_rows("Step breakdown", [
-        {"part": k, "seconds": num(v, 3), "share": f"{v / step:.1%}"}
+        {"part": k, "seconds": num(v, 3), "share": percent(v / step)}
         for k, v in r["breakdown_s"].items()], out)
     if len(r["top"]) > 1:
         render_rows("Fastest layouts that fit", [
             {**e["parallelism"], "mb": e["micro_batch"], "v": e["virtual_stages"],
              "recompute": e["recompute"], "step s": num(e["step_time_s"], 3),
-             "MFU": num(e["mfu"], 3), "GB/GPU": num(e["memory_gb_per_gpu"], 1)}
+             "MFU": percent(e["mfu"]), "GB/GPU": num(e["memory_gb_per_gpu"], 1)}
             for e in r["top"]], out)

@@ -43,6 +43,7 @@ from gigawatt.models.failures.job import (
 )
 from gigawatt.models.failures.rates import FailureRates, check_rates
 from gigawatt.models.failures.stats import mean_ci95, poisson_quantile
+from gigawatt.progress import Progress
 
 SWEEP_ORDER = ("research", "production", "fault-tolerant")
 """Profiles in a sweep, from the least to the most fault-tolerant."""
@@ -296,7 +297,8 @@ def job_reliability(gpus: int, system: str, days: float, *,
                     memory_budget_bytes: int = MEMORY_BUDGET_BYTES,
                     max_simulated_interruptions: float | None = None,
                     catalog: Catalog | None = None,
-                    constants: Calibration | None = None) -> JobReliability:
+                    constants: Calibration | None = None,
+                    progress: Progress | None = None) -> JobReliability:
     """Interruptions, checkpoint interval and goodput of a job on ``gpus`` GPUs for ``days``.
 
     ``trials > 0`` simulates (``rng``, default ``default_rng(0)``): the interval is the closed
@@ -357,7 +359,7 @@ def job_reliability(gpus: int, system: str, days: float, *,
         if candidates.size == 0:
             candidates = np.array([job.duration_s])
         sim = simulate_job(job, candidates, trials, rng or np.random.default_rng(0),
-                           memory_budget_bytes)
+                           memory_budget_bytes, progress=progress)
         best = sim.best()
         interval_s = float(sim.intervals_s[best])
         time_s = {k: float(v[best]) for k, v in sim.mean_time_s.items()}
@@ -406,7 +408,8 @@ def reliability_json(gpus: int, gpu: str, days: float, *, profile: str = "produc
                      rate_scale: float = 1.0, trials: int = 1000, seed: int = 0,
                      operations: Mapping[str, Any] | None = None,
                      max_simulated_interruptions: float | None = None,
-                     catalog: Catalog | None = None) -> dict[str, Any]:
+                     catalog: Catalog | None = None,
+                     progress: Progress | None = None) -> dict[str, Any]:
     """The document of ``gigawatt reliability --json`` and ``GET /api/reliability``.
 
     :meth:`JobReliability.to_dict` of :func:`job_reliability` with ``default_rng(seed)``,
@@ -419,7 +422,8 @@ def reliability_json(gpus: int, gpu: str, days: float, *, profile: str = "produc
         storage_gb_per_s=storage_gb_per_s, hot_spares=hot_spares, rack_age_days=rack_age_days,
         rate_scale=rate_scale, detection_min=detection_min, restart_min=restart_min,
         operations=operations, trials=trials, rng=np.random.default_rng(seed),
-        max_simulated_interruptions=max_simulated_interruptions, catalog=catalog)
+        max_simulated_interruptions=max_simulated_interruptions, catalog=catalog,
+        progress=progress)
     data = result.to_dict()
     data["seed"] = seed
     fleet = fleet_reliability({result.system: gpus}, profile=profile, rate_scale=rate_scale,

@@ -6,31 +6,80 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from rich import box
-from rich.console import Console, Group
+from rich.cells import cell_len
+from rich.console import Console, ConsoleOptions, Group, RenderResult
 from rich.padding import Padding
 from rich.panel import Panel
 from rich.table import Table
+from rich.text import Text
 
 from gigawatt.report import format as fmt
 
 
+class FittedTable:
+    """A table that reads at any width, in a terminal or piped (80 columns).
+
+    No cell breaks inside a word: each text column is at least as wide as its longest word
+    and numeric columns never wrap. Where those widths cannot sit side by side in the width
+    available, the rows are printed one after another instead, each as its first cell
+    followed by indented ``column: value`` lines (wrapped at spaces).
+    """
+
+    def __init__(self, title: str, columns: Sequence[str], rows: Sequence[Sequence[str]],
+                 numeric: Sequence[int] = (1,)) -> None:
+        self.title, self.columns = title, list(columns)
+        self.rows = [list(r) for r in rows]
+        self.numeric = set(numeric)
+
+    def _min_width(self, i: int, whole: bool = False) -> int:
+        cells = [self.columns[i], *(r[i] for r in self.rows)]
+        if whole or i in self.numeric:
+            return max(cell_len(c) for c in cells)
+        return max((cell_len(w) for c in cells for w in c.split()), default=1)
+
+    def min_width(self, whole_first: bool = False) -> int:
+        """The narrowest width at which the side-by-side layout keeps every word whole (and,
+        with ``whole_first``, every first cell on one line)."""
+        n = len(self.columns)
+        return (sum(self._min_width(i, whole_first and i == 0) for i in range(n))
+                + 3 * n + 1)  # edges, padding and rules
+
+    def table(self, width: int | None = None) -> Table:
+        # the first column (what a row is) stays on one line where the width allows
+        whole_first = width is None or self.min_width(whole_first=True) <= width
+        table = Table(title=self.title, box=box.SIMPLE_HEAVY, title_justify="left",
+                      title_style="bold")
+        for i, name in enumerate(self.columns):
+            is_number = i in self.numeric
+            no_wrap = is_number or (i == 0 and whole_first)
+            table.add_column(name, justify="right" if is_number else "left", no_wrap=no_wrap,
+                             min_width=self._min_width(i, i == 0 and whole_first),
+                             overflow="fold")
+        for row in self.rows:
+            table.add_row(*row)
+        return table
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        if self.min_width() <= options.max_width:
+            yield self.table(options.max_width)
+            return
+        yield Text(self.title, style="bold")
+        for row in self.rows:
+            yield Text(row[0], style="bold")
+            for name, cell in zip(self.columns[1:], row[1:], strict=True):
+                yield Padding(Text(f"{name}: {cell}"), (0, 0, 0, 2))
+        yield Text("")
+
+
 def _table(title: str, columns: Sequence[str], rows: Sequence[Sequence[str]],
-           numeric: Sequence[int] = (1,)) -> Table:
-    table = Table(title=title, box=box.SIMPLE_HEAVY, title_justify="left", title_style="bold")
-    for i, name in enumerate(columns):
-        is_number = i in numeric
-        table.add_column(name, justify="right" if is_number else "left",
-                         no_wrap=is_number or i == 0,
-                         overflow="fold")
-    for row in rows:
-        table.add_row(*row)
-    return table
+           numeric: Sequence[int] = (1,)) -> FittedTable:
+    return FittedTable(title, columns, rows, numeric)
 
 
 def _assumption(result: Mapping[str, Any], field: str) -> str:
     for a in result.get("assumptions", []):
         if a["field"] == field:
-            return fmt.value(a["value"])
+            return fmt.show(field, a["value"])
     return "-"
 
 
@@ -45,13 +94,13 @@ def headline_rows(r: Mapping[str, Any]) -> list[tuple[str, str, str]]:
         ("GPU packages", fmt.count(r["gpus"]), "racks x packages per rack"),
         ("GPU dies", fmt.count(r["gpu_dies"]), "Rubin: 2 per package, Rubin Ultra: 4"),
         ("Scale-up (NVLink) domains", fmt.count(r["nvlink_domains"]), "packages / domain size"),
-        ("Peak FP4 / FP8 / BF16",
-         f"{r['fp4_eflops']:,.0f} / {r['fp8_eflops']:,.0f} / {r['bf16_eflops']:,.0f} EFLOP/s",
-         "dense, packages x catalog peak"),
+        ("Peak FP4", f"{r['fp4_eflops']:,.0f} EFLOP/s", "dense, packages x catalog peak"),
+        ("Peak FP8 / BF16", f"{r['fp8_eflops']:,.0f} / {r['bf16_eflops']:,.0f} EFLOP/s",
+         "dense"),
         ("HBM capacity", f"{r['hbm_pb']:,.0f} PB", "packages x HBM per package"),
         ("Scale-out network", f"{r['network_power_mw']:,.0f} MW",
-         f"{r['network_power_share_of_it']:.1%} of IT power; {fmt.count(r['transceivers'])} "
-         "transceivers; rail-optimised fat trees per platform"),
+         f"{fmt.percent(r['network_power_share_of_it'])} of IT power; "
+         f"{fmt.count(r['transceivers'])} transceivers; rail-optimised fat trees per platform"),
         ("Largest single cluster", f"{fmt.count(r['largest_cluster_gpus'])} GPUs",
          "the largest fabric within a switch's three-tier reach"),
         ("Capex", fmt.usd(r["capex_usd"]),
@@ -101,13 +150,14 @@ def _training_rows(r: Mapping[str, Any]) -> list[tuple[str, str, str]]:
     return [
         ("Frontier run (best job)", f"{r['training_days']:,.1f} days",
          f"{fmt.count(r['training_job_gpus'])} {r['training_system']} GPUs ({layout}), "
-         f"MFU {r['training_mfu']:.0%}, {r['training_ideal_days']:,.2f} days without failures; "
+         f"MFU {fmt.percent(r['training_mfu'])}, {r['training_ideal_days']:,.2f} days without "
+         "failures; "
          f"first period {r['first_period_training_days']:,.1f} days"),
-        ("Failures of that job", f"goodput {r['training_goodput']:.0%}",
+        ("Failures of that job", f"goodput {fmt.percent(r['training_goodput'])}",
          f"{r['training_interruptions_per_day']:,.0f} interruptions/day (one every "
          f"{r['training_mtti_min']:,.0f} min), checkpoint every "
          f"{r['checkpoint_interval_min']:,.1f} min"),
-        ("Largest single-site job", f"goodput {r['largest_job_goodput']:.0%}",
+        ("Largest single-site job", f"goodput {fmt.percent(r['largest_job_goodput'])}",
          f"{fmt.count(r['training_largest_job_gpus'])} GPUs, "
          f"{r['largest_job_interruptions_per_day']:,.0f} interruptions/day: it would finish "
          "later than the job above"),
@@ -187,64 +237,126 @@ def render_rows(title: str, rows: Sequence[Mapping[str, Any]], console: Console,
         console.print(f"{title}: none")
         return
     cols = list(columns or rows[0].keys())
-    cells = [[fmt.value(row.get(c)) for c in cols] for row in rows]
-    console.print(_table(title, cols, cells, numeric=()))
+    cells = [[fmt.show(c, row.get(c)) for c in cols] for row in rows]
+    # keys are named by the shared formatter; a header already in words stays as it is
+    heads = [_lower_first(fmt.label(c)) if "_" in c else c for c in cols]
+    console.print(_table(title, heads, cells, numeric=()))
+
+
+def _lower_first(text: str) -> str:
+    return text if text[:3].isupper() else text[:1].lower() + text[1:]
 
 
 def render_mapping(title: str, data: Mapping[str, Any], console: Console) -> None:
-    """One record as a field/value table; nested values are shown compactly."""
-    rows = [(k, fmt.value(v) if not isinstance(v, Mapping | list) else repr(v))
+    """One record as a field/value table; nested values are shown compactly, never as a
+    Python repr."""
+    rows = [(k, fmt.show(k, v) if not isinstance(v, Mapping | list) else str(fmt.csv_cell(v)))
             for k, v in data.items()]
     console.print(_table(title, ["field", "value"], rows, numeric=()))
 
 
 def render_diff(d: Mapping[str, Any], console: Console) -> None:
-    """Inputs and outputs that differ between two runs."""
-    sections: list[Table] = []
-    for key, title in (("inputs", "Inputs that differ"), ("outputs", "Outputs that differ")):
-        rows = [(row["field"], fmt.value(row["a"]), fmt.value(row["b"]),
-                 fmt.value(row.get("ratio"))) for row in d[key]]
-        sections.append(_table(f"{title} ({d['a']} -> {d['b']})",
-                               ["field", "a", "b", "b / a"], rows, numeric=()))
-    timeline = [(row["period"], key, _cell(key, change["a"]), _cell(key, change["b"]))
+    """What differs between two runs, or one line saying nothing does."""
+    if d.get("identical"):
+        console.print(f"Runs {d['a']} and {d['b']}: no differences (inputs, outputs"
+                      + (", assumptions and timeline)" if d.get("kind") != "sweep"
+                         else ", sampling and grid)"))
+        return
+    sections: list[FittedTable] = []
+    rows: list[tuple[str, ...]]
+    if d["inputs"]:
+        rows = [(row["field"], fmt.show(row["field"], row["a"]), fmt.show(row["field"], row["b"]))
+                for row in d["inputs"]]
+        sections.append(_table(f"Inputs that differ ({d['a']} -> {d['b']})",
+                               ["field", "a", "b"], rows, numeric=()))
+    if d.get("settings"):
+        rows = [(row["field"], _show(row["field"], row["a"]), _show(row["field"], row["b"]))
+                for row in d["settings"]]
+        sections.append(_table("Sampling that differs", ["setting", "a", "b"], rows, numeric=()))
+    if d["outputs"]:
+        rows = [(fmt.label(row.get("output", row["field"]))
+                 + (f" {_QUANTILE[row['quantile']]}" if "quantile" in row else ""),
+                 _show(row.get("output", row["field"]), row["a"]),
+                 _show(row.get("output", row["field"]), row["b"]), _ratio(row))
+                for row in d["outputs"]]
+        sections.append(_table(f"Outputs that differ ({d['a']} -> {d['b']})",
+                               ["output", "a", "b", "b / a"], rows, numeric=(1, 2, 3)))
+    if d.get("assumptions"):
+        rows = [(row["field"], _show(row["field"], row["a"]), _show(row["field"], row["b"]),
+                 ", ".join(row["changed"])) for row in d["assumptions"]]
+        sections.append(_table("Assumptions that differ", ["assumption", "a", "b", "what"],
+                               rows, numeric=()))
+    timeline = [(row["period"], fmt.label(key), _show(key, change["a"]),
+                 _show(key, change["b"]))
                 for row in d.get("timeline", []) for key, change in row.items()
                 if key != "period"]
     if timeline:
         sections.append(_table("Schedule, compute and money by half-year",
                                ["period", "quantity", "a", "b"], timeline, numeric=()))
-    sites = [(row["site"], key, fmt.value(change["a"]), fmt.value(change["b"]))
+    sites = [(row["site"], fmt.label(key), fmt.show(key, change["a"]),
+              fmt.show(key, change["b"]))
              for row in d.get("sites", []) for key, change in row.items() if key != "site"]
     if sites:
         sections.append(_table("Sites at the end (- where a run does not use the site)",
                                ["site", "quantity", "a", "b"], sites, numeric=()))
+    grid = [(str(row["point"]), fmt.label(key), _show(key, change["a"]), _show(key, change["b"]))
+            for row in d.get("grid", []) for key, change in row.items() if key != "point"]
+    if grid:
+        sections.append(_table("Grid points that differ", ["point", "quantity", "a", "b"],
+                               grid, numeric=()))
     console.print(Group(*sections))
 
 
+def _show(key: str, x: Any) -> str:
+    if isinstance(x, Mapping):
+        return " ".join(f"{k}{v}" for k, v in x.items())
+    return fmt.show(key, x)
 
 
-def _cell(key: str, x: Any) -> str:
-    return fmt.systems(x) if key == "system_added" else fmt.value(x)
+_QUANTILE = {"p10": "P10", "p50": "P50", "p90": "P90", "mean": "mean"}
+
+
+def _ratio(row: Mapping[str, Any]) -> str:
+    r = row.get("ratio")
+    return "-" if r is None else f"{r:,.3f}x"
 
 
 def render_sweep(d: Mapping[str, Any], console: Console) -> None:
-    """Quantiles of each output and the inputs that move them most."""
+    """A sampled sweep: quantiles of each output and the inputs that move them most. A grid
+    (``--vary``): each output at each grid point, no quantiles."""
     console.print(f"[bold]Sweep of {d['scenario']}[/bold]: {d['samples']} samples "
                   f"({d['design']}, seed {d['seed']}, backend {d['backend']})")
     if d.get("note"):
         console.print(f"Note: {d['note']}.")
-    rows = [(name, fmt.value(q["p10"]), fmt.value(q["p50"]), fmt.value(q["p90"]))
-            for name, q in d["outputs"].items()]
-    console.print(_table("Outputs", ["output", "P10", "P50", "P90"], rows, numeric=(1, 2, 3)))
-    for name in ("capex_usd", "gpus", "usd_per_gpu_hour"):
-        entries = [e for e in d["sensitivity"].get(name, []) if e["swing"] > 0][:5]
-        if entries:
-            ranked = [(e["input"], fmt.value(e["output_at_p10"]), fmt.value(e["output_at_p90"]),
-                       fmt.value(e["swing"])) for e in entries]
-            console.print(_table(f"What drives {name} (input at its P10 / P90)",
-                                 ["input", "at P10", "at P90", "swing"], ranked,
-                                 numeric=(1, 2, 3)))
     if d.get("grid"):
-        render_rows("Grid", d["grid"], console)
+        render_grid(d["grid"], list(d["outputs"]), console)
+    else:
+        rows = [(fmt.label(name), fmt.show(name, q["p10"]), fmt.show(name, q["p50"]),
+                 fmt.show(name, q["p90"])) for name, q in d["outputs"].items()]
+        console.print(_table("Outputs", ["output", "P10", "P50", "P90"], rows,
+                             numeric=(1, 2, 3)))
+    for name in ("capex_usd", "gpus", "usd_per_gpu_hour"):
+        entries = [e for e in (d.get("sensitivity") or {}).get(name, []) if e["swing"] > 0][:5]
+        if entries:
+            ranked = [(f"{e['input']} {fmt.show(e['input'], e['input_p10'])} to "
+                       f"{fmt.show(e['input'], e['input_p90'])}",
+                       fmt.show(name, e["output_at_p10"]), fmt.show(name, e["output_at_p90"]),
+                       fmt.show(name, e["swing"])) for e in entries]
+            console.print(_table(
+                f"What drives {fmt.label(name)} (with each input at its P10 and its P90)",
+                ["input (P10 to P90)", "at P10", "at P90", "swing"], ranked,
+                numeric=(1, 2, 3)))
     for key in ("report_path", "run_id"):
         if d.get(key):
             console.print(f"{key.replace('_', ' ')}: {d[key]}")
+
+
+def render_grid(grid: Sequence[Mapping[str, Any]], outputs: Sequence[str],
+                console: Console) -> None:
+    """A ``--vary`` grid: one row per output, one column per grid point (named by the values
+    of the inputs varied)."""
+    varied = [k for k in grid[0] if k not in outputs]
+    points = [", ".join(f"{fmt.show(k, g[k])}" for k in varied) for g in grid]
+    rows = [(fmt.label(name), *(fmt.show(name, g.get(name)) for g in grid)) for name in outputs]
+    console.print(_table(f"Grid over {', '.join(varied)}", ["output", *points], rows,
+                         numeric=range(1, len(grid) + 1)))

@@ -42,11 +42,16 @@ async def runs_diff(
     a: Annotated[str, Query(pattern=RUN_ID, description="the first run ID")],
     b: Annotated[str, Query(pattern=RUN_ID, description="the second run ID")],
 ) -> dict[str, Any]:
-    """What changed between two runs: ``inputs`` and ``outputs`` rows of ``field``, ``a``,
-    ``b`` (outputs add ``delta`` and ``ratio``), as ``gigawatt runs diff --json``."""
+    """What changed between two runs of one kind: ``inputs`` and ``outputs`` rows of
+    ``field``, ``a``, ``b`` (outputs add ``delta`` and ``ratio``), ``identical``, and for plans
+    ``assumptions``, ``timeline``, ``sites``, for sweeps ``settings``, ``grid``; as ``gigawatt
+    runs diff --json``."""
     run_a = await fetch_run(service, a, "a", "query")
     run_b = await fetch_run(service, b, "b", "query")
-    return diff_runs(run_a, run_b)
+    try:
+        return diff_runs(run_a, run_b)
+    except StoreError as exc:  # runs of different kinds
+        raise bad_input("b", str(exc), source="query", status=422) from None
 
 
 @router.get("/runs/{run_id}", responses=ERRORS)
@@ -75,16 +80,17 @@ class ExportFormat(StrEnum):
 
 @router.get("/runs/{run_id}/export", responses={
     **ERRORS, 200: {"content": {"application/json": {}, "text/csv": {}},
-                    "description": "The result, or its timeline as CSV"}})
+                    "description": "The result, or its main table as CSV"}})
 async def runs_export(
     run_id: RunIdPath, service: ServiceDep,
-    format: Annotated[ExportFormat, Query(description="json: the whole result; csv: the "
-                                          "timeline")] = ExportFormat.json,
+    format: Annotated[ExportFormat, Query(description="json: the whole result; csv: a plan's "
+                                          "timeline, a sweep's grid or quantiles")
+                      ] = ExportFormat.json,
 ) -> Response:
     """A run's result as JSON, or its timeline as CSV, as ``gigawatt runs export``."""
     result = (await fetch_run(service, run_id, "run_id", "path"))["result"]
     if format is ExportFormat.json:
         return JSONBody(result)
-    from gigawatt.report.tabular import to_csv
+    from gigawatt.report.tabular import run_csv
 
-    return PlainTextResponse(to_csv(result.get("timeline", [])), media_type="text/csv")
+    return PlainTextResponse(run_csv(result), media_type="text/csv")

@@ -38,7 +38,7 @@ arithmetic. Checkpoint intervals are compared on the same events (common random 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -412,11 +412,12 @@ def check_trials(trials: int, per_trial_bytes: int, budget_bytes: int) -> None:
 
 def simulate_job(job: Job, intervals_s: Sequence[float] | np.ndarray, trials: int,
                  rng: np.random.Generator,
-                 memory_budget_bytes: int = MEMORY_BUDGET_BYTES) -> JobSimulation:
+                 memory_budget_bytes: int = MEMORY_BUDGET_BYTES,
+                 progress: Callable[[int, int], None] | None = None) -> JobSimulation:
     """Simulate ``trials`` independent runs of ``job`` for each checkpoint interval.
 
     Every interval sees the same failures. Same ``rng`` state, same result; the only state
-    used is ``rng``'s.
+    used is ``rng``'s. ``progress(done, trials)`` is called after each chunk of trials.
     """
     taus = np.asarray(intervals_s, dtype=float)
     if taus.ndim != 1 or taus.size == 0:
@@ -448,6 +449,8 @@ def simulate_job(job: Job, intervals_s: Sequence[float] | np.ndarray, trials: in
         for name in CATEGORIES:
             sums[name] += chunk.time_s[name]
         lost_by_class += chunk.lost_s_by_class
+        if progress is not None:
+            progress(first + n, trials)
     return JobSimulation(
         intervals_s=taus, interruptions=interruptions, goodput=goodput,
         mean_time_s={name: total / trials for name, total in sums.items()},
