@@ -92,7 +92,8 @@ def evaluate(inputs: Inputs, values: Mapping[str, Param]) -> Evaluation:
     serving = None
     if inputs.serving is not None and inputs.demand is not None:
         serving = serve_fleet(system_ids, by_system, schedule.periods, inputs.serving_rates,
-                              inputs.serving_tp, values["serving.share_of_fleet"], inputs.demand)
+                              inputs.serving_tp, values["serving.share_of_fleet"], inputs.demand,
+                              inputs.serving)
     peak = inputs.demand.peak_to_average.value if inputs.demand is not None else 1.0
     return Evaluation(fleet, network, costs, serving, peak)
 
@@ -162,6 +163,9 @@ def _serving_outputs(ev: Evaluation) -> dict[str, np.ndarray]:
         "output_tokens_per_day": s.output_tokens_per_day[..., -1],
         "weekly_users_servable": s.weekly_users_servable[..., -1],
         "demand_weekly_users": np.asarray(s.demand_weekly_users)[..., -1],
+        "demand_output_tokens_per_day": s.demand_output_tokens_per_day[..., -1],
+        "served_output_tokens_per_day": s.served_output_tokens_per_day[..., -1],
+        "serving_capacity_ratio": np.asarray(s.capacity_ratio)[..., -1],
         "usd_per_million_output_tokens": cost_per_mtok(ev)[..., -1],
     }
 

@@ -20,6 +20,7 @@ from gigawatt.pipeline.fleet_failures import fleet_failures
 from gigawatt.pipeline.frontier import frontier_headline, frontier_run
 from gigawatt.pipeline.inputs import gather_inputs
 from gigawatt.pipeline.result import PlanResult, iso_date, json_number, site_rows
+from gigawatt.pipeline.serving import kind_rows
 from gigawatt.scenario.schema import Scenario
 from gigawatt.version import __version__
 
@@ -62,6 +63,7 @@ def plan(scenario: Scenario, catalog: Catalog | None = None) -> PlanResult:
         "first_gw_date": iso_date(first_gw),
         **{k: json_number(v[-1]) for k, v in failures.items()},
         **frontier_headline(training),
+        **({"demand_kinds": kind_rows(ev.serving)} if ev.serving is not None else {}),
     }
     claim_values = {**headline, "first_gw_date": None if np.isnat(first_gw)
                     else dt.date.fromisoformat(str(first_gw))}

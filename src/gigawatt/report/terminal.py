@@ -83,14 +83,40 @@ def headline_rows(r: Mapping[str, Any]) -> list[tuple[str, str, str]]:
 def _serving_rows(r: Mapping[str, Any]) -> list[tuple[str, str, str]]:
     if "weekly_users_servable" not in r:
         return []
-    return [
-        ("Serving capacity", f"{fmt.count(r['output_tokens_per_day'])} tokens/day",
-         f"{fmt.count(r['serving_gpus'])} GPUs serving, sized for the busiest hour"),
-        ("Weekly users servable", fmt.count(r["weekly_users_servable"]),
-         f"demand then: {fmt.count(r['demand_weekly_users'])} weekly users"),
-        ("Cost per million output tokens", fmt.usd(r["usd_per_million_output_tokens"]),
-         "cost per GPU-hour / tokens per GPU-hour at average load"),
+    ratio = r.get("serving_capacity_ratio")
+    if ratio is None:
+        return []
+    served, demanded = r["served_output_tokens_per_day"], r["demand_output_tokens_per_day"]
+    spare = (f"capacity is {ratio:,.2f}x the demand: every request is served"
+             if ratio >= 1 else f"capacity covers {ratio:.0%} of the demand")
+    rows = [
+        ("Output tokens served / demanded", f"{fmt.count(served)} / {fmt.count(demanded)} a day",
+         f"{spare}; {fmt.count(r['serving_gpus'])} GPUs serving, sized for the busiest hour; "
+         "visible plus hidden reasoning tokens"),
     ]
+    for k in r.get("demand_kinds", []):
+        hidden = (f", {k['hidden_share_of_output']:.0%} hidden reasoning"
+                  if k["hidden_tokens_per_request"] else "")
+        rows.append((f"  {k['kind']}", f"{fmt.count(k['served_output_tokens_per_day'])} / "
+                     f"{fmt.count(k['demand_output_tokens_per_day'])} a day",
+                     f"{fmt.count(k['requests_per_day'])} requests/day of "
+                     f"{k['input_tokens_per_request']:,.0f} in, "
+                     f"{k['output_tokens_per_request'] + k['hidden_tokens_per_request']:,.0f} "
+                     f"out{hidden}; TTFT {k['ttft_ms'] or 0:,.0f} ms, TPOT "
+                     f"{k['tpot_ms'] or 0:,.0f} ms; {k['requests_per_day_as_of']:.3g}/day in "
+                     f"{k['as_of']}, +{k['growth_per_year']:.0%}/yr"))
+    rows += [
+        ("Weekly users served", fmt.count(r["weekly_users_servable"]),
+         f"of {fmt.count(r['demand_weekly_users'])} projected weekly users (never more than "
+         "demand)"),
+        ("Cost per million output tokens", fmt.usd(r["usd_per_million_output_tokens"]),
+         "cost per GPU-hour / tokens per GPU-hour at average load of a fleet sized for its "
+         "peak, no cost of capital"),
+    ]
+    if r.get("usd_per_million_output_tokens_with_wacc") is not None:
+        rows.append(("  with cost of capital", fmt.usd(r["usd_per_million_output_tokens_with_wacc"]),
+                     f"capital recovered at WACC {r['wacc']:.1%} over each asset's life"))
+    return rows
 
 
 def _training_rows(r: Mapping[str, Any]) -> list[tuple[str, str, str]]:

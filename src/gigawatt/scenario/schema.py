@@ -261,8 +261,42 @@ class Training(Frozen):
         return self
 
 
+class DemandKind(Frozen):
+    """One kind of request (chat, reasoning, agents, API): its published rate, how it is
+    projected, its token shape and its latency limits.
+
+    The fleet decodes ``output + hidden`` tokens per request; ``hidden`` are the reasoning
+    tokens a reasoning model writes and the user never sees.
+    """
+
+    kind: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    title: str
+    requests_per_day: Positive
+    as_of: str = Field(pattern=HALF_YEAR.pattern, description="half-year of the rate")
+    growth_per_year: Annotated[Number, in_range(-1.0, 100.0)]
+    input_tokens_per_request: Positive
+    output_tokens_per_request: Positive
+    hidden_tokens_per_request: NonNegative = Field(
+        default_factory=lambda: Assumption(
+            value=0.0, note="none given: a model that writes no hidden reasoning tokens"))
+    ttft_ms: float | None = Field(default=None, gt=0)
+    tpot_ms: float | None = Field(default=None, gt=0)
+    users: bool = Field(default=False, description=(
+        "requests made by the weekly users (chat, reasoning): counted in users served"))
+
+    @model_validator(mode="after")
+    def _not_sampled(self) -> DemandKind:
+        fixed_numbers(self, "demand is not sampled by gigawatt sweep")
+        return self
+
+
 class Demand(Frozen):
-    """Users into load, and how the user base grows (the serving stage's demand)."""
+    """Users into load, and how the user base grows (the serving stage's demand).
+
+    With ``kinds``, the serving stage serves each kind with its own shape and limits and
+    the user fields describe the people behind the ``users`` kinds; without, one kind is
+    built from the user fields (``U a q`` requests a day of ``n_in``, ``n_out`` tokens).
+    """
 
     weekly_active_users: Positive
     as_of: str = Field(pattern=HALF_YEAR.pattern, description="half-year of the user count")
@@ -272,6 +306,7 @@ class Demand(Frozen):
     input_tokens_per_request: Positive
     output_tokens_per_request: Positive
     peak_to_average: Annotated[Number, in_range(1.0, 1000.0)]
+    kinds: list[DemandKind] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _not_sampled(self) -> Demand:
