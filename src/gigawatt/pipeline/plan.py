@@ -13,7 +13,12 @@ import numpy as np
 
 from gigawatt import units
 from gigawatt.catalog import Catalog
-from gigawatt.pipeline.claims import check_claims, platform_shares, site_optics
+from gigawatt.pipeline.claims import (
+    buildable_values,
+    check_claims,
+    platform_shares,
+    site_optics,
+)
 from gigawatt.pipeline.economics import Tranches, investment_per_period, tranche_schedule
 from gigawatt.pipeline.evaluate import evaluate, outputs
 from gigawatt.pipeline.fleet_failures import fleet_failures
@@ -67,6 +72,7 @@ def plan(scenario: Scenario, catalog: Catalog | None = None) -> PlanResult:
     }
     claim_values = {**headline, "first_gw_date": None if np.isnat(first_gw)
                     else dt.date.fromisoformat(str(first_gw))}
+    claim_values.update(buildable_values(scenario.claims, inputs, headline["first_gw_date"]))
     shares = platform_shares(inputs, ev)
     return PlanResult(
         scenario=scenario,

@@ -114,7 +114,8 @@ def _serving_rows(r: Mapping[str, Any]) -> list[tuple[str, str, str]]:
          "peak, no cost of capital"),
     ]
     if r.get("usd_per_million_output_tokens_with_wacc") is not None:
-        rows.append(("  with cost of capital", fmt.usd(r["usd_per_million_output_tokens_with_wacc"]),
+        rows.append(("  with cost of capital",
+                     fmt.usd(r["usd_per_million_output_tokens_with_wacc"]),
                      f"capital recovered at WACC {r['wacc']:.1%} over each asset's life"))
     return rows
 
@@ -165,6 +166,10 @@ def render_plan(r: Mapping[str, Any], console: Console) -> None:
             console.print(f"  [{mark}]{c['verdict']:>11}[/{mark}]  [bold]{c['claim']}[/bold] "
                           f"({c['who']}): claimed {fmt.claimed_range(c)}, "
                           f"model {fmt.claimed(c, 'model')}")
+            if c.get("quote"):
+                console.print(Padding(f'"{c["quote"]}"', (0, 0, 0, 15), style="italic"))
+            if c.get("reading"):
+                console.print(Padding(f"Reading: {c['reading']}", (0, 0, 0, 15), style="dim"))
             console.print(Padding(c["reason"], (0, 0, 0, 15), style="dim"))
         console.print()
     console.print(f"{len(r['assumptions'])} assumptions, each with its source, are listed in "

@@ -348,7 +348,9 @@ class Investment(Frozen):
 Metric = Literal[
     "gpus", "gpu_dies", "capex_usd_per_gw", "vendor_usd_per_gw", "first_gw_date",
     "investment_usd", "site_optics_pluggable_mw", "site_optics_cpo_mw",
+    "first_gw_buildable_date",
 ]
+DATE_METRICS = ("first_gw_date", "first_gw_buildable_date")
 SITE_METRICS = ("site_optics_pluggable_mw", "site_optics_cpo_mw")
 """Metrics of a hypothetical site of ``at_gpus`` GPUs of the scenario's first platform."""
 
@@ -364,17 +366,25 @@ class Claim(Frozen):
     low: float | dt.date
     high: float | dt.date | None = None
     at_gpus: int | None = Field(default=None, gt=0, description="site size of a site metric")
+    quote: str | None = Field(default=None, description="the source's own words, verbatim")
+    reading: str | None = Field(default=None, description=(
+        "how the claim's words become the range, where sources disagree"))
+    sites: list[str] = Field(default_factory=list, description=(
+        "catalog site IDs whose published power ramps a buildable-date metric counts"))
 
     @model_validator(mode="after")
     def _consistent_bounds(self) -> Claim:
         if (self.metric in SITE_METRICS) != (self.at_gpus is not None):
             raise ValueError(f"at_gpus is required with the metrics {', '.join(SITE_METRICS)} "
                              "and accepted only with them")
-        is_date = self.metric == "first_gw_date"
+        is_date = self.metric in DATE_METRICS
         for bound in (self.low, self.high):
             if bound is not None and isinstance(bound, dt.date) != is_date:
                 want = "an ISO date" if is_date else "a number"
                 raise ValueError(f"bounds of metric {self.metric} must be {want}")
+        if (self.metric == "first_gw_buildable_date") != bool(self.sites):
+            raise ValueError("sites (catalog site IDs) are required with the metric "
+                             "first_gw_buildable_date and accepted only with it")
         if self.high is not None and self.high < self.low:  # type: ignore[operator]
             raise ValueError(f"high {self.high} is below low {self.low}")
         return self
