@@ -103,6 +103,8 @@ def gather_inputs(scenario: Scenario, catalog: Catalog | None = None) -> Inputs:
     for section in ("facility", "finance"):
         block = getattr(scenario, section)
         for name in type(block).model_fields:
+            if getattr(block, name) is None:  # an optional figure left out (finance.wacc)
+                continue
             _take(f"{section}.{name}", getattr(block, name), values, distributions, rows)
     for system in systems:
         override = scenario.platforms.get(system.id)

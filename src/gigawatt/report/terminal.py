@@ -63,7 +63,12 @@ def headline_rows(r: Mapping[str, Any]) -> list[tuple[str, str, str]]:
          f"electricity {fmt.usd(r['opex_electricity_usd_per_year'])} at utilisation {util}, "
          f"maintenance {fmt.usd(r['opex_maintenance_usd_per_year'])}"),
         ("Cost per GPU-hour", fmt.usd(r["usd_per_gpu_hour"]),
-         f"depreciation over {_assumption(r, 'finance.depreciation_years')} years + opex"),
+         f"straight-line depreciation over {_assumption(r, 'finance.depreciation_years')} "
+         "years + opex, no cost of capital"),
+        *([("  with cost of capital", fmt.usd(r["usd_per_gpu_hour_with_wacc"]),
+            f"capital recovered as an annuity at WACC {_assumption(r, 'finance.wacc')} over "
+            "the same lives + opex")] if r.get("usd_per_gpu_hour_with_wacc") is not None
+          else []),
         ("Investment released", fmt.usd(r["investment_usd"]),
          f"{r['tranches_released']} tranches"),
         ("First GW online", str(r["first_gw_date"] or "never"), "linear ramp within a half-year"),
@@ -116,7 +121,7 @@ def _serving_rows(r: Mapping[str, Any]) -> list[tuple[str, str, str]]:
     if r.get("usd_per_million_output_tokens_with_wacc") is not None:
         rows.append(("  with cost of capital",
                      fmt.usd(r["usd_per_million_output_tokens_with_wacc"]),
-                     f"capital recovered at WACC {r['wacc']:.1%} over each asset's life"))
+                     f"the same, with capital recovered at WACC {_assumption(r, 'finance.wacc')}"))
     return rows
 
 

@@ -320,6 +320,9 @@ class Finance(Frozen):
     depreciation_years: Annotated[Number, in_range(1.0, 30.0)]
     facility_life_years: Annotated[Number, in_range(1.0, 60.0)]
     maintenance_fraction_per_year: Fraction
+    wacc: Annotated[Number, in_range(0.0, 1.0)] | None = Field(default=None, description=(
+        "weighted average cost of capital, per year; adds $/GPU-hour and $/M tokens with "
+        "capital recovered at this rate"))
 
 
 def fixed_numbers(model: Frozen, why: str) -> None:
