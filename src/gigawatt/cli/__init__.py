@@ -22,6 +22,7 @@ from gigawatt.cli import (  # noqa: F401  (importing registers the commands)
     runs,
     scenarios,
     serve,
+    site,
     sweep,
     train,
 )
