@@ -26,6 +26,7 @@ from gigawatt.pipeline.frontier import frontier_headline, frontier_run
 from gigawatt.pipeline.inputs import gather_inputs
 from gigawatt.pipeline.result import PlanResult, iso_date, json_number, site_rows
 from gigawatt.pipeline.serving import kind_rows
+from gigawatt.pipeline.yardstick import yardstick, yardstick_headline
 from gigawatt.scenario.schema import Scenario
 from gigawatt.version import __version__
 
@@ -69,6 +70,10 @@ def plan(scenario: Scenario, catalog: Catalog | None = None) -> PlanResult:
         **{k: json_number(v[-1]) for k, v in failures.items()},
         **frontier_headline(training),
         **({"demand_kinds": kind_rows(ev.serving)} if ev.serving is not None else {}),
+        **(yardstick_headline(yardstick(inputs.catalog, scenario.training, training,
+                                        list(schedule.periods),
+                                        scenario.training.yardstick_days))
+           if scenario.training is not None and training is not None else {}),
     }
     claim_values = {**headline, "first_gw_date": None if np.isnat(first_gw)
                     else dt.date.fromisoformat(str(first_gw))}

@@ -130,8 +130,21 @@ def _training_rows(r: Mapping[str, Any]) -> list[tuple[str, str, str]]:
         return []
     p = r["training_parallelism"] or {}
     layout = " ".join(f"{k}{v}" for k, v in p.items())
+    yardstick = []
+    if r.get("yardstick_flops") is not None:
+        yardstick = [(
+            f"Frontier yardstick ({r['yardstick_days']:g} days)",
+            f"{r['yardstick_flops']:.2e} FLOPs",
+            f"largest run one site completes: {fmt.count(r['yardstick_gpus'])} GPUs at MFU "
+            f"{r['yardstick_mfu']:.0%} and goodput {r['yardstick_goodput']:.0%}, batch "
+            f"{fmt.count(r['yardstick_global_batch'])} sequences (DeepSeek LLM batch rule); "
+            f"compute-optimal (Chinchilla, 20 tokens/parameter): "
+            f"{fmt.count(r['yardstick_parameters'])} parameters on "
+            f"{fmt.count(r['yardstick_tokens'])} tokens; Epoch AI trend then "
+            f"{r['yardstick_trend_flops']:.1e}")]
     return [
-        ("Frontier run (best job)", f"{r['training_days']:,.1f} days",
+        *yardstick,
+        ("Named run (best job)", f"{r['training_days']:,.1f} days",
          f"{fmt.count(r['training_job_gpus'])} {r['training_system']} GPUs ({layout}), "
          f"MFU {r['training_mfu']:.0%}, {r['training_ideal_days']:,.2f} days without failures; "
          f"first period {r['first_period_training_days']:,.1f} days"),

@@ -249,6 +249,8 @@ class Training(Frozen):
         "the largest single site, facility GW; required with a ramp (a buildout's sites "
         "hold what they hold)"))
     profile: Literal["research", "production"] = "production"
+    yardstick_days: float = Field(default=90.0, gt=0, le=3650, description=(
+        "wall-clock days of the frontier yardstick: the largest run a site completes in them"))
     detection_min: Positive | None = None
     restart_min: Positive | None = None
     status: AssumptionStatus = "assumption"
