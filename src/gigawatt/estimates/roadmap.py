@@ -253,3 +253,40 @@ def json_rows(result: dict[str, Any]) -> list[dict[str, Any]]:
     for r in result["cannot_run"]:
         out.append({**r, **{m: None for m in METRICS}, "basis": basis})
     return out
+
+
+def gigawatt_buys(scenario: Scenario, catalog: Catalog | None = None) -> list[dict[str, Any]]:
+    """What one gigawatt of facility power buys on each catalog platform, for a plan's report:
+    GPUs, the scenario's serving model's tokens/s (its first demand kind's shape and limits),
+    the days its named run takes, capex and $/M tokens, all per GW.
+
+    Platforms that cannot run a workload keep their row with that figure left out.
+    """
+    catalog = catalog or load_catalog()
+    out: dict[str, dict[str, Any]] = {}
+    if scenario.serving is not None and scenario.demand is not None:
+        from gigawatt.pipeline.serving import kind_shapes
+
+        k = kind_shapes(scenario.demand, scenario.serving)[0]
+        serve = compare_platforms(Workload(
+            "serve", scenario.serving.model, scenario.serving.precision, k.input_tokens,
+            k.decode_tokens, k.ttft_ms, k.tpot_ms), scenario=scenario, catalog=catalog)
+        for r in serve["rows"]:
+            out[r["platform"]] = {
+                "platform": r["platform"], "available": r["available"],
+                "gpus_per_gw": r["gpus_per_gw"],
+                "serve_tokens_per_s_per_gw": r["tokens_per_s_per_gpu"] * r["gpus_per_gw"],
+                "serve_tokens_per_s_per_mw": r["tokens_per_s_per_mw"],
+                "usd_per_million_tokens": r.get("usd_per_million_tokens"),
+                "capex_usd_per_gw": r.get("capex_usd_per_gw")}
+    if scenario.training is not None:
+        t = scenario.training
+        train = compare_platforms(Workload(
+            "train", t.model, t.precision, tokens=t.tokens.value, seq_len=t.seq_len,
+            global_batch=t.global_batch), scenario=scenario, catalog=catalog)
+        for r in train["rows"]:
+            row = out.setdefault(r["platform"], {
+                "platform": r["platform"], "available": r["available"],
+                "gpus_per_gw": r["gpus_per_gw"], "capex_usd_per_gw": r.get("capex_usd_per_gw")})
+            row["train_days_per_gw"] = r["days_per_gw"]
+    return sorted(out.values(), key=lambda r: (r["available"], r["platform"]))

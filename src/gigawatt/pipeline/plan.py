@@ -13,6 +13,7 @@ import numpy as np
 
 from gigawatt import units
 from gigawatt.catalog import Catalog
+from gigawatt.estimates.roadmap import gigawatt_buys
 from gigawatt.pipeline.claims import (
     buildable_values,
     check_claims,
@@ -74,6 +75,7 @@ def plan(scenario: Scenario, catalog: Catalog | None = None) -> PlanResult:
                                         list(schedule.periods),
                                         scenario.training.yardstick_days))
            if scenario.training is not None and training is not None else {}),
+        "gigawatt_buys": gigawatt_buys(scenario, inputs.catalog),
     }
     claim_values = {**headline, "first_gw_date": None if np.isnat(first_gw)
                     else dt.date.fromisoformat(str(first_gw))}

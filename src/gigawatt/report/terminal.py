@@ -159,6 +159,28 @@ def _training_rows(r: Mapping[str, Any]) -> list[tuple[str, str, str]]:
     ]
 
 
+GIGAWATT_BUYS_COLUMNS = ("platform", "available", "GPUs", "serve tokens/s", "$/M tokens",
+                         "capex", "days to train")
+
+
+def gigawatt_buys_rows(r: Mapping[str, Any]) -> list[tuple[str, ...]]:
+    """What one gigawatt of facility power buys on each platform (``gigawatt compare``)."""
+    return [(b["platform"], b["available"], fmt.count(b["gpus_per_gw"]),
+             fmt.count(b["serve_tokens_per_s_per_gw"]) if b.get("serve_tokens_per_s_per_gw")
+             else "-",
+             fmt.usd(b["usd_per_million_tokens"]) if b.get("usd_per_million_tokens") else "-",
+             fmt.usd(b["capex_usd_per_gw"]) if b.get("capex_usd_per_gw") else "-",
+             fmt.num(b["train_days_per_gw"], 2) if b.get("train_days_per_gw") else "-")
+            for b in r.get("gigawatt_buys", [])]
+
+
+GIGAWATT_BUYS_NOTE = (
+    "Per GW of facility power at the scenario's PUE and IT overhead: the serving model on "
+    "the first demand kind's shape and limits at full load; the named run's days at the "
+    "per-GPU rate of a 16,384-GPU job, scaled to the GW; capex of racks and building without "
+    "the network; '-' where the catalog has no price or the platform cannot run it.")
+
+
 def render_plan(r: Mapping[str, Any], console: Console) -> None:
     """The plan summary: headline, timeline, tranches and the claims check."""
     console.print(Panel(f"[bold]{r['title']}[/bold]\nscenario {r['scenario']}, "
@@ -176,6 +198,10 @@ def render_plan(r: Mapping[str, Any], console: Console) -> None:
         ["period", "added", "GW", "IT GW", "racks", "GPUs", "dies", "capex", "invest"],
         timeline, numeric=range(2, 9)))
     render_sites(r, console)
+    if r.get("gigawatt_buys"):
+        console.print(_table("What one gigawatt buys, per generation", GIGAWATT_BUYS_COLUMNS,
+                             gigawatt_buys_rows(r), numeric=range(2, 7)))
+        console.print(Padding(GIGAWATT_BUYS_NOTE, (0, 0, 1, 2), style="dim"))
     if r["claims"]:
         console.print("[bold]Claims check[/bold] (the announcement's figures beside the model's)")
         colour = {"within": "green"}
