@@ -25,6 +25,7 @@ rack price has no $ metrics, and says so.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -108,6 +109,15 @@ class Workload:
 def _throughput(w: Workload, model: ModelSpec, system: System,
                 catalog: Catalog) -> tuple[float, dict[str, Any]]:
     """Tokens/s per GPU of the workload on one system, and details of how."""
+    x, how = _cached_throughput(w, model, system.id, catalog)
+    return x, dict(how)
+
+
+@functools.lru_cache(maxsize=512)
+def _cached_throughput(w: Workload, model: ModelSpec, system_id: str,
+                       catalog: Catalog) -> tuple[float, dict[str, Any]]:
+    """:func:`_throughput`, cached: plans and their reports ask for the same rows again."""
+    system = catalog.system(system_id)
     if w.kind == "serve":
         from gigawatt.estimates.infer import serving_capacity
 

@@ -15,8 +15,9 @@ practice does (DeepSeek-AI 2024):
     B = 0.292 C ** 0.3271 tokens,  sequences = B / seq_len
 
 (``C`` and ``B`` depend on each other: ``B`` is set from ``C`` at the named run's MFU).
-As in the frontier stage, job sizes of 1, 1/2, 1/4 and 1/8 of ``G`` are tried, since fewer
-GPUs fail less often, and the size that does the most FLOPs in ``T`` is kept.
+As in the frontier stage, job sizes of 1, 1/2, 1/4 and 1/8 of ``G`` are weighed, since fewer
+GPUs fail less often; the size that would do the most FLOPs at the named run's MFU is timed
+on the training search, and its own MFU and goodput give ``C``.
 The compute-optimal split (Hoffmann et al. 2022) of ``C``: ``C = 6 N D`` with ``D = 20 N``,
 so ``N = sqrt(C / 120)`` parameters and ``D = 20 N`` tokens. Published frontier runs and
 Epoch AI's 4-5x-a-year trend stand beside it (``estimates/data/frontier_compute.yaml``).
@@ -112,28 +113,31 @@ def yardstick(catalog: Catalog, training: Training, timeline: TrainingTimeline,
         acc = catalog.accelerator_of(catalog.system(system))
         peak = units.tflops_to_flops(getattr(acc, f"{training.precision}_dense_tflops") or 0.0)
         mfu0 = float(timeline.mfu[k]) if np.isfinite(timeline.mfu[k]) else 0.3
-        best: YardstickRow | None = None
+        # fewer GPUs fail less often: rank the job sizes by the FLOPs they would do at the
+        # named run's MFU (the goodput is closed-form and cheap), then time the best on the
+        # training search at the batch the rule gives it
+        sizes = []
         for fraction in JOB_FRACTIONS:
             n = int(gpus * fraction)
-            if n < 1:
-                continue
-            rel = job_reliability(n, system, days, profile=training.profile, trials=0,
-                                  catalog=catalog)
-            first = n * peak * mfu0 * rel.goodput * units.days_to_s(days)
+            if n >= 1:
+                g = job_reliability(n, system, days, profile=training.profile, trials=0,
+                                    catalog=catalog).goodput
+                sizes.append((n * peak * mfu0 * g * units.days_to_s(days), n))
+        best: YardstickRow | None = None
+        for first, n in sorted(sizes, reverse=True):
             batch = max(training.global_batch, int(batch_tokens(first) // training.seq_len))
             run = _estimate(model, system, n, training.seq_len, batch, training.precision,
                             training.tokens.value, catalog)
             if run is None:
                 continue
             used, mfu = int(run.search.best.gpus), float(run.search.best.mfu)
-            if used != n:  # the layout found uses fewer GPUs: they fail less often
-                rel = job_reliability(used, system, days, profile=training.profile,
-                                      trials=0, catalog=catalog)
+            rel = job_reliability(used, system, days, profile=training.profile, trials=0,
+                                  catalog=catalog)
             flops = used * peak * mfu * rel.goodput * units.days_to_s(days)
-            if best is None or flops > best.flops:
-                params, tokens = compute_optimal(flops)
-                best = YardstickRow(period, system, used, days, mfu, float(rel.goodput),
-                                    batch, flops, params, tokens, trend_flops(year))
+            params, tokens = compute_optimal(flops)
+            best = YardstickRow(period, system, used, days, mfu, float(rel.goodput), batch,
+                                flops, params, tokens, trend_flops(year))
+            break
         rows.append(best or YardstickRow(period, None, 0, days, 0.0, 0.0, 0, 0.0, 0.0, 0.0,
                                          trend_flops(year)))
     return rows
