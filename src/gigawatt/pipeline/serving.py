@@ -171,6 +171,8 @@ def serve_fleet(system_ids: Sequence[str], packages_by_system: Sequence[np.ndarr
     gpus_each = [share * np.asarray(p, dtype=float) for p in packages_by_system]
     x = np.array([[rates[k.kind][s] for s in system_ids] for k in kinds])
     ratio = capacity_ratio(gpus_each, [peak * units.per_day_to_per_s(d) for d in per_day], x)
+    # per_day is (kinds, periods); ratio gains a leading samples axis in a sweep
+    per_day = per_day.reshape((len(kinds),) + (1,) * (ratio.ndim - 1) + per_day.shape[-1:])
     served = np.minimum(1.0, ratio) * per_day
     gpus = sum(gpus_each)
     capacity_per_day = ratio * per_day.sum(axis=0)
