@@ -78,3 +78,18 @@ def test_ratio_recomputed_from_the_kind_rates(announced_plan):
                    for k in d["demand_kinds"])
         cover += share * fleet[i] / need
     assert d["serving_capacity_ratio"] == pytest.approx(cover)
+
+
+def test_a_demand_without_kinds_is_one_chat_kind_from_its_users(announced):
+    from gigawatt.pipeline import plan
+
+    bare = announced.model_copy(update={"demand": announced.demand.model_copy(
+        update={"kinds": []})})
+    d = plan(bare).to_dict()
+    [chat] = d["demand_kinds"]
+    dm = announced.demand
+    assert chat["kind"] == "chat" and chat["users"]
+    assert chat["requests_per_day_as_of"] == pytest.approx(
+        dm.weekly_active_users.value * dm.daily_active_share.value
+        * dm.requests_per_active_user_per_day.value)
+    assert d["weekly_users_servable"] <= d["demand_weekly_users"] * (1 + 1e-12)
