@@ -17,7 +17,10 @@ KEYS = ("facility_gw", "it_gw", "racks", "gpus", "gpu_dies", "nvlink_domains", "
         "fp8_eflops", "bf16_eflops", "hbm_pb", "capex_usd", "capex_systems_usd",
         "capex_network_usd", "capex_facility_usd", "opex_usd_per_year", "usd_per_gpu_hour",
         "investment_usd", "first_gw_date", "energy_twh_per_year", "water_gl_per_year",
-        "emissions_mt_co2_per_year", "network_power_mw", "transceivers", "largest_cluster_gpus")
+        "emissions_mt_co2_per_year", "network_power_mw", "transceivers", "largest_cluster_gpus",
+        "usd_per_gpu_hour_with_wacc", "demand_output_tokens_per_day",
+        "served_output_tokens_per_day", "serving_capacity_ratio", "weekly_users_servable",
+        "demand_weekly_users", "yardstick_flops")
 
 
 def headline(name: str) -> dict[str, object]:

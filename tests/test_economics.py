@@ -88,3 +88,23 @@ def test_investment_falls_in_the_release_period():
     dates = np.array(["2026-12-31", "2027-01-01", "NaT"], dtype="datetime64[D]")
     out = investment_per_period(dates, np.array([1.0, 2.0, 4.0]), starts, ends)
     assert list(out) == [1.0, 2.0]
+
+
+def test_capital_recovery_factor():
+    from gigawatt.pipeline.economics import capital_recovery_factor
+
+    # zero rate is straight-line; a positive rate always costs more per year
+    assert capital_recovery_factor(0.0, 5.0) == pytest.approx(0.2)
+    crf = capital_recovery_factor(0.09, 5.0)
+    assert crf == pytest.approx(0.09 / (1 - 1.09 ** -5))
+    assert crf > 0.2
+    # the annuity repays the principal: present value of n payments is 1
+    assert sum(crf / 1.09 ** t for t in range(1, 6)) == pytest.approx(1.0)
+
+
+def test_plan_shows_cost_with_and_without_capital(announced_plan):
+    d = announced_plan.to_dict()
+    assert d["usd_per_gpu_hour_with_wacc"] > d["usd_per_gpu_hour"] > 0
+    ratio = d["usd_per_gpu_hour_with_wacc"] / d["usd_per_gpu_hour"]
+    assert d["usd_per_million_output_tokens_with_wacc"] == pytest.approx(
+        ratio * d["usd_per_million_output_tokens"])

@@ -23,9 +23,15 @@ def test_network_capex_is_the_growth_of_the_fabric(announced_plan):
 def test_serving_section_follows_its_formula(announced, announced_plan):
     d = announced_plan.to_dict()
     dm = announced.demand
-    per_user = (dm.daily_active_share.value * dm.requests_per_active_user_per_day.value
-                * dm.output_tokens_per_request.value)
-    assert d["weekly_users_servable"] == pytest.approx(d["output_tokens_per_day"] / per_user)
+    ratio = d["serving_capacity_ratio"]
+    # served is the demand, scaled down only when capacity falls short; never above it
+    assert d["served_output_tokens_per_day"] == pytest.approx(
+        min(1.0, ratio) * d["demand_output_tokens_per_day"])
+    assert d["weekly_users_servable"] == pytest.approx(
+        min(1.0, ratio) * d["demand_weekly_users"])
+    assert d["output_tokens_per_day"] == pytest.approx(ratio * d["demand_output_tokens_per_day"])
+    assert sum(k["demand_output_tokens_per_day"] for k in d["demand_kinds"]) == pytest.approx(
+        d["demand_output_tokens_per_day"])
     share = announced.serving.share_of_fleet.value
     assert d["serving_gpus"] == pytest.approx(share * d["gpus"])
     demand = [r["demand_weekly_users"] for r in d["timeline"]]

@@ -27,7 +27,13 @@ def test_report_lists_claims_and_every_assumption(announced_plan):
 
 def test_charts_cover_power_gpus_capex_compute(announced_plan):
     figs = plan_figures(announced_plan.to_dict())
-    assert set(figs) == {"power", "gpus", "capex", "compute", "network", "serving", "training"}
+    assert set(figs) == {"power", "gpus", "capex", "compute", "network", "serving", "training",
+                         "yardstick", "roadmap"}
+    # the roadmap chart has one bar per platform that serves, in order of availability
+    bars = figs["roadmap"].data[0]
+    assert len(bars.x) >= 5 and list(bars.y) == [
+        b["serve_tokens_per_s_per_mw"] for b in announced_plan.to_dict()["gigawatt_buys"]
+        if b.get("serve_tokens_per_s_per_mw")]
     capex_names = {t.name for t in figs["capex"].data}
     assert {"cumulative capex", "cumulative investment tranches"} <= capex_names
 

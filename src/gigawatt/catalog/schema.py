@@ -270,6 +270,36 @@ class PowerStep(Frozen):
 
 
 SiteStage = Literal["announced", "under-construction", "operating", "withdrawn"]
+Confidence = Literal["high", "medium", "low"]
+
+
+class PublishedSite(Frozen):
+    """What has been published about a site's size, beside which the model is shown.
+
+    A count given only in words ("hundreds of thousands") is a ``low``-``high`` range.
+    """
+
+    accelerators: str = Field(description="the chips as published, in words")
+    system: str | None = Field(default=None, description=(
+        "catalog system the model sizes the site with: the published one, or a stand-in"))
+    stand_in: bool = Field(default=False, description="system is not the published chip")
+    gpus_low: NonNegativeFloat | None = None
+    gpus_high: NonNegativeFloat | None = None
+    facility_mw_low: NonNegativeFloat | None = None
+    facility_mw_high: NonNegativeFloat | None = None
+    capex_usd_low: NonNegativeFloat | None = None
+    capex_usd_high: NonNegativeFloat | None = None
+    capex_covers: str = Field(default="", description="what the published capex includes")
+    capex_scope: Literal["facility", "all"] = Field(default="all", description=(
+        "facility: buildings, power and cooling only (compared with the model's facility "
+        "capex); all: the whole site, systems included"))
+    at_facility_mw: PositiveFloat | None = Field(default=None, description=(
+        "the facility power the published figures describe (a phase); the model sizes the "
+        "site at it when comparing; the site's largest power where left out"))
+    date: dt.date
+    source: str = Field(min_length=1)
+    confidence: Confidence
+    note: str = ""
 
 
 class Site(Entry):
@@ -289,6 +319,8 @@ class Site(Entry):
         description="from committing a new hall to energising it")
     estimated: dict[str, str] = Field(
         default_factory=dict, description="field -> how its value was estimated")
+    tenant: str | None = Field(default=None, description="whose models the site runs")
+    published: PublishedSite | None = None
 
     @model_validator(mode="after")
     def _ramp_goes_forward(self) -> Site:

@@ -14,6 +14,7 @@ import typer
 # Importing a command module registers its commands, in this order in --help.
 from gigawatt.cli import (  # noqa: F401  (importing registers the commands)
     catalog,
+    compare,
     fabric,
     infer,
     plan,
@@ -21,6 +22,7 @@ from gigawatt.cli import (  # noqa: F401  (importing registers the commands)
     runs,
     scenarios,
     serve,
+    site,
     sweep,
     train,
 )

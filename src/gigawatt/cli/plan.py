@@ -32,6 +32,9 @@ def plan_command(
     out: OutOption = DEFAULT_OUT,
     report: ReportFlag = True,
     save: SaveFlag = True,
+    yardstick_days: Annotated[float | None, typer.Option(
+        "--yardstick-days", help="Wall-clock days of the frontier yardstick (default: the "
+                                 "scenario's, 90).")] = None,
 ) -> None:
     """Run the whole pipeline on a scenario: schedule, sizing, economics, claims check."""
     from gigawatt.pipeline import plan
@@ -39,6 +42,15 @@ def plan_command(
 
     fmt = chosen_format(fmt, as_json, as_csv)
     scenario_obj, text = load_scenario(scenario)
+    if yardstick_days is not None:
+        from gigawatt.errors import ScenarioError
+
+        if not 0 < yardstick_days <= 3650 or scenario_obj.training is None:
+            raise ScenarioError(f"--yardstick-days {yardstick_days:g}: accepted: 0 to 3650 "
+                                "days, with a scenario that has a training section")
+        scenario_obj = scenario_obj.model_copy(update={"training": scenario_obj.training
+                                                       .model_copy(update={
+                                                           "yardstick_days": yardstick_days})})
     result = plan(scenario_obj).to_dict()
     result["run_id"] = None
     if save:

@@ -3,6 +3,12 @@
 Each claim names a metric of the plan and the range the claim implies. The
 check reports the model's value, whether it lies in the range, and why the two
 differ, in terms of the plan's own inputs (packages versus dies, rack power, price).
+
+A claim is checked against a figure computed from *other* inputs, never against the input
+that restates it: GPU counts come from facility power and rack power, capex from rack
+prices and build costs, the first gigawatt from the published power ramps of the sites
+(:func:`buildable_gw_date`), not from the scenario's own ramp. A claim keeps its source's
+words (``quote``) and, where sources disagree, the range that spans them (``reading``).
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from gigawatt import units
+from gigawatt.catalog import Site
 from gigawatt.estimates.fabric import compare_cpo
 from gigawatt.pipeline.evaluate import Evaluation, effective_pue
 from gigawatt.pipeline.inputs import Inputs
@@ -50,6 +57,8 @@ class ClaimCheck:
     model: Value
     verdict: str
     reason: str
+    quote: str | None = None
+    reading: str | None = None
 
 
 def _verdict(value: Value, low: float | dt.date, high: float | dt.date | None) -> str:
@@ -109,7 +118,12 @@ def _explain(claim: Claim, verdict: str, values: Mapping[str, Value],
             ("systems", "capex_systems_usd"), ("networking", "capex_network_usd"),
             ("facility", "capex_facility_usd")))
         return (f"Model capex {_billions(num('capex_usd_per_gw'))}/GW: {split}. By platform: "
-                f"{_by_platform(shares, 'capex_usd')}. Rack prices are estimates with wide ranges.")
+                f"{_by_platform(shares, 'capex_usd')}. Read as capex per GW of facility power: "
+                "racks at their catalog or scenario price, the scale-out fabric, and building, "
+                "power and cooling per MW of IT; land, on-site generation and financing are "
+                "left out. Rack prices are estimates with wide ranges.")
+    if metric == "first_gw_buildable_date":
+        return str(values.get("first_gw_buildable_reason", ""))
     if metric == "vendor_usd_per_gw":
         return (f"Systems plus networking come to {_billions(num('vendor_usd_per_gw'))}/GW. "
                 f"By platform: {_by_platform(shares, 'vendor_usd')}. The difference follows the "
@@ -171,7 +185,7 @@ def check_claims(claims: Sequence[Claim], values: Mapping[str, Value],
         out.append(ClaimCheck(
             id=claim.id, claim=claim.claim, who=claim.who, source=claim.source,
             metric=claim.metric, low=claim.low, high=claim.high, model=value,
-            verdict=verdict, reason=reason,
+            verdict=verdict, reason=reason, quote=claim.quote, reading=claim.reading,
         ))
     return tuple(out)
 
@@ -214,3 +228,52 @@ def platform_shares(inputs: Inputs, ev: Evaluation) -> list[PlatformShare]:
             capex_usd=vendor + float((costs.capex_facility_usd * share[i]).sum()),
         ))
     return shares
+
+
+def buildable_gw_date(sites: Sequence[Site], after: dt.date, gw: float = 1.0
+                      ) -> tuple[dt.date | None, str]:
+    """The first date the published power ramps of ``sites`` add ``gw`` of facility power
+    after ``after`` (a platform's first volume half-year), and the reason in words.
+
+    Each site's ``power_ramp`` is the power it can draw from each date on; power already
+    online at ``after`` is taken by earlier platforms, so only what is added later counts:
+    ``added(t) = sum_s P_s(t) - P_s(after)``.
+    """
+    def power_at(site: Site, day: dt.date) -> float:
+        steps = [p.facility_mw for p in site.power_ramp if p.date <= day]
+        return steps[-1] if steps else 0.0
+
+    live = [s for s in sites if s.stage != "withdrawn"]
+    dates = sorted({p.date for s in live for p in s.power_ramp if p.date > after})
+    base = {s.id: power_at(s, after) for s in live}
+    target_mw = units.gw_to_mw(gw)
+    for day in dates:
+        added = {s.id: power_at(s, day) - base[s.id] for s in live}
+        if sum(added.values()) >= target_mw:
+            parts = ", ".join(f"{k} +{v:,.0f} MW" for k, v in added.items() if v > 0)
+            return day, (f"The published power ramps of {len(live)} sites add "
+                         f"{sum(added.values()):,.0f} MW after {after} by {day} ({parts}); "
+                         "power online before then is counted as taken by earlier platforms.")
+    total = sum(power_at(s, dates[-1]) - base[s.id] for s in live) if dates else 0.0
+    return None, (f"The published power ramps of {len(live)} sites add only {total:,.0f} MW "
+                  f"after {after}.")
+
+
+def buildable_values(claims: Sequence[Claim], inputs: Inputs,
+                     ramp_first_gw: Value = None) -> dict[str, Value]:
+    """The figures of the buildable-date claims: each from the sites the claim names, after
+    the first volume half-year of the scenario's first platform."""
+    out: dict[str, Value] = {}
+    first = inputs.systems[0].available
+    after = dt.date(int(first[:4]), 1 if first.endswith("H1") else 7, 1)
+    for claim in claims:
+        if claim.metric == "first_gw_buildable_date":
+            day, reason = buildable_gw_date([inputs.catalog.site(s) for s in claim.sites],
+                                            after)
+            out["first_gw_buildable_date"] = day
+            out["first_gw_buildable_reason"] = (
+                f"{reason} The scenario's own ramp reaches 1 GW on "
+                f"{ramp_first_gw or 'no date'}; the check uses the sites, "
+                f"not the ramp, and starts from {inputs.systems[0].id}'s first volume "
+                f"half-year ({first}).")
+    return out

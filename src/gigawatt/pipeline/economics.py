@@ -14,7 +14,13 @@ Per period ``k`` (arrays over periods):
     cost per GPU-hour (hardware capex / depreciation years + facility capex / facility life
                        + opex per year) / (GPUs * 8760 h)
 
-Capex falls in the period its capacity comes online. Cost of capital is left out.
+Capex falls in the period its capacity comes online. The cost per GPU-hour above leaves
+the cost of capital out (straight-line depreciation only); with a WACC ``r`` it is also
+given with capital recovered as an annuity over each asset's life ``n``:
+
+    capital recovery factor   CRF(r, n) = r / (1 - (1 + r) ** -n)    (1 / n when r = 0)
+    with cost of capital      (hardware capex CRF(r, depreciation) + facility capex
+                               CRF(r, facility life) + opex per year) / (GPUs * 8760 h)
 Tranches: the investor releases ``usd_per_tranche`` each time cumulative facility
 power passes another ``gw_per_tranche``, until ``cap_usd`` is reached.
 """
@@ -42,6 +48,7 @@ class Costs:
     water_gl_per_year: np.ndarray
     emissions_mt_co2_per_year: np.ndarray
     usd_per_gpu_hour: np.ndarray
+    usd_per_gpu_hour_with_wacc: np.ndarray | None = None
 
     @property
     def capex_usd(self) -> np.ndarray:
@@ -70,6 +77,7 @@ def estimate_costs(
     depreciation_years: Param,
     facility_life_years: Param,
     maintenance_fraction_per_year: Param,
+    wacc: Param | None = None,
 ) -> Costs:
     """Capex, opex and footprint per period (formulas in the module docstring).
 
@@ -90,6 +98,7 @@ def estimate_costs(
     grid_kg_co2_per_kwh : kg CO2 per kWh drawn.
     depreciation_years, facility_life_years : straight-line lives, years.
     maintenance_fraction_per_year : yearly upkeep as a share of cumulative capex.
+    wacc : weighted average cost of capital, per year (None: the with-WACC cost is left out).
     """
     systems = np.sum(added_racks_by_system * rack_price_usd, axis=-2)
     network = network_capex_usd
@@ -104,6 +113,13 @@ def estimate_costs(
               + electricity + maintenance)
     gpu_hours = packages * units.HOURS_PER_YEAR
     per_hour = np.divide(yearly, gpu_hours, out=np.full_like(yearly, np.nan), where=gpu_hours > 0)
+    with_wacc = None
+    if wacc is not None:
+        yearly_wacc = (hardware_cum * capital_recovery_factor(wacc, depreciation_years)
+                       + facility_cum * capital_recovery_factor(wacc, facility_life_years)
+                       + electricity + maintenance)
+        with_wacc = np.divide(yearly_wacc, gpu_hours, out=np.full_like(yearly_wacc, np.nan),
+                              where=gpu_hours > 0)
     return Costs(
         capex_systems_usd=systems,
         capex_network_usd=network,
@@ -114,7 +130,18 @@ def estimate_costs(
         water_gl_per_year=units.litres_to_billion(energy_kwh / pue * wue_l_per_kwh),
         emissions_mt_co2_per_year=units.kg_to_mt(energy_kwh * grid_kg_co2_per_kwh),
         usd_per_gpu_hour=per_hour,
+        usd_per_gpu_hour_with_wacc=with_wacc,
     )
+
+
+def capital_recovery_factor(rate: Param, years: Param) -> np.ndarray:
+    """Yearly payment that repays 1 USD over ``years`` at ``rate``:
+    ``r / (1 - (1 + r) ** -n)``, and ``1 / n`` at ``r = 0`` (straight line)."""
+    r = np.asarray(rate, dtype=float)
+    n = np.asarray(years, dtype=float)
+    safe = np.where(r > 0, r, 1.0)
+    annuity = safe / (1.0 - (1.0 + safe) ** -n)
+    return np.asarray(np.where(r > 0, annuity, 1.0 / n))
 
 
 @dataclass(frozen=True)

@@ -88,11 +88,13 @@ def evaluate(inputs: Inputs, values: Mapping[str, Param]) -> Evaluation:
         depreciation_years=values["finance.depreciation_years"],
         facility_life_years=values["finance.facility_life_years"],
         maintenance_fraction_per_year=values["finance.maintenance_fraction_per_year"],
+        wacc=values.get("finance.wacc"),
     )
     serving = None
     if inputs.serving is not None and inputs.demand is not None:
         serving = serve_fleet(system_ids, by_system, schedule.periods, inputs.serving_rates,
-                              inputs.serving_tp, values["serving.share_of_fleet"], inputs.demand)
+                              inputs.serving_tp, values["serving.share_of_fleet"], inputs.demand,
+                              inputs.serving)
     peak = inputs.demand.peak_to_average.value if inputs.demand is not None else 1.0
     return Evaluation(fleet, network, costs, serving, peak)
 
@@ -139,6 +141,8 @@ def outputs(schedule: Schedule, ev: Evaluation) -> dict[str, np.ndarray]:
         "opex_maintenance_usd_per_year": costs.opex_maintenance_usd_per_year[..., -1],
         "opex_usd_per_year": costs.opex_usd_per_year[..., -1],
         "usd_per_gpu_hour": costs.usd_per_gpu_hour[..., -1],
+        **({"usd_per_gpu_hour_with_wacc": costs.usd_per_gpu_hour_with_wacc[..., -1]}
+           if costs.usd_per_gpu_hour_with_wacc is not None else {}),
         "energy_twh_per_year": costs.energy_twh_per_year[..., -1],
         "water_gl_per_year": costs.water_gl_per_year[..., -1],
         "emissions_mt_co2_per_year": costs.emissions_mt_co2_per_year[..., -1],
@@ -162,7 +166,13 @@ def _serving_outputs(ev: Evaluation) -> dict[str, np.ndarray]:
         "output_tokens_per_day": s.output_tokens_per_day[..., -1],
         "weekly_users_servable": s.weekly_users_servable[..., -1],
         "demand_weekly_users": np.asarray(s.demand_weekly_users)[..., -1],
+        "demand_output_tokens_per_day": s.demand_output_tokens_per_day[..., -1],
+        "served_output_tokens_per_day": s.served_output_tokens_per_day[..., -1],
+        "serving_capacity_ratio": np.asarray(s.capacity_ratio)[..., -1],
         "usd_per_million_output_tokens": cost_per_mtok(ev)[..., -1],
+        **({"usd_per_million_output_tokens_with_wacc": cost_per_million_tokens(
+            s, ev.costs.usd_per_gpu_hour_with_wacc, ev.serving_peak_to_average)[..., -1]}
+           if ev.costs.usd_per_gpu_hour_with_wacc is not None else {}),
     }
 
 

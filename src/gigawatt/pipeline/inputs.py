@@ -23,7 +23,7 @@ from gigawatt import units
 from gigawatt.catalog import Accelerator, Catalog, Site, System, load_catalog
 from gigawatt.errors import GigawattError
 from gigawatt.pipeline.schedule import Schedule, build_schedule, schedule_from_sites
-from gigawatt.pipeline.serving import serving_rates
+from gigawatt.pipeline.serving import kind_assumptions, serving_rates
 from gigawatt.scenario.checks import check_scenario, installed_systems
 from gigawatt.scenario.schema import (
     Amounts,
@@ -77,8 +77,8 @@ class Inputs:
     network: Network
     serving: Serving | None
     demand: Demand | None
-    serving_rates: dict[str, float]
-    serving_tp: dict[str, int]
+    serving_rates: dict[str, dict[str, float]]
+    serving_tp: dict[str, dict[str, int]]
     buildout: BuildoutResult | None = None
     sites: tuple[Site, ...] = ()
     electricity_usd_per_mwh: np.ndarray | None = None
@@ -103,6 +103,8 @@ def gather_inputs(scenario: Scenario, catalog: Catalog | None = None) -> Inputs:
     for section in ("facility", "finance"):
         block = getattr(scenario, section)
         for name in type(block).model_fields:
+            if getattr(block, name) is None:  # an optional figure left out (finance.wacc)
+                continue
             _take(f"{section}.{name}", getattr(block, name), values, distributions, rows)
     for system in systems:
         override = scenario.platforms.get(system.id)
@@ -138,8 +140,8 @@ def gather_inputs(scenario: Scenario, catalog: Catalog | None = None) -> Inputs:
         schedule = build_schedule([s.period for s in steps], [s.facility_gw for s in steps],
                                   [s.system for s in steps])
         rows.insert(0, _provenance_row("ramp", float(steps[-1].facility_gw), scenario.ramp))
-    rates: dict[str, float] = {}
-    tps: dict[str, int] = {}
+    rates: dict[str, dict[str, float]] = {}
+    tps: dict[str, dict[str, int]] = {}
     if scenario.serving is not None and scenario.demand is not None:
         _take("serving.share_of_fleet", scenario.serving.share_of_fleet, values, distributions,
               rows)
@@ -147,6 +149,7 @@ def gather_inputs(scenario: Scenario, catalog: Catalog | None = None) -> Inputs:
             value = getattr(scenario.demand, name)
             if isinstance(value, Assumption):
                 rows.append(_row(f"demand.{name}", value, "scenario"))
+        rows.extend(_row(path, a, "scenario") for path, a in kind_assumptions(scenario.demand))
         rates, tps = serving_rates(catalog, [s.id for s in systems], scenario.serving,
                                    scenario.demand)
     return Inputs(schedule, systems, tuple(catalog.accelerator_of(s) for s in systems),

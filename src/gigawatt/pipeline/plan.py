@@ -13,7 +13,13 @@ import numpy as np
 
 from gigawatt import units
 from gigawatt.catalog import Catalog
-from gigawatt.pipeline.claims import check_claims, platform_shares, site_optics
+from gigawatt.estimates.roadmap import gigawatt_buys
+from gigawatt.pipeline.claims import (
+    buildable_values,
+    check_claims,
+    platform_shares,
+    site_optics,
+)
 from gigawatt.pipeline.economics import Tranches, investment_per_period, tranche_schedule
 from gigawatt.pipeline.evaluate import evaluate, outputs
 from gigawatt.pipeline.fleet_failures import (
@@ -25,6 +31,8 @@ from gigawatt.pipeline.fleet_failures import (
 from gigawatt.pipeline.frontier import frontier_headline, frontier_run
 from gigawatt.pipeline.inputs import gather_inputs
 from gigawatt.pipeline.result import PlanResult, iso_date, json_number, site_rows
+from gigawatt.pipeline.serving import kind_rows
+from gigawatt.pipeline.yardstick import yardstick, yardstick_headline
 from gigawatt.scenario.schema import Scenario
 from gigawatt.version import __version__
 
@@ -68,9 +76,16 @@ def plan(scenario: Scenario, catalog: Catalog | None = None) -> PlanResult:
         **{k: json_number(v[-1]) for k, v in failures.items()},
         **frontier_headline(training),
         **operations_headline(training, operations, inputs.catalog, scenario.training),
+        **({"demand_kinds": kind_rows(ev.serving)} if ev.serving is not None else {}),
+        **(yardstick_headline(yardstick(inputs.catalog, scenario.training, training,
+                                        list(schedule.periods),
+                                        scenario.training.yardstick_days))
+           if scenario.training is not None and training is not None else {}),
+        "gigawatt_buys": gigawatt_buys(scenario, inputs.catalog),
     }
     claim_values = {**headline, "first_gw_date": None if np.isnat(first_gw)
                     else dt.date.fromisoformat(str(first_gw))}
+    claim_values.update(buildable_values(scenario.claims, inputs, headline["first_gw_date"]))
     shares = platform_shares(inputs, ev)
     return PlanResult(
         scenario=scenario,

@@ -107,6 +107,9 @@ class PlanResult:
                 "output_tokens_per_day": sv.output_tokens_per_day,
                 "weekly_users_servable": sv.weekly_users_servable,
                 "demand_weekly_users": np.broadcast_to(sv.demand_weekly_users, len(s.periods)),
+                "demand_output_tokens_per_day": sv.demand_output_tokens_per_day,
+                "served_output_tokens_per_day": sv.served_output_tokens_per_day,
+                "serving_capacity_ratio": np.asarray(sv.capacity_ratio),
                 "usd_per_million_output_tokens": cost_per_mtok(self.stages),
             })
         rows = []

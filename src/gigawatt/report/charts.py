@@ -81,15 +81,47 @@ def network_figure(r: Mapping[str, Any]) -> go.Figure:
 
 
 def serving_figure(r: Mapping[str, Any]) -> go.Figure:
-    """Weekly users the serving fleet can serve against the demand, billions."""
+    """Output tokens a day served against those demanded (visible plus hidden), trillions."""
     x = _column_periods(r)
     fig = go.Figure([
-        go.Scatter(x=x, y=_column(r, "weekly_users_servable", 1e9), name="users servable",
+        go.Scatter(x=x, y=_column(r, "demand_output_tokens_per_day", 1e12), name="demanded",
                    mode="lines+markers"),
-        go.Scatter(x=x, y=_column(r, "demand_weekly_users", 1e9), name="demand",
+        go.Scatter(x=x, y=_column(r, "served_output_tokens_per_day", 1e12), name="served",
                    mode="lines+markers"),
+        go.Scatter(x=x, y=_column(r, "output_tokens_per_day", 1e12),
+                   name="capacity at the demand's mix", mode="lines", line={"dash": "dot"}),
     ])
-    return _layout(fig, "Serving capacity against demand (weekly users)", "billions", log=True)
+    return _layout(fig, "Output tokens a day: served against demanded", "trillions", log=True)
+
+
+def roadmap_figure(r: Mapping[str, Any]) -> go.Figure:
+    """Tokens per second per MW of facility power across generations (gigawatt compare)."""
+    rows = [b for b in r.get("gigawatt_buys", []) if b.get("serve_tokens_per_s_per_mw")]
+    fig = go.Figure([go.Bar(
+        x=[f"{b['platform']} ({b['available']})" for b in rows],
+        y=[b["serve_tokens_per_s_per_mw"] for b in rows], name="tokens/s per MW")])
+    return _layout(fig, "Serving tokens/s per MW of facility power, by generation",
+                   "tokens/s per MW", log=True)
+
+
+def yardstick_figure(r: Mapping[str, Any]) -> go.Figure:
+    """The largest run one site completes in the yardstick's days, beside published runs
+    and Epoch AI's trend, FLOPs."""
+    rows = r.get("yardstick", [])
+    x = [y["period"] for y in rows]
+    runs = r.get("published_frontier_runs", [])
+    fig = go.Figure([
+        go.Scatter(x=x, y=[y["flops"] for y in rows], name="yardstick (largest site)",
+                   mode="lines+markers"),
+        go.Scatter(x=x, y=[y["trend_flops"] for y in rows], name="Epoch AI trend (4.5x/yr)",
+                   mode="lines", line={"dash": "dot"}),
+        go.Scatter(x=[f"{run['year']}H2" for run in runs], y=[run["flops"] for run in runs],
+                   text=[run["model"] for run in runs], name="published frontier runs",
+                   mode="markers+text", textposition="top center"),
+    ])
+    fig.update_xaxes(categoryorder="category ascending")
+    return _layout(fig, "Frontier yardstick: largest run in the yardstick's days", "FLOPs",
+                   log=True)
 
 
 def training_figure(r: Mapping[str, Any]) -> go.Figure:
@@ -122,6 +154,10 @@ def plan_figures(r: Mapping[str, Any]) -> dict[str, go.Figure]:
         figures["serving"] = serving_figure(r)
     if rows and "training_days" in rows[0]:
         figures["training"] = training_figure(r)
+    if r.get("yardstick"):
+        figures["yardstick"] = yardstick_figure(r)
+    if r.get("gigawatt_buys"):
+        figures["roadmap"] = roadmap_figure(r)
     return figures
 
 

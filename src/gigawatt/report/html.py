@@ -12,7 +12,13 @@ from typing import Any
 
 from gigawatt.report import format as fmt
 from gigawatt.report.charts import histogram_figure, plan_figures, tornado_figure
-from gigawatt.report.terminal import headline_rows, site_table_rows
+from gigawatt.report.terminal import (
+    GIGAWATT_BUYS_COLUMNS,
+    GIGAWATT_BUYS_NOTE,
+    gigawatt_buys_rows,
+    headline_rows,
+    site_table_rows,
+)
 
 STYLE = """
 body { font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 1200px; color: #222; }
@@ -60,7 +66,10 @@ def render_html(r: Mapping[str, Any]) -> str:
     tranches = [(fmt.num(t["threshold_gw"], 1), fmt.usd(t["amount_usd"]),
                  t["release_date"] or "not reached") for t in r["tranches"]]
     claims = [(c["claim"], c["who"], fmt.claimed_range(c),
-               fmt.claimed(c, "model"), c["verdict"], c["reason"], c["source"])
+               fmt.claimed(c, "model"), c["verdict"],
+               " ".join(x for x in (f'"{c["quote"]}"' if c.get("quote") else "",
+                                    f"Reading: {c['reading']}." if c.get("reading") else "",
+                                    c["reason"]) if x), c["source"])
               for c in r["claims"]]
     assumptions = [(a["field"], fmt.value(a["value"]), a["status"], a["origin"], a["source"])
                    for a in r["assumptions"]]
@@ -82,6 +91,9 @@ def render_html(r: Mapping[str, Any]) -> str:
                 "FP4 EF/s", "FP8 EF/s", "BF16 EF/s", "HBM PB", "capex", "investment",
                 "opex/yr", "TWh/yr", "$/GPU-h"], timeline, 16),
         *_sites_section(r),
+        *([f"<h2>What one gigawatt buys, per generation</h2><p>{html.escape(GIGAWATT_BUYS_NOTE)}"
+           "</p>", _table(GIGAWATT_BUYS_COLUMNS, gigawatt_buys_rows(r), 2)]
+          if r.get("gigawatt_buys") else []),
         "<h2>Investment tranches</h2>",
         _table(["threshold GW", "amount", "released"], tranches, 2),
         "<h2>Assumptions</h2><p>Every number the plan rests on beyond the announcement, with "

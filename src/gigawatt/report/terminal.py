@@ -112,7 +112,12 @@ def headline_rows(r: Mapping[str, Any]) -> list[tuple[str, str, str]]:
          f"electricity {fmt.usd(r['opex_electricity_usd_per_year'])} at utilisation {util}, "
          f"maintenance {fmt.usd(r['opex_maintenance_usd_per_year'])}"),
         ("Cost per GPU-hour", fmt.usd(r["usd_per_gpu_hour"]),
-         f"depreciation over {_assumption(r, 'finance.depreciation_years')} years + opex"),
+         f"straight-line depreciation over {_assumption(r, 'finance.depreciation_years')} "
+         "years + opex, no cost of capital"),
+        *([("  with cost of capital", fmt.usd(r["usd_per_gpu_hour_with_wacc"]),
+            f"capital recovered as an annuity at WACC {_assumption(r, 'finance.wacc')} over "
+            "the same lives + opex")] if r.get("usd_per_gpu_hour_with_wacc") is not None
+          else []),
         ("Investment released", fmt.usd(r["investment_usd"]),
          f"{r['tranches_released']} tranches"),
         ("First GW online", str(r["first_gw_date"] or "never"), "linear ramp within a half-year"),
@@ -132,14 +137,41 @@ def headline_rows(r: Mapping[str, Any]) -> list[tuple[str, str, str]]:
 def _serving_rows(r: Mapping[str, Any]) -> list[tuple[str, str, str]]:
     if "weekly_users_servable" not in r:
         return []
-    return [
-        ("Serving capacity", f"{fmt.count(r['output_tokens_per_day'])} tokens/day",
-         f"{fmt.count(r['serving_gpus'])} GPUs serving, sized for the busiest hour"),
-        ("Weekly users servable", fmt.count(r["weekly_users_servable"]),
-         f"demand then: {fmt.count(r['demand_weekly_users'])} weekly users"),
-        ("Cost per million output tokens", fmt.usd(r["usd_per_million_output_tokens"]),
-         "cost per GPU-hour / tokens per GPU-hour at average load"),
+    ratio = r.get("serving_capacity_ratio")
+    if ratio is None:
+        return []
+    served, demanded = r["served_output_tokens_per_day"], r["demand_output_tokens_per_day"]
+    spare = (f"capacity is {ratio:,.2f}x the demand: every request is served"
+             if ratio >= 1 else f"capacity covers {ratio:.0%} of the demand")
+    rows = [
+        ("Output tokens served / demanded", f"{fmt.count(served)} / {fmt.count(demanded)} a day",
+         f"{spare}; {fmt.count(r['serving_gpus'])} GPUs serving, sized for the busiest hour; "
+         "visible plus hidden reasoning tokens"),
     ]
+    for k in r.get("demand_kinds", []):
+        hidden = (f", {k['hidden_share_of_output']:.0%} hidden reasoning"
+                  if k["hidden_tokens_per_request"] else "")
+        rows.append((f"  {k['kind']}", f"{fmt.count(k['served_output_tokens_per_day'])} / "
+                     f"{fmt.count(k['demand_output_tokens_per_day'])} a day",
+                     f"{fmt.count(k['requests_per_day'])} requests/day of "
+                     f"{k['input_tokens_per_request']:,.0f} in, "
+                     f"{k['output_tokens_per_request'] + k['hidden_tokens_per_request']:,.0f} "
+                     f"out{hidden}; TTFT {k['ttft_ms'] or 0:,.0f} ms, TPOT "
+                     f"{k['tpot_ms'] or 0:,.0f} ms; {k['requests_per_day_as_of']:.3g}/day in "
+                     f"{k['as_of']}, +{k['growth_per_year']:.0%}/yr"))
+    rows += [
+        ("Weekly users served", fmt.count(r["weekly_users_servable"]),
+         f"of {fmt.count(r['demand_weekly_users'])} projected weekly users (never more than "
+         "demand)"),
+        ("Cost per million output tokens", fmt.usd(r["usd_per_million_output_tokens"]),
+         "cost per GPU-hour / tokens per GPU-hour at average load of a fleet sized for its "
+         "peak, no cost of capital"),
+    ]
+    if r.get("usd_per_million_output_tokens_with_wacc") is not None:
+        rows.append(("  with cost of capital",
+                     fmt.usd(r["usd_per_million_output_tokens_with_wacc"]),
+                     f"the same, with capital recovered at WACC {_assumption(r, 'finance.wacc')}"))
+    return rows
 
 
 def _training_rows(r: Mapping[str, Any]) -> list[tuple[str, str, str]]:
@@ -147,8 +179,21 @@ def _training_rows(r: Mapping[str, Any]) -> list[tuple[str, str, str]]:
         return []
     p = r["training_parallelism"] or {}
     layout = " ".join(f"{k}{v}" for k, v in p.items())
+    yardstick = []
+    if r.get("yardstick_flops") is not None:
+        yardstick = [(
+            f"Frontier yardstick ({r['yardstick_days']:g} days)",
+            f"{r['yardstick_flops']:.2e} FLOPs",
+            f"largest run one site completes: {fmt.count(r['yardstick_gpus'])} GPUs at MFU "
+            f"{r['yardstick_mfu']:.0%} and goodput {r['yardstick_goodput']:.0%}, batch "
+            f"{fmt.count(r['yardstick_global_batch'])} sequences (DeepSeek LLM batch rule); "
+            f"compute-optimal (Chinchilla, 20 tokens/parameter): "
+            f"{fmt.count(r['yardstick_parameters'])} parameters on "
+            f"{fmt.count(r['yardstick_tokens'])} tokens; Epoch AI trend then "
+            f"{r['yardstick_trend_flops']:.1e}")]
     return [
-        ("Frontier run (best job)", f"{r['training_days']:,.1f} days",
+        *yardstick,
+        ("Named run (best job)", f"{r['training_days']:,.1f} days",
          f"{fmt.count(r['training_job_gpus'])} {r['training_system']} GPUs ({layout}), "
          f"MFU {fmt.percent(r['training_mfu'])}, {r['training_ideal_days']:,.2f} days without "
          "failures; "
@@ -162,6 +207,28 @@ def _training_rows(r: Mapping[str, Any]) -> list[tuple[str, str, str]]:
          f"{r['largest_job_interruptions_per_day']:,.0f} interruptions/day: it would finish "
          "later than the job above"),
     ]
+
+
+GIGAWATT_BUYS_COLUMNS = ("platform", "available", "GPUs", "serve tokens/s", "$/M tokens",
+                         "capex", "days to train")
+
+
+def gigawatt_buys_rows(r: Mapping[str, Any]) -> list[tuple[str, ...]]:
+    """What one gigawatt of facility power buys on each platform (``gigawatt compare``)."""
+    return [(b["platform"], b["available"], fmt.count(b["gpus_per_gw"]),
+             fmt.count(b["serve_tokens_per_s_per_gw"]) if b.get("serve_tokens_per_s_per_gw")
+             else "-",
+             fmt.usd(b["usd_per_million_tokens"]) if b.get("usd_per_million_tokens") else "-",
+             fmt.usd(b["capex_usd_per_gw"]) if b.get("capex_usd_per_gw") else "-",
+             fmt.num(b["train_days_per_gw"], 2) if b.get("train_days_per_gw") else "-")
+            for b in r.get("gigawatt_buys", [])]
+
+
+GIGAWATT_BUYS_NOTE = (
+    "Per GW of facility power at the scenario's PUE and IT overhead: the serving model on "
+    "the first demand kind's shape and limits at full load; the named run's days at the "
+    "per-GPU rate of a 16,384-GPU job, scaled to the GW; capex of racks and building without "
+    "the network; '-' where the catalog has no price or the platform cannot run it.")
 
 
 def render_plan(r: Mapping[str, Any], console: Console) -> None:
@@ -181,6 +248,10 @@ def render_plan(r: Mapping[str, Any], console: Console) -> None:
         ["period", "added", "GW", "IT GW", "racks", "GPUs", "dies", "capex", "invest"],
         timeline, numeric=range(2, 9)))
     render_sites(r, console)
+    if r.get("gigawatt_buys"):
+        console.print(_table("What one gigawatt buys, per generation", GIGAWATT_BUYS_COLUMNS,
+                             gigawatt_buys_rows(r), numeric=range(2, 7)))
+        console.print(Padding(GIGAWATT_BUYS_NOTE, (0, 0, 1, 2), style="dim"))
     if r["claims"]:
         console.print("[bold]Claims check[/bold] (the announcement's figures beside the model's)")
         colour = {"within": "green"}
@@ -189,6 +260,10 @@ def render_plan(r: Mapping[str, Any], console: Console) -> None:
             console.print(f"  [{mark}]{c['verdict']:>11}[/{mark}]  [bold]{c['claim']}[/bold] "
                           f"({c['who']}): claimed {fmt.claimed_range(c)}, "
                           f"model {fmt.claimed(c, 'model')}")
+            if c.get("quote"):
+                console.print(Padding(f'"{c["quote"]}"', (0, 0, 0, 15), style="italic"))
+            if c.get("reading"):
+                console.print(Padding(f"Reading: {c['reading']}", (0, 0, 0, 15), style="dim"))
             console.print(Padding(c["reason"], (0, 0, 0, 15), style="dim"))
         console.print()
     console.print(f"{len(r['assumptions'])} assumptions, each with its source, are listed in "

@@ -249,6 +249,8 @@ class Training(Frozen):
         "the largest single site, facility GW; required with a ramp (a buildout's sites "
         "hold what they hold)"))
     profile: Literal["research", "production", "fault-tolerant"] = "production"
+    yardstick_days: float = Field(default=90.0, gt=0, le=3650, description=(
+        "wall-clock days of the frontier yardstick: the largest run a site completes in them"))
     detection_min: Positive | None = None
     restart_min: Positive | None = None
     status: AssumptionStatus = "assumption"
@@ -280,8 +282,42 @@ class Operations(Frozen):
         return self
 
 
+class DemandKind(Frozen):
+    """One kind of request (chat, reasoning, agents, API): its published rate, how it is
+    projected, its token shape and its latency limits.
+
+    The fleet decodes ``output + hidden`` tokens per request; ``hidden`` are the reasoning
+    tokens a reasoning model writes and the user never sees.
+    """
+
+    kind: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    title: str
+    requests_per_day: Positive
+    as_of: str = Field(pattern=HALF_YEAR.pattern, description="half-year of the rate")
+    growth_per_year: Annotated[Number, in_range(-1.0, 100.0)]
+    input_tokens_per_request: Positive
+    output_tokens_per_request: Positive
+    hidden_tokens_per_request: NonNegative = Field(
+        default_factory=lambda: Assumption(
+            value=0.0, note="none given: a model that writes no hidden reasoning tokens"))
+    ttft_ms: float | None = Field(default=None, gt=0)
+    tpot_ms: float | None = Field(default=None, gt=0)
+    users: bool = Field(default=False, description=(
+        "requests made by the weekly users (chat, reasoning): counted in users served"))
+
+    @model_validator(mode="after")
+    def _not_sampled(self) -> DemandKind:
+        fixed_numbers(self, "demand is not sampled by gigawatt sweep")
+        return self
+
+
 class Demand(Frozen):
-    """Users into load, and how the user base grows (the serving stage's demand)."""
+    """Users into load, and how the user base grows (the serving stage's demand).
+
+    With ``kinds``, the serving stage serves each kind with its own shape and limits and
+    the user fields describe the people behind the ``users`` kinds; without, one kind is
+    built from the user fields (``U a q`` requests a day of ``n_in``, ``n_out`` tokens).
+    """
 
     weekly_active_users: Positive
     as_of: str = Field(pattern=HALF_YEAR.pattern, description="half-year of the user count")
@@ -291,6 +327,7 @@ class Demand(Frozen):
     input_tokens_per_request: Positive
     output_tokens_per_request: Positive
     peak_to_average: Annotated[Number, in_range(1.0, 1000.0)]
+    kinds: list[DemandKind] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _not_sampled(self) -> Demand:
@@ -304,6 +341,9 @@ class Finance(Frozen):
     depreciation_years: Annotated[Number, in_range(1.0, 30.0)]
     facility_life_years: Annotated[Number, in_range(1.0, 60.0)]
     maintenance_fraction_per_year: Fraction
+    wacc: Annotated[Number, in_range(0.0, 1.0)] | None = Field(default=None, description=(
+        "weighted average cost of capital, per year; adds $/GPU-hour and $/M tokens with "
+        "capital recovered at this rate"))
 
 
 def fixed_numbers(model: Frozen, why: str) -> None:
@@ -332,7 +372,9 @@ class Investment(Frozen):
 Metric = Literal[
     "gpus", "gpu_dies", "capex_usd_per_gw", "vendor_usd_per_gw", "first_gw_date",
     "investment_usd", "site_optics_pluggable_mw", "site_optics_cpo_mw",
+    "first_gw_buildable_date",
 ]
+DATE_METRICS = ("first_gw_date", "first_gw_buildable_date")
 SITE_METRICS = ("site_optics_pluggable_mw", "site_optics_cpo_mw")
 """Metrics of a hypothetical site of ``at_gpus`` GPUs of the scenario's first platform."""
 
@@ -348,17 +390,25 @@ class Claim(Frozen):
     low: float | dt.date
     high: float | dt.date | None = None
     at_gpus: int | None = Field(default=None, gt=0, description="site size of a site metric")
+    quote: str | None = Field(default=None, description="the source's own words, verbatim")
+    reading: str | None = Field(default=None, description=(
+        "how the claim's words become the range, where sources disagree"))
+    sites: list[str] = Field(default_factory=list, description=(
+        "catalog site IDs whose published power ramps a buildable-date metric counts"))
 
     @model_validator(mode="after")
     def _consistent_bounds(self) -> Claim:
         if (self.metric in SITE_METRICS) != (self.at_gpus is not None):
             raise ValueError(f"at_gpus is required with the metrics {', '.join(SITE_METRICS)} "
                              "and accepted only with them")
-        is_date = self.metric == "first_gw_date"
+        is_date = self.metric in DATE_METRICS
         for bound in (self.low, self.high):
             if bound is not None and isinstance(bound, dt.date) != is_date:
                 want = "an ISO date" if is_date else "a number"
                 raise ValueError(f"bounds of metric {self.metric} must be {want}")
+        if (self.metric == "first_gw_buildable_date") != bool(self.sites):
+            raise ValueError("sites (catalog site IDs) are required with the metric "
+                             "first_gw_buildable_date and accepted only with it")
         if self.high is not None and self.high < self.low:  # type: ignore[operator]
             raise ValueError(f"high {self.high} is below low {self.low}")
         return self

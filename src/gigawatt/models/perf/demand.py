@@ -115,3 +115,54 @@ def usd_per_million_output_tokens(usd_per_gpu_hour: Num, tokens_per_s_per_gpu: N
     """
     tokens_per_hour = np.asarray(tokens_per_s_per_gpu) * units.SECONDS_PER_HOUR * utilisation
     return np.asarray(usd_per_gpu_hour) / tokens_per_hour * units.MEGA
+
+
+# ---- demand by kind: chat, reasoning, agents, API ---------------------------------------
+#
+# Each kind k has a request rate Q_k (requests/day, as published at a date and projected by
+# a growth rate g_k), a token shape (n_in, n_out visible, n_hid hidden reasoning tokens) and
+# latency limits. The GPUs decode n_out + n_hid tokens per request, so per period:
+#
+#     Q_k(t)               Q_k0 (1 + g_k) ** (t - t_k0)            (t in years)
+#     decode tokens/day    D_k = Q_k (n_out + n_hid)
+#     peak decode tokens/s P_k = p D_k / 86400
+#     GPUs of platform i alone that serve all kinds   n_i = sum_k P_k / x_ki
+#     capacity ratio       R = sum_i G_i / n_i          (R >= 1: every request is served)
+#     served tokens/day    min(1, R) D_k               (the mix is served in proportion)
+#
+# x_ki is platform i's decode tokens/s per GPU for kind k's shape within its limits.
+
+
+def projected(value_at_as_of: Num, growth_per_year: Num, years: Num) -> np.ndarray:
+    """A published figure projected by compound growth: ``v (1 + g) ** years``."""
+    return np.asarray(value_at_as_of, dtype=float) * (1.0 + np.asarray(growth_per_year)) ** (
+        np.asarray(years, dtype=float))
+
+
+def capacity_ratio(gpus_by_platform: list[Num], peak_tokens_per_s_by_kind: list[Num],
+                   rates: np.ndarray) -> np.ndarray:
+    """Serving capacity over demand for a mix of kinds on a mix of platforms.
+
+    ``R = sum_i G_i / n_i`` with ``n_i = sum_k P_k / x_ki``: ``n_i`` is the GPUs platform
+    ``i`` alone would need for the whole mix, so ``G_i / n_i`` is the share of the demand
+    its GPUs cover. A kind a platform cannot serve (``x_ki = 0``) makes ``n_i`` infinite:
+    that platform covers none of the mix.
+
+    Parameters
+    ----------
+    gpus_by_platform : GPUs serving on each platform, count (arrays over periods).
+    peak_tokens_per_s_by_kind : peak decode tokens/s of each kind (arrays over periods).
+    rates : ``(kinds, platforms)`` decode tokens/s per GPU.
+    """
+    rates = np.asarray(rates, dtype=float)
+    total: Num = 0.0
+    for i, g in enumerate(gpus_by_platform):
+        need: Num = 0.0
+        for k, peak in enumerate(peak_tokens_per_s_by_kind):
+            x = rates[k, i]
+            need = need + (np.asarray(peak, dtype=float) / x if x > 0
+                           else np.full(np.shape(peak), np.inf))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            cover = np.where(np.asarray(need) > 0, np.asarray(g, dtype=float) / need, np.inf)
+        total = total + cover
+    return np.asarray(total, dtype=float)
