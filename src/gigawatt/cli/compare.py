@@ -32,7 +32,7 @@ def compare_command(
     scenario: Annotated[str, Opt(
         "--scenario", help="Scenario whose facility and finance figures cost each platform.")
     ] = "openai-nvidia-10gw",
-    fmt: FormatOption = Format.table,
+    fmt: FormatOption = None,
     as_json: JsonFlag = False,
 ) -> None:
     """One workload on every platform: tokens/s per GPU, per MW, per $, days per GW, $/M."""
