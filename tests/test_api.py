@@ -63,7 +63,8 @@ def test_openapi_document_lists_every_endpoint(client):
         "/api/info", "/api/plan", "/api/validate", "/api/train", "/api/infer", "/api/fabric",
         "/api/reliability", "/api/sweep", "/api/catalog", "/api/catalog/{entry_id}",
         "/api/scenarios", "/api/scenarios/{name}", "/api/runs", "/api/runs/diff",
-        "/api/runs/{run_id}", "/api/runs/{run_id}/view", "/api/runs/{run_id}/export"}
+        "/api/runs/{run_id}", "/api/runs/{run_id}/view", "/api/runs/{run_id}/export",
+        "/api/editor/form", "/api/editor/yaml"}
     assert doc["info"]["title"] == "gigawatt"
     assert client.get("/docs").status_code == 404  # Swagger UI would load a CDN script
 
@@ -403,7 +404,10 @@ def test_ambiguous_prefix_and_non_plan_runs(client, monkeypatch):
     problem = only_problem(client.get("/api/runs/abc"))
     assert problem["field"] == "run_id" and "ambiguous" in problem["msg"]
     sweep = store.save("sweep", "x", "0", "name: x\n", {})
-    assert "only plan runs" in only_problem(client.get(f"/api/runs/{sweep}/view"))["msg"]
+    assert client.get(f"/api/runs/{sweep}/view").json() == {"figures": {}}
+    other = store.save("fabric", "x", "0", "name: x\n", {})
+    assert "only plan and sweep runs" in only_problem(
+        client.get(f"/api/runs/{other}/view"))["msg"]
 
 
 def test_concurrent_plans_write_one_intact_store(client):
