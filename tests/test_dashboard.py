@@ -100,14 +100,18 @@ def page(browser: Browser) -> Iterator[Page]:
     assert browser.errors == [], "the dashboard's script failed"
 
 
-def screenshot(page: Page, name: str, tmp_path: Path, max_height: int = 2200) -> None:
-    """A screenshot of the page's top ``max_height`` pixels (the README shows these)."""
+def screenshot(page: Page, name: str, tmp_path: Path, max_height: int = 2200,
+               start: str | None = None) -> None:
+    """A screenshot of ``max_height`` pixels of the page, from its top or from the element
+    ``start`` (the README shows these)."""
     folder = Path(os.environ.get("GIGAWATT_SCREENSHOT_DIR") or tmp_path)
     folder.mkdir(parents=True, exist_ok=True)
     size = page.viewport_size or {"width": 1400, "height": 1000}
-    height = min(max_height, page.evaluate("document.documentElement.scrollHeight"))
+    top = page.locator(start).first.evaluate(
+        "e => e.getBoundingClientRect().top + window.scrollY") if start else 0
+    height = min(max_height, page.evaluate("document.documentElement.scrollHeight") - top)
     page.screenshot(path=str(folder / name), full_page=True,
-                    clip={"x": 0, "y": 0, "width": size["width"], "height": height})
+                    clip={"x": 0, "y": top, "width": size["width"], "height": height})
     assert (folder / name).stat().st_size > 10_000
 
 
@@ -188,8 +192,8 @@ def test_optimised_plan_shows_sites_limits_and_no_negative_power(page, server, t
     expect(page.locator(f"{network} g.y2tick").first).to_be_attached()
     ticks = y2_ticks(page, network)
     assert ticks and all(not t.startswith(("-", "\u2212")) for t in ticks), ticks
-    page.locator("#plan-result h3", has_text="Sites").scroll_into_view_if_needed()
-    screenshot(page, "dashboard-sites.png", tmp_path)
+    screenshot(page, "dashboard-sites.png", tmp_path, max_height=1600,
+               start="#plan-result h3:has-text('Timeline')")
 
 
 def test_structured_editor_typed_fields_every_error_run_names_and_yaml(page, server, tmp_path):

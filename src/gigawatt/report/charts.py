@@ -25,11 +25,15 @@ def _title(text: str, height: int) -> dict[str, Any]:
 
 
 def _layout(fig: go.Figure, title: str, yaxis: str, log: bool = False) -> go.Figure:
-    height = 400
-    fig.update_layout(title=_title(title, height), xaxis_title="half-year", yaxis_title=yaxis,
+    height = 420
+    # The legend sits at the chart's foot in container coordinates, so tick labels that
+    # turn sideways on a narrow chart push the plot up instead of running into it.
+    fig.update_layout(title=_title(title, height), yaxis_title=yaxis,
                       template="plotly_white", height=height,
-                      margin={"t": TOOLBAR_PX + 46, "b": 40},
-                      legend={"orientation": "h", "y": -0.2})
+                      margin={"t": TOOLBAR_PX + 46, "b": 90},
+                      legend={"orientation": "h", "yref": "container", "y": 0.01,
+                              "yanchor": "bottom", "x": 0},
+                      xaxis={"automargin": True})
     if log:
         fig.update_yaxes(type="log")
     else:  # every quantity charted is a non-negative amount: no axis below zero

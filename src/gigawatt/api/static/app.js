@@ -531,6 +531,7 @@ function buildForm(doc) {
   const sections = [top];
   for (const f of state.form.fields) {
     if (f.name === "name") continue; // the run name, in the bar above
+    if (f.spec.kind === "object" && doc[f.name] === undefined) continue; // not in this plan
     if (["object", "list", "map"].includes(f.spec.kind) && doc[f.name] !== undefined) {
       const open = ["ramp", "buildout", "facility", "finance"].includes(f.name);
       const section = el("details", { open, "data-path": f.name },
