@@ -64,7 +64,7 @@ def test_openapi_document_lists_every_endpoint(client):
         "/api/reliability", "/api/sweep", "/api/catalog", "/api/catalog/{entry_id}",
         "/api/scenarios", "/api/scenarios/{name}", "/api/runs", "/api/runs/diff",
         "/api/runs/{run_id}", "/api/runs/{run_id}/view", "/api/runs/{run_id}/export",
-        "/api/editor/form", "/api/editor/yaml"}
+        "/api/editor/form", "/api/editor/yaml", "/api/sources"}
     assert doc["info"]["title"] == "gigawatt"
     assert client.get("/docs").status_code == 404  # Swagger UI would load a CDN script
 

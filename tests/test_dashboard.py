@@ -23,9 +23,10 @@ import uvicorn
 from playwright.sync_api import BrowserContext, Page, expect, sync_playwright
 
 from gigawatt.api import ServiceSettings, create_app
+from gigawatt.catalog.sources import get as source_of
 from gigawatt.pipeline import plan
 from gigawatt.report.html import render_sweep_html, write_html
-from gigawatt.report.tables import URL
+from gigawatt.report.tables import split_links
 from gigawatt.scenario import DEFAULT_SCENARIO, load_scenario
 from gigawatt.store import RunStore
 from gigawatt.sweep import sweep
@@ -166,8 +167,12 @@ def test_plan_page_draws_tables_first_then_charts_and_exports(page, server, tmp_
         len(doc["timeline"]))
     assumptions = page.locator("#plan-result table.assumptions")
     expect(assumptions.locator("tbody tr")).to_have_count(len(doc["assumptions"]))
-    urls = [u for a in doc["assumptions"] for u in URL.findall(a["source"] or "")]
-    assert urls and assumptions.locator("a[href^='http']").count() == len(urls)  # as links
+    # Each address and each S-number of the bibliography is a link, where it is cited.
+    cited = [p for a in doc["assumptions"] for p, source in split_links(a["source"] or "")
+             if source]
+    assert len(cited) > 10
+    expect(assumptions.locator("a[href^='http']")).to_have_count(len(cited))
+    expect(page.locator("#plan-result table.sources tbody tr").first).to_be_visible()
 
     # The toolbar shows on hover above the plot, and never over the title.
     chart = page.locator('[data-chart="capex"]')
@@ -326,7 +331,8 @@ def test_catalog_browser_shows_each_entry_source(page, server, tmp_path):
     page.fill("#catalog-filter", "vr-nvl72")
     row = page.locator("#catalog-list tbody tr", has=page.get_by_role(
         "cell", name="vr-nvl72", exact=True))
-    expect(row).to_contain_text("S22")  # the source column
+    expect(row).to_contain_text("S22")  # the source column, linked to the bibliography's row
+    expect(row.locator("a", has_text="S22")).to_have_attribute("href", source_of("S22").url)
     row.click()
     entry = page.locator("#catalog-entry")
     expect(entry.locator("h2")).to_contain_text("vr-nvl72")

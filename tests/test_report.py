@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import html
 import re
 
 import pytest
 
+from gigawatt.catalog.sources import resolve
 from gigawatt.report.charts import TOOLBAR_PX, plan_figures
 from gigawatt.report.html import (
     PLOTLY_JS,
@@ -71,6 +73,23 @@ def test_source_addresses_are_links(announced_plan):
     for url in urls:
         assert url.rstrip(".,;)") in links or any(url.startswith(link) for link in links), url
     assert not re.search(r"<td>[^<]*https?://", page), "an address left as plain text"
+
+
+def test_every_cited_source_is_linked_and_listed(announced_plan):
+    d = announced_plan.to_dict()
+    page = render_html(d)
+    cited = [s for c in d["claims"] for s in resolve(c["source"])]
+    cited += [s for a in d["assumptions"] for s in resolve(a["source"])]
+    numbered = {s.id: s for s in cited if s.id.startswith("S")}
+    assert len(numbered) > 10
+    listed = page.split("<h2>Sources</h2>")[1]
+    texts = " ".join([c["source"] for c in d["claims"]]
+                     + [a["source"] or "" for a in d["assumptions"]])
+    for sid, source in numbered.items():
+        if re.search(rf"\b{sid}\b", texts):  # written out, not inside a range "S76-S80"
+            assert re.search(rf'<a href="{re.escape(html.escape(source.url))}"[^>]*>{sid}</a>',
+                             page), sid  # the S-number where it is cited links to its source
+        assert re.search(rf"<td><a [^>]*>{sid}</a></td>", listed), sid
 
 
 def test_charts_cover_power_gpus_capex_compute(announced_plan):

@@ -23,13 +23,14 @@ def plan_view(result: Mapping[str, Any]) -> dict[str, Any]:
     ``Plotly.newPlot``); ``headline_rows``: ``[quantity, value, basis]`` as in the
     terminal and HTML report; ``claim_rows``: one row per claim with its bounds and the
     model's value formatted, its verdict and the reason; ``tables``: the report's
-    ``timeline``, ``sites``, ``binding``, ``tranches`` and ``assumptions`` tables, each
+    ``timeline``, ``sites``, ``binding``, ``tranches``, ``assumptions`` and ``sources``
+    tables, each
     ``{columns, rows}`` of formatted cells; ``timeline_csv``: the timeline as
     ``gigawatt runs export --format csv`` writes it.
     """
     named = {"timeline": tables.timeline_table, "sites": tables.sites_table,
              "binding": tables.binding_table, "tranches": tables.tranches_table,
-             "assumptions": tables.assumptions_table}
+             "assumptions": tables.assumptions_table, "sources": tables.sources_table}
     return {
         "figures": {name: json.loads(fig.to_json()) for name, fig in plan_figures(result).items()},
         "headline_rows": [list(row) for row in headline_rows(result)],

@@ -44,9 +44,10 @@ def _text(value: Any, links: bool) -> str:
     if not links:
         return html.escape(text)
     return "".join(
-        f'<a href="{html.escape(piece)}" rel="noopener noreferrer">{html.escape(piece)}</a>'
-        if is_url else html.escape(piece)
-        for piece, is_url in tables.split_links(text))
+        f'<a href="{html.escape(source.url)}" title="{html.escape(source.title)}" '
+        f'rel="noopener noreferrer">{html.escape(piece)}</a>'
+        if source else html.escape(piece)
+        for piece, source in tables.split_links(text))
 
 
 def _table(columns: Sequence[str], rows: Sequence[Sequence[Any]], numeric: int = 0,
@@ -108,6 +109,9 @@ def render_html(r: Mapping[str, Any]) -> str:
         "<h2>Assumptions</h2><p>Every number the plan rests on beyond the announcement, with "
         "its status and source.</p>",
         _table(*tables.assumptions_table(r), 1, links=(4,)),
+        "<h2>Sources</h2><p>Every source cited above (<code>gigawatt catalog sources</code> "
+        "lists them all).</p>",
+        _table(*tables.sources_table(r), links=(0, 1, 4)),
         "</body></html>",
     ]
     return "\n".join(parts)

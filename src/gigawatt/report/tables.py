@@ -11,6 +11,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from gigawatt.catalog.sources import Source, bibliography, resolve
 from gigawatt.report import format as fmt
 from gigawatt.report.terminal import site_table_rows
 
@@ -18,6 +19,9 @@ Table = tuple[list[str], list[list[str]]]
 
 URL = re.compile(r"https?://[^\s;,()<>\"']+[^\s;,()<>\"'.]")
 """An http(s) address inside a source text (a trailing full stop is not part of it)."""
+CITATION = re.compile(r"(?P<url>" + URL.pattern + r")|(?<![A-Za-z0-9])(?P<sid>S\d{1,3})"
+                      r"(?![0-9A-Za-z])")
+"""An address or an S-number of the bibliography (``gigawatt catalog sources``)."""
 
 TIMELINE_COLUMNS = ["period", "added", "facility GW", "IT GW", "racks", "GPUs", "dies",
                     "domains", "FP4 EF/s", "FP8 EF/s", "BF16 EF/s", "HBM PB", "capex",
@@ -81,15 +85,36 @@ def binding_table(r: Mapping[str, Any]) -> Table:
     return ["limit", "kind", "where", "when"], rows
 
 
-def split_links(text: str) -> list[tuple[str, bool]]:
-    """``text`` cut into ``(piece, is_url)`` pieces, so each address can become a link."""
-    out: list[tuple[str, bool]] = []
+def split_links(text: str) -> list[tuple[str, Source | None]]:
+    """``text`` cut into ``(piece, source)`` pieces: each address and each S-number the
+    bibliography holds comes with the :class:`Source` to link it to, other text with None."""
+    known = bibliography()
+    out: list[tuple[str, Source | None]] = []
     at = 0
-    for m in URL.finditer(text):
+    for m in CITATION.finditer(text):
+        piece = m.group(0)
+        if m.group("url"):
+            source: Source | None = Source(piece, piece, "", None, piece)
+        else:
+            source = known.get(piece)
+        if source is None:
+            continue
         if m.start() > at:
-            out.append((text[at:m.start()], False))
-        out.append((m.group(0), True))
+            out.append((text[at:m.start()], None))
+        out.append((piece, source))
         at = m.end()
     if at < len(text):
-        out.append((text[at:], False))
+        out.append((text[at:], None))
     return out
+
+
+def sources_table(r: Mapping[str, Any]) -> Table:
+    """Every source the plan's claims and assumptions cite, in order of first citation."""
+    texts = [c["source"] for c in r.get("claims", [])]
+    texts += [a["source"] for a in r.get("assumptions", []) if a["source"]]
+    seen: dict[str, Source] = {}
+    for text in texts:
+        for source in resolve(text):
+            seen.setdefault(source.id, source)
+    rows = [[s.id, s.title, s.publisher, s.date or "-", s.url] for s in seen.values()]
+    return ["id", "title", "publisher", "date", "address"], rows

@@ -3,7 +3,8 @@
 
 const TOKEN_KEY = "gigawatt-token";
 const CHART_CONFIG = { displaylogo: false, responsive: true };
-const state = { info: null, scenarios: [], doc: null, base: null, form: null, started: {} };
+const state = { info: null, scenarios: [], sources: {}, doc: null, base: null, form: null,
+                started: {} };
 
 // ---------- small helpers ----------
 
@@ -35,14 +36,22 @@ function show(value) {
   return String(value);
 }
 
-// Text with its http(s) addresses as links.
+// Text with its http(s) addresses, and the S-numbers the bibliography holds, as links.
+const CITATION = /(https?:\/\/[^\s;,()<>"']+[^\s;,()<>"'.])|(?<![A-Za-z0-9])(S\d{1,3})(?![0-9A-Za-z])/g;
+
 function linked(text) {
   const out = el("span", { class: "source" });
-  const parts = String(text ?? "").split(/(https?:\/\/[^\s;,()<>"']+[^\s;,()<>"'.])/);
-  parts.forEach((part, i) => {
-    out.append(i % 2 ? el("a", { href: part, rel: "noopener noreferrer", target: "_blank",
-                                 text: part }) : part);
-  });
+  const str = String(text ?? "");
+  let at = 0;
+  for (const m of str.matchAll(CITATION)) {
+    const source = m[1] ? { url: m[1], title: m[1] } : state.sources[m[2]];
+    if (!source) continue;
+    out.append(str.slice(at, m.index),
+               el("a", { href: source.url, title: source.title, rel: "noopener noreferrer",
+                         target: "_blank", text: m[0] }));
+    at = m.index + m[0].length;
+  }
+  out.append(str.slice(at));
   return out;
 }
 
@@ -200,7 +209,10 @@ function renderPlan(container, result) {
     el("h3", { text: "Assumptions" }),
     el("p", { class: "muted", text: "Every number the plan rests on beyond the announcement, " +
               "with its status and source." }),
-    viewTable(t.assumptions, { numeric: [1], links: [4], className: "assumptions" }));
+    viewTable(t.assumptions, { numeric: [1], links: [4], className: "assumptions" }),
+    el("h3", { text: "Sources" }),
+    el("p", { class: "muted", text: "Every source cited above." }),
+    viewTable(t.sources, { links: [0, 1, 4], className: "sources" }));
   container.replaceChildren(...parts);
   return drawCharts(charts, view.figures).catch((err) => notice(err.message));
 }
@@ -991,8 +1003,10 @@ async function route() {
 
 async function start() {
   try {
-    [state.info, state.scenarios] = await Promise.all([api("/api/info"),
-                                                       api("/api/scenarios")]);
+    let sources;
+    [state.info, state.scenarios, sources] = await Promise.all([
+      api("/api/info"), api("/api/scenarios"), api("/api/sources")]);
+    state.sources = Object.fromEntries(sources.map((s) => [s.id, s]));
   } catch (err) {
     notice(`The API did not answer: ${err.message}`);
     return;
