@@ -438,10 +438,15 @@ def test_concurrent_plans_write_one_intact_store(client):
 def test_dashboard_page_and_assets_are_local(client):
     page = client.get("/")
     assert page.status_code == 200 and "text/html" in page.headers["content-type"]
-    assert '<script src="/assets/plotly.min.js"' in page.text
+    assert '<script src="/static/app.js"' in page.text
+    assert '"/assets/plotly.min.js"' in client.get("/static/app.js").text  # loaded by app.js
     plotly_js = client.get("/assets/plotly.min.js")
     assert plotly_js.status_code == 200 and len(plotly_js.content) > 1_000_000
     assert "javascript" in plotly_js.headers["content-type"]
+    assert plotly_js.headers["content-encoding"] == "gzip"  # 4.6 MB travels as about 1.4 MB
+    assert int(plotly_js.headers["content-length"]) < len(plotly_js.content) / 2
+    plain = client.get("/assets/plotly.min.js", headers={"Accept-Encoding": "identity"})
+    assert "content-encoding" not in plain.headers and plain.content == plotly_js.content
     for asset in ("/static/app.js", "/static/style.css"):
         assert client.get(asset).status_code == 200
     static = Path(__file__).resolve().parent.parent / "src" / "gigawatt" / "api" / "static"
