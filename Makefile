@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: plan test serve lint docs bench clean
+.PHONY: plan test serve lint docs bench clean screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,9 @@ test: $(VENV)/.installed-test  ## lint, type-check and the whole test suite
 
 docs: $(VENV)/.installed  ## regenerate docs/cli.md from --help
 	$(BIN)/python scripts/gen_cli_docs.py
+
+screenshots: $(VENV)/.installed-test  ## retake the README's screenshots (docs/*.png) in the browser test
+	GIGAWATT_SCREENSHOT_DIR=docs $(BIN)/pytest -q tests/test_dashboard.py
 
 bench: $(VENV)/.installed  ## time the pipeline and the whole `gigawatt plan` process
 	$(BIN)/python benchmarks/bench_plan.py
