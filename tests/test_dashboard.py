@@ -309,7 +309,8 @@ def test_train_and_infer_pages_estimate_and_name_bad_fields(page, server, tmp_pa
     page.goto(server.base + "/#train")
     result = page.locator("#train-result table.result")
     expect(result).to_contain_text("mfu")
-    assert page.locator("#tool-gpu").evaluate("e => e.tagName") == "SELECT"
+    for choice in ("gpu", "model", "precision", "recompute", "schedule"):  # dropdowns
+        assert page.locator(f"#tool-{choice}").evaluate("e => e.tagName") == "SELECT", choice
     page.fill("#tool-gpus", "0")
     page.click("#train-run")
     expect(page.locator("#train-form .field-error[data-field='gpus']")).to_be_visible()

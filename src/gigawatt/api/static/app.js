@@ -759,7 +759,8 @@ const TOOLS = {
 
 function toolInput(name, prop, preset) {
   const options = prop.anyOf || [prop];
-  const main = options.find((o) => o.type !== "null" && o.type !== "object") || options[0];
+  const first = options.find((o) => o.type !== "null" && o.type !== "object") || options[0];
+  const main = prop.enum ? { ...first, enum: prop.enum } : first; // an optional choice
   const nullable = options.some((o) => o.type === "null") || prop.default === null;
   const initial = name in preset ? preset[name] : prop.default;
   const common = { id: `tool-${name}`, name, "data-field": name };
