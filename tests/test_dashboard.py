@@ -287,6 +287,21 @@ def test_structured_editor_typed_fields_every_error_run_names_and_yaml(page, ser
     screenshot(page, "dashboard-compare.png", tmp_path)
 
 
+def test_editor_draws_an_optimised_buildout_with_its_lists_and_maps(page, server):
+    page.goto(server.base + "/#editor")
+    expect(page.locator("#editor-form fieldset").first).to_be_visible()
+    page.select_option("#editor-base", "stargate-2025")
+    page.click("#editor-load")
+    sites = page.locator('#editor-form select[data-path^="buildout.sites["]')
+    expect(sites).to_have_count(len(load_scenario("stargate-2025")[0].buildout.sites))
+    count = sites.count()
+    page.click('#editor-form fieldset[data-path="buildout.sites"] > button.add')
+    expect(sites).to_have_count(count + 1)
+    expect(page.locator('#editor-form fieldset[data-path="buildout.platforms.vr-nvl72"]')
+           ).to_be_visible()
+    expect(page.locator("#editor-name")).to_have_value("stargate-2025-edited")
+
+
 def test_sweep_page_shows_quantiles_tornado_and_marked_histograms(page, server, tmp_path):
     page.goto(server.base + "/#sweep")
     page.fill("#sweep-samples", "0")
