@@ -128,7 +128,7 @@ function scenarioOptions(select) {
   select.value = state.info.default_scenario;
 }
 
-// ---------- charts: plotly.js (4.6 MB) loads once, after the first tables are drawn ----------
+// ---------- charts: plotly.js (4.6 MB) runs once the first tables are drawn ----------
 
 let plotlyLoading = null;
 
