@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: plan test serve lint docs bench clean chromium
+.PHONY: plan test serve lint docs bench clean chromium screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -55,6 +55,9 @@ test: $(VENV)/.installed-test chromium  ## lint, type-check and the whole test s
 docs: $(VENV)/.installed  ## regenerate docs/cli.md (from --help) and docs/json.md (from the code)
 	$(BIN)/python scripts/gen_cli_docs.py
 	$(BIN)/python scripts/gen_json_docs.py
+
+screenshots: $(VENV)/.installed-test chromium  ## retake the README's screenshots (docs/*.png) in the browser test
+	GIGAWATT_SCREENSHOT_DIR=docs $(BIN)/pytest -q tests/test_dashboard.py
 
 bench: $(VENV)/.installed-bench  ## every benchmark, then one table of figures against targets
 	$(BIN)/python benchmarks/run_all.py

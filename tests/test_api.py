@@ -63,7 +63,8 @@ def test_openapi_document_lists_every_endpoint(client):
         "/api/info", "/api/plan", "/api/validate", "/api/train", "/api/infer", "/api/fabric",
         "/api/reliability", "/api/sweep", "/api/catalog", "/api/catalog/{entry_id}",
         "/api/scenarios", "/api/scenarios/{name}", "/api/runs", "/api/runs/diff",
-        "/api/runs/{run_id}", "/api/runs/{run_id}/view", "/api/runs/{run_id}/export"}
+        "/api/runs/{run_id}", "/api/runs/{run_id}/view", "/api/runs/{run_id}/export",
+        "/api/editor/form", "/api/editor/yaml", "/api/sources"}
     assert doc["info"]["title"] == "gigawatt"
     assert client.get("/docs").status_code == 404  # Swagger UI would load a CDN script
 
@@ -403,7 +404,10 @@ def test_ambiguous_prefix_and_non_plan_runs(client, monkeypatch):
     problem = only_problem(client.get("/api/runs/abc"))
     assert problem["field"] == "run_id" and "ambiguous" in problem["msg"]
     sweep = store.save("sweep", "x", "0", "name: x\n", {})
-    assert "only plan runs" in only_problem(client.get(f"/api/runs/{sweep}/view"))["msg"]
+    assert client.get(f"/api/runs/{sweep}/view").json() == {"figures": {}}
+    other = store.save("fabric", "x", "0", "name: x\n", {})
+    assert "only plan and sweep runs" in only_problem(
+        client.get(f"/api/runs/{other}/view"))["msg"]
 
 
 def test_concurrent_plans_write_one_intact_store(client):
@@ -434,10 +438,15 @@ def test_concurrent_plans_write_one_intact_store(client):
 def test_dashboard_page_and_assets_are_local(client):
     page = client.get("/")
     assert page.status_code == 200 and "text/html" in page.headers["content-type"]
-    assert '<script src="/assets/plotly.min.js"' in page.text
+    assert '<script src="/static/app.js"' in page.text
+    assert '"/assets/plotly.min.js"' in client.get("/static/app.js").text  # loaded by app.js
     plotly_js = client.get("/assets/plotly.min.js")
     assert plotly_js.status_code == 200 and len(plotly_js.content) > 1_000_000
     assert "javascript" in plotly_js.headers["content-type"]
+    assert plotly_js.headers["content-encoding"] == "gzip"  # 4.6 MB travels as about 1.4 MB
+    assert int(plotly_js.headers["content-length"]) < len(plotly_js.content) / 2
+    plain = client.get("/assets/plotly.min.js", headers={"Accept-Encoding": "identity"})
+    assert "content-encoding" not in plain.headers and plain.content == plotly_js.content
     for asset in ("/static/app.js", "/static/style.css"):
         assert client.get(asset).status_code == 200
     static = Path(__file__).resolve().parent.parent / "src" / "gigawatt" / "api" / "static"

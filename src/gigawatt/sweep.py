@@ -289,7 +289,8 @@ def _check_reachable(address: str, timeout_s: float = 3.0) -> None:
 def _tornado(evaluate_rows: Callable[[np.ndarray], dict[str, np.ndarray]], paths: Sequence[str],
              samples: np.ndarray, central: np.ndarray) -> dict[str, list[dict[str, Any]]]:
     d = len(paths)
-    names = list(evaluate_rows(central[None, :]))
+    at_central = evaluate_rows(central[None, :])
+    names = list(at_central)
     if d == 0:
         return {k: [] for k in names}
     p10, p90 = np.percentile(samples, [10, 90], axis=0)
@@ -303,6 +304,7 @@ def _tornado(evaluate_rows: Callable[[np.ndarray], dict[str, np.ndarray]], paths
         entries: list[dict[str, Any]] = [
             {"input": paths[j], "input_p10": float(p10[j]), "input_p90": float(p90[j]),
              "output_at_p10": float(low[j]), "output_at_p90": float(high[j]),
+             "output_at_base": float(at_central[name][0]),
              "swing": float(abs(high[j] - low[j]))} for j in range(d)]
         result[name] = sorted(entries, key=lambda e: -e["swing"])
     return result

@@ -13,12 +13,31 @@ def _column(result: Mapping[str, Any], key: str, scale: float = 1.0) -> list[flo
     return [(t[key] or 0.0) / scale for t in result["timeline"]]
 
 
+TOOLBAR_PX = 34
+"""Height of the row at the top of a chart that plotly's toolbar (modebar) takes: titles
+are placed below it, so the toolbar never covers them."""
+
+
+def _title(text: str, height: int) -> dict[str, Any]:
+    # In container coordinates, top-anchored just under the toolbar's row, left-aligned.
+    return {"text": text, "x": 0.01, "xanchor": "left", "yref": "container",
+            "y": 1 - TOOLBAR_PX / height, "yanchor": "top", "font": {"size": 15}}
+
+
 def _layout(fig: go.Figure, title: str, yaxis: str, log: bool = False) -> go.Figure:
-    fig.update_layout(title=title, xaxis_title="half-year", yaxis_title=yaxis,
-                      template="plotly_white", height=380, margin={"t": 50, "b": 40},
-                      legend={"orientation": "h", "y": -0.2})
+    height = 420
+    # The legend sits at the chart's foot in container coordinates, so tick labels that
+    # turn sideways on a narrow chart push the plot up instead of running into it.
+    fig.update_layout(title=_title(title, height), yaxis_title=yaxis,
+                      template="plotly_white", height=height,
+                      margin={"t": TOOLBAR_PX + 46, "b": 90},
+                      legend={"orientation": "h", "yref": "container", "y": 0.01,
+                              "yanchor": "bottom", "x": 0},
+                      xaxis={"automargin": True})
     if log:
         fig.update_yaxes(type="log")
+    else:  # every quantity charted is a non-negative amount: no axis below zero
+        fig.update_yaxes(rangemode="tozero")
     return fig
 
 
@@ -69,15 +88,18 @@ def compute_figure(r: Mapping[str, Any]) -> go.Figure:
 
 
 def network_figure(r: Mapping[str, Any]) -> go.Figure:
-    """Scale-out network capex per period and its power online."""
+    """Scale-out network installed by the end of each period: its cumulative capex ($B)
+    and the power it draws (MW), both cumulative, so the two lines read alike."""
     x = _column_periods(r)
+    spent = list(itertools.accumulate(_column(r, "capex_network_usd", 1e9)))
     fig = go.Figure([
-        go.Bar(x=x, y=_column(r, "capex_network_usd", 1e9), name="network capex ($B)"),
-        go.Scatter(x=x, y=_column(r, "network_power_mw"), name="network power (MW)",
+        go.Scatter(x=x, y=spent, name="network capex to date ($B)", mode="lines+markers"),
+        go.Scatter(x=x, y=_column(r, "network_power_mw"), name="network power online (MW)",
                    mode="lines+markers", yaxis="y2"),
     ])
-    fig.update_layout(yaxis2={"title": "MW", "overlaying": "y", "side": "right"})
-    return _layout(fig, "Scale-out network: cost and power", "$ billion")
+    fig.update_layout(yaxis2={"title": "MW", "overlaying": "y", "side": "right",
+                              "rangemode": "tozero", "showgrid": False})
+    return _layout(fig, "Scale-out network installed (cumulative)", "$ billion")
 
 
 def serving_figure(r: Mapping[str, Any]) -> go.Figure:
@@ -161,28 +183,55 @@ def plan_figures(r: Mapping[str, Any]) -> dict[str, go.Figure]:
     return figures
 
 
-def histogram_figure(name: str, hist: Mapping[str, Any]) -> go.Figure:
-    """One output's histogram across sweep samples."""
+QUANTILE_MARKERS = (("p10", "P10", "dot"), ("p50", "P50", "solid"), ("p90", "P90", "dot"))
+"""The quantile lines drawn on a histogram: key in the sweep's ``outputs``, label, dash."""
+
+
+def histogram_figure(name: str, hist: Mapping[str, Any],
+                     quantiles: Mapping[str, float] | None = None) -> go.Figure:
+    """One output's histogram across sweep samples, with its P10, P50 and P90 marked."""
     edges = hist["edges"]
     centres = [(a + b) / 2 for a, b in itertools.pairwise(edges)]
-    fig = go.Figure([go.Bar(x=centres, y=hist["counts"], name=name)])
-    fig.update_layout(title=f"{name}: distribution over samples", xaxis_title=name,
-                      yaxis_title="samples", template="plotly_white", height=320,
-                      margin={"t": 50, "b": 40}, bargap=0.02)
+    widths = [b - a for a, b in itertools.pairwise(edges)]
+    fig = go.Figure([go.Bar(x=centres, y=hist["counts"], width=widths, name="samples",
+                            showlegend=False)])
+    height = 340
+    for key, label, dash in QUANTILE_MARKERS:
+        if quantiles is None:
+            break
+        fig.add_vline(x=quantiles[key], line={"dash": dash, "color": "#b3261e", "width": 1.5},
+                      annotation={"text": label, "font": {"size": 11, "color": "#b3261e"}},
+                      annotation_position="top")
+    fig.update_layout(title=_title(f"{name}: distribution over samples", height),
+                      xaxis_title=name, yaxis_title="samples", template="plotly_white",
+                      height=height, margin={"t": TOOLBAR_PX + 56, "b": 40}, bargap=0.02)
     return fig
 
 
-def tornado_figure(name: str, entries: list[Mapping[str, Any]]) -> go.Figure:
-    """How far each uncertain input moves one output, between its P10 and P90."""
+def tornado_figure(name: str, entries: list[Mapping[str, Any]],
+                   base: float | None = None) -> go.Figure:
+    """How far each uncertain input moves one output, between its P10 and P90.
+
+    Each bar spans from the output at the central inputs (``base``) to the output with
+    that one input at its P10 (or P90), so the swing is the bar's length. ``base``
+    defaults to each entry's ``output_at_base`` (sweeps saved before it was recorded:
+    the midpoint of the two ends).
+    """
     rows = list(reversed(entries))
     labels = [e["input"] for e in rows]
+    bases = [base if base is not None else e.get(
+        "output_at_base", (e["output_at_p10"] + e["output_at_p90"]) / 2) for e in rows]
     fig = go.Figure([
-        go.Bar(y=labels, x=[e["output_at_p10"] for e in rows], name="input at P10",
-               orientation="h"),
-        go.Bar(y=labels, x=[e["output_at_p90"] for e in rows], name="input at P90",
-               orientation="h"),
+        go.Bar(y=labels, x=[e[key] - b for e, b in zip(rows, bases, strict=True)], base=bases,
+               name=label, orientation="h",
+               customdata=[e[key] for e in rows], hovertemplate="%{customdata:.4g}")
+        for key, label in (("output_at_p10", "input at P10"), ("output_at_p90", "input at P90"))
     ])
-    fig.update_layout(title=f"What drives {name} (tornado)", xaxis_title=name,
-                      template="plotly_white", height=120 + 40 * len(rows), barmode="group",
-                      margin={"t": 50, "b": 40, "l": 280})
+    height = 150 + 40 * len(rows)
+    if bases:
+        fig.add_vline(x=bases[0], line={"color": "#444", "width": 1})
+    fig.update_layout(title=_title(f"What drives {name} (tornado)", height), xaxis_title=name,
+                      template="plotly_white", height=height, barmode="overlay",
+                      margin={"t": TOOLBAR_PX + 46, "b": 40, "l": 280},
+                      legend={"orientation": "h", "y": -0.15})
     return fig

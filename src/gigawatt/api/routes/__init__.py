@@ -9,6 +9,7 @@ import line and to :data:`API_ROUTES` below. Each router is mounted under ``/api
 
 from gigawatt.api.routes import (
     catalog,
+    editor,
     fabric,
     infer,
     info,
@@ -16,10 +17,12 @@ from gigawatt.api.routes import (
     reliability,
     runs,
     scenarios,
+    sources,
     sweep,
     train,
 )
 
 API_ROUTES = (info.router, plan.router, train.router, infer.router, fabric.router,
-              reliability.router, sweep.router, catalog.router, scenarios.router, runs.router)
+              reliability.router, sweep.router, catalog.router, scenarios.router, runs.router,
+              editor.router, sources.router)
 """The routers mounted under ``/api``, in the OpenAPI document's order."""

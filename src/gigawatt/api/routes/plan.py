@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+import weakref
 from typing import Any
 
 from fastapi import APIRouter
@@ -9,8 +11,9 @@ from pydantic import Field
 
 from gigawatt.api.http import WRITE_ERRORS
 from gigawatt.api.inputs import ScenarioInput, resolve_scenario
-from gigawatt.api.service import ServiceDep, TokenDep
+from gigawatt.api.service import Service, ServiceDep, TokenDep
 from gigawatt.api.view import plan_view
+from gigawatt.scenario import builtin_scenarios
 
 router = APIRouter(tags=["plan"])
 
@@ -31,6 +34,18 @@ def _plan(given: PlanRequest) -> tuple[str, str, dict[str, Any]]:
     return scenario.name, text, plan(scenario).to_dict()
 
 
+BUILTIN_PLANS: weakref.WeakKeyDictionary[Service, dict[str, dict[str, Any]]] = \
+    weakref.WeakKeyDictionary()
+"""Per app: a built-in scenario's plan and view, computed once (built-in files and the
+catalog do not change while serving, and a plan is deterministic; the dashboard's first
+page asks for the default plan on every load)."""
+
+
+def _builtin(given: PlanRequest) -> str | None:
+    named = isinstance(given.scenario, str) and given.scenario_yaml is None
+    return given.scenario if named and given.scenario in builtin_scenarios() else None
+
+
 @router.post("/plan", responses=WRITE_ERRORS)
 async def run_plan(body: PlanRequest, service: ServiceDep,
                    authorization: TokenDep = None) -> dict[str, Any]:
@@ -42,11 +57,22 @@ async def run_plan(body: PlanRequest, service: ServiceDep,
     """
     if body.save:
         service.authorize_write(authorization)
-    name, text, result = await service.compute(_plan, body)
+    cache = BUILTIN_PLANS.setdefault(service, {})
+    builtin = _builtin(body)
+    if builtin in cache:
+        name, text, result = cache[builtin]["name"], cache[builtin]["text"], copy.deepcopy(
+            cache[builtin]["result"])
+    else:
+        name, text, result = await service.compute(_plan, body)
+        if builtin is not None:
+            cache[builtin] = {"name": name, "text": text, "result": copy.deepcopy(result)}
     result["run_id"] = None
     if body.save:
         result["run_id"] = await service.lane.call(
             service.store.save, "plan", name, result["gigawatt_version"], text, result)
     if body.view:
-        result["view"] = await service.compute(plan_view, result)
+        if builtin is not None and "view" not in cache[builtin]:
+            cache[builtin]["view"] = await service.compute(plan_view, result)
+        result["view"] = (copy.deepcopy(cache[builtin]["view"]) if builtin is not None
+                          else await service.compute(plan_view, result))
     return result

@@ -10,7 +10,7 @@ from fastapi.responses import PlainTextResponse, Response
 
 from gigawatt.api.http import ERRORS, JSONBody, bad_input
 from gigawatt.api.service import Service, ServiceDep
-from gigawatt.api.view import plan_view
+from gigawatt.api.view import plan_view, sweep_view
 from gigawatt.compare import diff_runs
 from gigawatt.errors import StoreError
 
@@ -63,11 +63,13 @@ async def runs_show(run_id: RunIdPath, service: ServiceDep) -> dict[str, Any]:
 
 @router.get("/runs/{run_id}/view", responses=ERRORS)
 async def runs_view(run_id: RunIdPath, service: ServiceDep) -> dict[str, Any]:
-    """The report's charts (plotly JSON) and tables for a stored run."""
+    """The report's charts (plotly JSON) and tables for a stored run (a sweep: its charts)."""
     run = await fetch_run(service, run_id, "run_id", "path")
+    if run["kind"] == "sweep":
+        return await service.compute(sweep_view, run["result"])
     if run["kind"] != "plan":
-        raise bad_input("run_id", f"run {run['run_id']} is a {run['kind']} run; only plan runs "
-                        "have charts", source="path")
+        raise bad_input("run_id", f"run {run['run_id']} is a {run['kind']} run; only plan and "
+                        "sweep runs have charts", source="path")
     return await service.compute(plan_view, run["result"])
 
 

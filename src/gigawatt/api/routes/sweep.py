@@ -12,6 +12,7 @@ from pydantic import Field
 from gigawatt.api.http import WRITE_ERRORS, bad_input
 from gigawatt.api.inputs import ScenarioInput, resolve_scenario
 from gigawatt.api.service import ServiceDep, TokenDep
+from gigawatt.api.view import sweep_view
 from gigawatt.sweep import sweep as run_sweep
 from gigawatt.version import __version__
 
@@ -42,6 +43,8 @@ class SweepRequest(ScenarioInput):
                                                               "backend.")
     save: bool = Field(True, description="Save the sweep to the run store (a write: off "
                                          "loopback it needs the token), like --save/--no-save.")
+    view: bool = Field(False, description="Also return the sweep report's charts under "
+                                          "'view' (plotly JSON by name).")
 
 
 def _sweep(body: SweepRequest) -> tuple[str, str, dict[str, Any]]:
@@ -78,4 +81,6 @@ async def sweep(body: SweepRequest, service: ServiceDep,
     if body.save:
         result["run_id"] = await service.lane.call(
             service.store.save, "sweep", name, __version__, text, result)
+    if body.view:
+        result["view"] = await service.compute(sweep_view, result)
     return result
