@@ -117,6 +117,8 @@ class Case:
     tokens: float | None = None
     precision: str = "bf16"
     platform: str = "A100"
+    era: str = ""
+    """NVIDIA software era (:func:`release_era`); empty for the papers of training.json."""
 
 
 def gpt(name: str, layers: int, hidden: int, heads: int, vocab: int) -> ModelSpec:
@@ -149,9 +151,10 @@ def case_of(r: dict[str, Any]) -> Case | None:
         tp = 1 if zero3 else MEGATRON_NODE_TP
         fixed = Fixed(tp=tp, pp=mp // tp, dp=n // mp, cp=1, micro_batch=r["micro_batch"],
                       recompute=full)
+        job = _job(spec, n, r["seq_len"], r["global_batch_seqs"], "fsdp" if zero3 else "none")
+        # DeepSpeed's 2021 ZeRO-3 gathered each parameter over one flat ring of all ranks.
         return Case(rid, "hardware_tflops_per_gpu", r["tflops_per_gpu"], "a100-sxm-80gb",
-                    _job(spec, n, r["seq_len"], r["global_batch_seqs"],
-                         "fsdp" if zero3 else "none"), fixed)
+                    replace(job, flat_rings=zero3), fixed)
     if rid == "train-megatron-est-gpt3-175b-1024gpu":
         layers, hidden, heads = MEGATRON_SHAPES[174.6e9]
         spec = gpt(rid, layers, hidden, heads, MEGATRON_VOCAB)
@@ -222,6 +225,21 @@ def nvidia_precision(r: dict[str, Any]) -> str:
     return "fp8"
 
 
+ERAS = ("nemo-24", "bridge-25", "bridge-25-moe")
+"""Software eras fitted relative to the newest (Megatron-Bridge 26.x, factor 1): NeMo 24.x
+and 25.04 tables, and Megatron-Bridge 25.09 and 25.11 (overall throughput, and the speed of
+their expert GEMMs and dispatch: the MoE kernels improved most between releases). Software
+improves between releases; the plan projects with the newest."""
+
+
+def release_era(r: dict[str, Any]) -> str:
+    """``nemo-24``, ``bridge-25`` or ``""`` (26.x, the reference)."""
+    release = r["release"]
+    if release.startswith("NeMo-"):
+        return "nemo-24"
+    return "bridge-25" if release.startswith("25.") else ""
+
+
 def nvidia_case(r: dict[str, Any]) -> Case | str:
     """The case of an NVIDIA table row, or the reason it is out of scope."""
     if not r["newest_release_for_config"]:
@@ -249,7 +267,7 @@ def nvidia_case(r: dict[str, Any]) -> Case | str:
     fixed = Fixed(tp=r["tp"], pp=r["pp"], dp=r["dp"], cp=r["cp"], ep=r["ep"] or 1,
                   micro_batch=r["micro_batch"] or 1, virtual=r["vp"] or 1)
     return Case(r["id"], measure, float(measured), NVIDIA_SYSTEMS[r["gpu_type"]], job, fixed,
-                precision=nvidia_precision(r), platform=r["gpu_type"])
+                precision=nvidia_precision(r), platform=r["gpu_type"], era=release_era(r))
 
 
 def nvidia_out_of_scope() -> dict[str, str]:
@@ -283,7 +301,13 @@ def predict(case: Case, constants: Constants) -> float:
     """
     hw = _hardware(case.gpu, case.precision)
     ran = replace(constants, hbm_usable_fraction=1.0)
-    best = search(case.job, hw, ran, case.fixed).best
+    job = case.job
+    if case.era:
+        if case.era not in ERA_FACTORS:
+            load_era_factors()
+        job = replace(job, software_factor=ERA_FACTORS[case.era],
+                      moe_software_factor=ERA_FACTORS.get(f"{case.era}-moe", 1.0))
+    best = search(job, hw, ran, case.fixed).best
     if case.measure == "wall_days":
         assert case.tokens is not None
         return float(units.s_to_days(best.wall_s(case.tokens)))
@@ -340,19 +364,36 @@ def nelder_mead(f: Callable[[np.ndarray], float], x0: np.ndarray, step: float = 
     return simplex[int(np.argmin(values))]
 
 
+ERA_FACTORS: dict[str, float] = {}
+"""Fitted software-era factors (:data:`ERAS`), set by :func:`_constants` during a fit and
+read from the constants file otherwise."""
+
+
 def _constants(base: Constants, x: np.ndarray) -> Constants:
     # Fractions through a logistic, multiples through exp: the search stays in range.
     values = {name: float(1.0 / (1.0 + np.exp(-v)) if name in LOGISTIC else np.exp(v))
-              for name, v in zip(FITTED, x, strict=True)}
+              for name, v in zip(FITTED, x[:len(FITTED)], strict=True)}
+    for era, v in zip(ERAS, x[len(FITTED):], strict=True):
+        ERA_FACTORS[era] = float(np.exp(v))
     return replace(base, **values)
+
+
+def load_era_factors() -> None:
+    """Read the era factors written with the constants (1 where none is written)."""
+    data = yaml.safe_load(OUT.read_text()) or {}
+    for era in ERAS:
+        ERA_FACTORS[era] = float(data.get("software_eras", {}).get(era, 1.0))
 
 
 def _x(c: Constants) -> np.ndarray:
     out = []
     for name in FITTED:
-        v = min(max(float(getattr(c, name)), 1e-4), 1 - 1e-4) if name in LOGISTIC \
+        # Start fractions inside (0.05, 0.95): at a logistic's flat ends the simplex stalls.
+        v = min(max(float(getattr(c, name)), 0.05), 0.95) if name in LOGISTIC \
             else float(getattr(c, name))
         out.append(math.log(v / (1 - v)) if name in LOGISTIC else math.log(v))
+    out += [math.log(ERA_FACTORS.get(era, 1.0)) for era in ERAS]
+    out = [min(max(v, -3.0), 3.0) for v in out]
     return np.array(out)
 
 
@@ -367,8 +408,8 @@ def loss_of(rows: list[tuple[Case, float, float]]) -> float:
 
 def fit(base: Constants, holdout: str | None = None, chosen: list[Case] | None = None,
         iterations: int = 300) -> Constants:
-    """Constants minimising the robust log error (:func:`loss_of`) over the cases in scope (less those
-    whose ID starts with ``holdout``, or only ``chosen``), starting from ``base``."""
+    """Constants minimising the robust log error (:func:`loss_of`) over the cases in scope
+    (less those whose ID starts with ``holdout``, or only ``chosen``), from ``base``."""
     if chosen is None:
         chosen = [c for c in cases() if not (holdout and c.id.startswith(holdout))]
 
@@ -452,7 +493,12 @@ def write(constants: Constants, rows: list[tuple[Case, float, float]]) -> None:
         "# do not edit by hand. Fit: Nelder-Mead on soft-L1 log error over "
         f"{len(rows)} records in scope;\n# median |error| {statistics.median(abs_err):.1%}, "
         f"max |error| {max(abs_err):.1%}.\n")
-    OUT.write_text(header + yaml.safe_dump(data, sort_keys=False, width=100))
+    eras = {"software_eras": {era: round(ERA_FACTORS.get(era, 1.0), 4) for era in ERAS}}
+    header += ("# software_eras: throughput of older NVIDIA software relative to Megatron-Bridge "
+               "26.x\n# (fitted with the constants; calibration only, the model projects with "
+               "26.x).\n")
+    OUT.write_text(header + yaml.safe_dump(data, sort_keys=False, width=100)
+                   + yaml.safe_dump(eras, sort_keys=False))
     print(f"\nwrote {OUT}")
 
 
@@ -469,6 +515,7 @@ def main() -> None:
                              "their errors (a generalisation check); write nothing")
     args = parser.parse_args()
     shipped = load_constants()
+    load_era_factors()
     if args.holdout:
         fitted = fit(shipped, args.holdout)
         print(f"fitted without {args.holdout}*: " + ", ".join(

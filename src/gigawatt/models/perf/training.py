@@ -145,6 +145,14 @@ class Job:
     """Hybrid sharding (HSDP): ranks one copy of the sharded state spans; 0: all of dp x cp."""
     fused_attention: bool = True
     """FlashAttention-style kernels: no score matrix stored or moved through HBM."""
+    flat_rings: bool = False
+    """Data-parallel collectives over flat rings whose every GPU's traffic crosses its own NIC
+    (DeepSpeed ZeRO-3 as in 2021), instead of rings that share a domain's NICs."""
+    software_factor: float = 1.0
+    """Throughput of the software release relative to the newest one (calibration only)."""
+    moe_software_factor: float = 1.0
+    """Speed of the release's expert GEMMs and dispatch relative to the newest (calibration
+    only: mixture-of-experts kernels matured fastest)."""
 
 
 @dataclass(frozen=True)
@@ -361,7 +369,7 @@ def candidates(job: Job, hw: Hardware, fixed: Fixed) -> Grid:
     virtual = np.array(VIRTUAL_STAGES if job.schedule == "interleaved" else (1,))
     if fixed.virtual is None and len(rows["pp"]):
         # Keep the depths that split some row's stages evenly: the rest would all be masked.
-        pps = np.unique(rows["pp"])
+        pps = np.unique(rows["pp"][rows["pp"] > 1])
         ok = virtual_divides(m.layers, pps[:, None], virtual[None, :]).any(axis=0)
         virtual = virtual[ok | (virtual == 1)]
     # ``layers:N`` is tried only when asked for: it needs its N.
@@ -491,24 +499,28 @@ def evaluate(job: Job, hw: Hardware, c: Constants, grid: Grid) -> Evaluation:
     # Compute per micro-batch of the stage's layers (ceil(L/pp) of them), then the slowest
     # stage once the output projection is added (:func:`_balanced`).
     share = stage / m.layers
-    if m.hybrid:
-        moe_share = share
-    else:
-        moe_share = np.minimum(stage, m.moe_layers) / max(m.moe_layers, 1)
+    # Hybrid models spread their MoE blocks over the pattern; others put MoE layers first.
+    moe_share = share if m.hybrid else np.minimum(stage, m.moe_layers) / max(m.moe_layers, 1)
     tokens = b * s / cp  # tokens of one micro-batch on one GPU's context slice
     low = hw.low_precision_share
-    eff_low = gemm_efficiency(tokens, m.hidden, m.hidden / tp, hw, c, low=True)
     eff_hi = gemm_efficiency(tokens, m.hidden, m.hidden / tp, hw, c, low=False)
-    dense_s = f.dense * (low / (eff_low * hw.peak_flops) + (1.0 - low) / (eff_hi * hw.bf16_peak))
+    if hw.value_bytes >= 2:  # a bf16 recipe: one efficiency serves every GEMM
+        dense_s = f.dense / (eff_hi * hw.bf16_peak)
+    else:
+        eff_low = gemm_efficiency(tokens, m.hidden, m.hidden / tp, hw, c, low=True)
+        dense_s = f.dense * (low / (eff_low * hw.peak_flops)
+                             + (1.0 - low) / (eff_hi * hw.bf16_peak))
     attention_s = f.executed / (c.attention_fraction * hw.bf16_peak)
     layers_s = share * (body_x * dense_s + attn_x * attention_s)
     if m.experts:
         # Each expert's GEMM sees the tokens routed to it from the ep ranks of its group.
         per_expert = tokens * m.active_experts * ep / m.experts * etp / tp
         e_low = gemm_efficiency(per_expert, m.expert_width, m.expert_ffn / etp, hw, c, True)
-        e_hi = gemm_efficiency(per_expert, m.expert_width, m.expert_ffn / etp, hw, c, False)
-        expert_s = f.expert / c.grouped_gemm_fraction * (
-            low / (e_low * hw.peak_flops) + (1.0 - low) / (e_hi * hw.bf16_peak))
+        inverse = low / (e_low * hw.peak_flops)
+        if low < 1.0:
+            e_hi = gemm_efficiency(per_expert, m.expert_width, m.expert_ffn / etp, hw, c, False)
+            inverse = inverse + (1.0 - low) / (e_hi * hw.bf16_peak)
+        expert_s = f.expert / (c.grouped_gemm_fraction * job.moe_software_factor) * inverse
         layers_s = layers_s + moe_share * body_x * expert_s
     logits_s = 3.0 * f.logits / (eff_hi * hw.bf16_peak)
     # Element-wise work (norms, activations, softmax, dropout) is HBM-bound: it moves the
@@ -556,12 +568,16 @@ def evaluate(job: Job, hw: Hardware, c: Constants, grid: Grid) -> Evaluation:
     # Expert parallel: dispatch and combine per MoE layer and pass, in the experts' width (a
     # LatentMoE dispatches its latent); a low-precision recipe dispatches in its format
     # (at least FP8), combines in bf16; partly hidden behind the other micro-batch's compute.
-    moe_stage = moe_share * m.moe_layers
-    token_bytes = tokens / tp * m.expert_width
-    dispatch = max(hw.value_bytes, 1.0) if hw.value_bytes < 2 else ACTIVATION_VALUE_BYTES
-    a2a = ((dispatch + ACTIVATION_VALUE_BYTES) * passes_comm
-           * comm.moe_dispatch_s(token_bytes, float(m.active_experts), ep, etp, domain, up, out))
-    t_ep = (1.0 - c.ep_overlap) * moe_stage * a2a
+    if m.experts:
+        moe_stage = moe_share * m.moe_layers
+        token_bytes = tokens / tp * m.expert_width
+        dispatch = max(hw.value_bytes, 1.0) if hw.value_bytes < 2 else ACTIVATION_VALUE_BYTES
+        a2a = ((dispatch + ACTIVATION_VALUE_BYTES) * passes_comm
+               * comm.moe_dispatch_s(token_bytes, float(m.active_experts), ep, etp, domain, up,
+                                     out))
+        t_ep = (1.0 - c.ep_overlap) * moe_stage * a2a / job.moe_software_factor
+    else:
+        t_ep = np.zeros((1, 1, 1), dtype=FLOAT)
 
     # Pipeline: activations to the next stage and gradients back, once per model chunk.
     pp_stride = tp * cp * dp
@@ -581,6 +597,10 @@ def evaluate(job: Job, hw: Hardware, c: Constants, grid: Grid) -> Evaluation:
         g_rep, g_exp = d_rep, d_exp
     bw_rep = comm.ring_bandwidth(g_rep, tp, domain, up, out)
     bw_exp = comm.ring_bandwidth(g_exp, etp * ep, domain, up, out)
+    if job.flat_rings:
+        bw_rep = np.where(g_rep <= comm.members_per_domain(g_rep, tp, domain), bw_rep, out)
+        bw_exp = np.where(g_exp <= comm.members_per_domain(g_exp, etp * ep, domain), bw_exp,
+                          out)
     grad = memory.GRAD_BYTES_PER_PARAM
     shard = replicated / g_rep + expert / g_exp
     # Gradient all-reduce (ZeRO-0), or reduce-scatter + all-gather (ZeRO-1/2): the same bytes.
@@ -616,6 +636,8 @@ def evaluate(job: Job, hw: Hardware, c: Constants, grid: Grid) -> Evaluation:
              "ep_comm": (mbs, t_ep), "pp_comm": (mbs, t_pp), "bubble": (bubble, t_mb),
              "dp_comm": (one, dp_exposed), "optimizer": (one, t_opt)}
     step = (mbs + bubble) * t_mb + dp_exposed + t_opt
+    if job.software_factor != 1.0:
+        step = step / FLOAT(job.software_factor)
     mem = memory.training_memory(m, s, tp, pp, dp, cp, ep, b, mbs, v, rc, job.sharding,
                                  fused=job.fused_attention,
                                  recompute_layers=float(job.recompute_layers),
