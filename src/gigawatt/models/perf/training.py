@@ -366,6 +366,9 @@ def candidates(job: Job, hw: Hardware, fixed: Fixed) -> Grid:
     # Experts are carved out of the dp x cp ranks (expert tensor parallelism = tp), or, with
     # parallelism folding (Megatron-Core MoE), out of tp x dp x cp with expert-TP 1.
     rows = _keep(rows, (rows["tp"] * rows["dp"] * rows["cp"]) % rows["ep"] == 0)
+    if job.shard_group > 0:
+        # Hybrid sharding: the group must split the data-parallel ranks evenly.
+        rows = _keep(rows, (rows["dp"] * rows["cp"]) % job.shard_group == 0)
     virtual = np.array(VIRTUAL_STAGES if job.schedule == "interleaved" else (1,))
     if fixed.virtual is None and len(rows["pp"]):
         # Keep the depths that split some row's stages evenly: the rest would all be masked.
