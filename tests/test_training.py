@@ -51,7 +51,9 @@ def test_fixed_layout_is_evaluated_exactly():
     b = r.search.best
     assert (b.tp, b.pp, b.dp, b.cp, b.ep, b.micro_batch, b.recompute) == (8, 8, 16, 1, 1, 1,
                                                                           "full")
-    assert r.search.evaluated == 4  # only the interleaving depth is left: 1, 2, 4, 8 chunks
+    # only the interleaving depth is left: of the depths searched, 1, 2, 3, 4 and 6 chunks
+    # split the 12 layers per stage
+    assert r.search.evaluated == 5
     assert b.hardware_tflops_per_gpu > b.model_tflops_per_gpu  # recompute counts in hardware
 
 
@@ -105,8 +107,16 @@ def test_model_file(tmp_path):
     ({"fixed": Fixed(pp=97)}, "--pp 97 exceeds the model's 96 layers"),
     ({"fixed": Fixed(cp=3)}, "--cp 3 needs --seq-len divisible by 2 x cp = 6"),
     ({"fixed": Fixed(recompute="most")}, "--recompute 'most' is not accepted"),
-    ({"precision": "fp8"}, "a100-sxm-80gb has no fp8 peak in the catalog; accepted for it: bf16"),
-    ({"precision": "int4"}, "--precision 'int4' is not accepted; accepted: bf16, fp8, fp4"),
+    ({"precision": "fp8"}, "a100-sxm-80gb has no fp8 peak in the catalog (the fp8 recipe needs "
+                           "it); accepted for it: bf16"),
+    ({"precision": "int4"}, "--precision 'int4' is not accepted; accepted: bf16, fp8, "
+                            "fp8-delayed, fp8-blockwise, mxfp8, nvfp4, fp4"),
+    ({"fixed": Fixed(pp=8, virtual=5)}, "--vp 5 does not divide the 12 layers per stage of "
+                                        "--pp 8"),
+    ({"sharding": "hsdp:3", "fixed": Fixed(tp=8, pp=8, dp=16)},
+     "--sharding hsdp:3: the group of 3 ranks does not divide dp x cp = 16"),
+    ({"sharding": "hsdp:x"}, "--sharding 'hsdp:x': the group after hsdp: must be a whole "
+                             "number"),
     ({"goodput": 1.5}, "goodput 1.5: must be above 0 and at most 1"),
     ({"sharding": "zero9"}, "--sharding 'zero9' is not accepted"),
     ({"global_batch": 1001, "fixed": Fixed(cp=1)}, "no layout splits 1024 GPUs"),

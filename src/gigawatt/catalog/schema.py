@@ -145,6 +145,10 @@ class MoE(Frozen):
     shared_experts: int = Field(default=0, ge=0)
     expert_ffn_hidden_size: PositiveInt
     dense_layers: int = Field(default=0, ge=0)
+    shared_expert_ffn_hidden_size: PositiveInt | None = Field(
+        default=None, description="hidden size of each shared expert; default the expert's")
+    latent_size: PositiveInt | None = Field(
+        default=None, description="LatentMoE: experts run in this width (Nemotron 3 Super)")
 
     @model_validator(mode="after")
     def _active_within_routed(self) -> MoE:
@@ -154,6 +158,15 @@ class MoE(Frozen):
                 f"{self.routed_experts}"
             )
         return self
+
+
+class Mamba(Frozen):
+    """Mamba-2 layers of a hybrid model (Nemotron-H / Nemotron 3)."""
+
+    heads: PositiveInt
+    head_dim: PositiveInt = 64
+    state_size: PositiveInt = 128
+    groups: PositiveInt = 8
 
 
 class LatentAttention(Frozen):
@@ -178,12 +191,29 @@ class ModelSpec(Frozen):
     gated_mlp: bool
     moe: MoE | None = None
     mla: LatentAttention | None = None
+    hybrid_layer_pattern: str | None = Field(
+        default=None, pattern=r"^[ME*-]+$",
+        description="one character per layer: M Mamba-2, E MoE, * attention, - dense MLP")
+    mamba: Mamba | None = None
+    sliding_window: PositiveInt | None = Field(
+        default=None, description="sliding-window attention span in tokens")
+    sliding_window_layers: int = Field(default=0, ge=0)
+    mtp_layers: int = Field(default=0, ge=0, description="multi-token-prediction modules")
 
     @model_validator(mode="after")
     def _layers_cover_dense(self) -> ModelSpec:
         if self.moe and self.moe.dense_layers > self.layers:
             raise ValueError(
                 f"moe.dense_layers {self.moe.dense_layers} exceeds layers {self.layers}")
+        pattern = self.hybrid_layer_pattern
+        if pattern is not None:
+            if len(pattern) != self.layers:
+                raise ValueError(f"hybrid_layer_pattern has {len(pattern)} layers; layers is "
+                                 f"{self.layers}")
+            if "M" in pattern and self.mamba is None:
+                raise ValueError("hybrid_layer_pattern has Mamba layers (M): give mamba.heads")
+            if "E" in pattern and self.moe is None:
+                raise ValueError("hybrid_layer_pattern has MoE layers (E): give moe")
         return self
 
     def transformer(self) -> Transformer:
@@ -193,6 +223,15 @@ class ModelSpec(Frozen):
 
 def _transformer(m: ModelSpec) -> Transformer:
     moe = m.moe
+    pattern = m.hybrid_layer_pattern
+    if pattern is not None:
+        hybrid = {"mamba_layers": pattern.count("M"), "hybrid_attention_layers": pattern.count("*")}
+        moe_layers = pattern.count("E")
+    else:
+        hybrid = {}
+        moe_layers = m.layers - moe.dense_layers if moe else 0
+    mamba = {"mamba_heads": m.mamba.heads, "mamba_head_dim": m.mamba.head_dim,
+             "mamba_state": m.mamba.state_size, "mamba_groups": m.mamba.groups} if m.mamba else {}
     return Transformer(
         layers=m.layers,
         hidden=m.hidden_size,
@@ -202,7 +241,7 @@ def _transformer(m: ModelSpec) -> Transformer:
         head_dim=m.head_dim or m.hidden_size // m.attention_heads,
         vocab=m.vocab_size,
         gated=m.gated_mlp,
-        moe_layers=m.layers - moe.dense_layers if moe else 0,
+        moe_layers=moe_layers,
         experts=moe.routed_experts if moe else 0,
         active_experts=moe.active_experts if moe else 0,
         shared_experts=moe.shared_experts if moe else 0,
@@ -210,6 +249,12 @@ def _transformer(m: ModelSpec) -> Transformer:
         q_lora_rank=m.mla.q_lora_rank if m.mla else 0,
         kv_lora_rank=m.mla.kv_lora_rank if m.mla else 0,
         rope_head_dim=m.mla.rope_head_dim if m.mla else 0,
+        shared_expert_ffn=(moe.shared_expert_ffn_hidden_size or 0) if moe else 0,
+        moe_latent=(moe.latent_size or 0) if moe else 0,
+        window=m.sliding_window or 0,
+        window_layers=m.sliding_window_layers,
+        mtp_layers=m.mtp_layers,
+        **hybrid, **mamba,
     )
 
 

@@ -22,8 +22,9 @@ def train_command(
     global_batch: Annotated[int, typer.Option("--global-batch", min=1,
                                               help="Sequences per optimizer step.")],
     seq_len: Annotated[int, typer.Option("--seq-len", min=1, help="Tokens per sequence.")] = 4096,
-    precision: Annotated[str, typer.Option("--precision",
-                                           help="bf16, fp8 or fp4 matrix multiplies.")] = "bf16",
+    precision: Annotated[str, typer.Option(
+        "--precision", help="Precision recipe: bf16, fp8 (current scaling), fp8-delayed, "
+                            "fp8-blockwise, mxfp8, nvfp4 (fp4 = nvfp4).")] = "bf16",
     micro_batch: Annotated[int | None, _degree("--micro-batch", "Sequences per micro-batch")
                            ] = None,
     tp: Annotated[int | None, _degree("--tp", "Tensor-parallel size")] = None,
@@ -32,12 +33,19 @@ def train_command(
     cp: Annotated[int | None, _degree(
         "--cp", "Context-parallel size", " (1 when --tp --pp --dp are given)")] = None,
     ep: Annotated[int | None, _degree("--ep", "Expert-parallel size")] = None,
+    vp: Annotated[int | None, _degree("--vp", "Virtual pipeline chunks per GPU "
+                                      "(interleaved schedule)")] = None,
     recompute: Annotated[str | None, typer.Option(
         "--recompute", show_default=False,
-        help="Activation recomputation: none, selective or full; searched if left out.")] = None,
+        help="Activation recomputation: none, selective, full or layers:N; searched if left "
+             "out.")] = None,
     sharding: Annotated[str, typer.Option(
-        "--sharding", help="Optimizer state: distributed (ZeRO-1), fsdp (ZeRO-3) or none.")
+        "--sharding", help="Data-parallel sharding: zero1 (= distributed), zero2, fsdp "
+                           "(= zero3), hsdp[:GROUP] or none.")
     ] = "distributed",
+    tp_overlap: Annotated[bool, typer.Option(
+        "--tp-overlap/--no-tp-overlap",
+        help="Overlap tensor-parallel communication with the GEMMs.")] = True,
     schedule: Annotated[str, typer.Option(
         "--schedule", help="Pipeline schedule: interleaved or 1f1b.")] = "interleaved",
     tokens: Annotated[float | None, typer.Option(
@@ -59,7 +67,8 @@ def train_command(
 
     result = train_json(
         model, gpu, gpus, global_batch=global_batch, seq_len=seq_len, precision=precision,
-        micro_batch=micro_batch, tp=tp, pp=pp, dp=dp, cp=cp, ep=ep, recompute=recompute,
+        micro_batch=micro_batch, tp=tp, pp=pp, dp=dp, cp=cp, ep=ep, vp=vp,
+        recompute=recompute, tp_overlap=tp_overlap,
         sharding=sharding, schedule=schedule, tokens=tokens, goodput=goodput, top=top,
         allow_tp_beyond_domain=allow_tp_beyond_domain, scaleout_gbps=scaleout_gbps)
     if as_json:
@@ -89,7 +98,13 @@ def _render(r: dict[str, Any]) -> None:
                           + ")",
         "layouts evaluated / fitting": f"{r['configurations_evaluated']:,} / "
                                        f"{r['configurations_fitting']:,}",
+        "layout decided by": r["layout_limit"],
     }
+    if "recipe" in r:
+        rec = r["recipe"]
+        rows["recipe"] = (f"{rec['name']}: {rec['low_precision_share']:.0%} of linear GEMMs at "
+                          f"{rec['gemm_peak'].removesuffix('_dense_tflops')}; "
+                          f"{rec['high_precision']} in bf16")
     if "wall_days" in r:
         rows["wall-clock"] = (f"{num(r['wall_days'], 1)} days, {num(r['gpu_hours'], 0)} "
                               f"GPU-hours at goodput {r['goodput']}")

@@ -16,6 +16,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from gigawatt import units
 from gigawatt.catalog import Catalog, load_catalog
 from gigawatt.catalog.schema import Accelerator, ModelSpec, System
@@ -23,6 +25,7 @@ from gigawatt.errors import CatalogError, unknown_id
 from gigawatt.models.perf import memory
 from gigawatt.models.perf.flops import Transformer
 from gigawatt.models.perf.training import (
+    PIPELINE_EXTRA_SLOTS,
     SCHEDULES,
     Constants,
     Fixed,
@@ -32,13 +35,20 @@ from gigawatt.models.perf.training import (
     TrainingSearch,
     search,
     tp_options,
+    virtual_divides,
 )
 from gigawatt.validation import read_yaml, validate
 
-PRECISIONS = ("bf16", "fp8", "fp4")
-VALUE_BYTES = {"bf16": 2.0, "fp8": 1.0, "fp4": 0.5}
-"""Bytes per matrix element in each training precision (the format's width)."""
+PRECISIONS = ("bf16", "fp8", "fp8-delayed", "fp8-blockwise", "mxfp8", "nvfp4", "fp4")
+"""Precision recipes (``training_recipes.yaml``); ``fp4`` is the older name of ``nvfp4``."""
+RECIPE_ALIASES = {"fp4": "nvfp4"}
+SHARDING_NAMES = ("none", "zero1", "distributed", "zero2", "fsdp", "zero3", "hsdp[:GROUP]")
+"""``--sharding`` values: ``zero1`` is ``distributed`` (Megatron's distributed optimizer),
+``zero3`` is ``fsdp``; ``hsdp:G`` shards FSDP-style within groups of ``G`` data-parallel
+ranks and replicates across them."""
+SHARDING_ALIASES = {"zero1": "distributed", "zero3": "fsdp"}
 CONSTANT_FILES = ("training_assumptions.yaml", "training_calibration.yaml")
+RECIPE_FILE = "training_recipes.yaml"
 
 
 @dataclass(frozen=True)
@@ -55,6 +65,8 @@ class TrainingResult:
     search: TrainingSearch
     tokens: float | None = None
     goodput: float = 1.0
+    recipe: dict[str, Any] | None = None
+    tp_overlap: bool = True
 
     @property
     def wall_days(self) -> float | None:
@@ -81,7 +93,11 @@ class TrainingResult:
             **best,
             "configurations_evaluated": self.search.evaluated,
             "configurations_fitting": self.search.fitting,
+            "layout_limit": self.search.limit,
+            "tp_overlap": self.tp_overlap,
         }
+        if self.recipe is not None:
+            out["recipe"] = self.recipe
         if self.tokens is not None:
             out.update(tokens=self.tokens, goodput=self.goodput, wall_days=self.wall_days,
                        gpu_hours=self.gpu_hours)
@@ -101,17 +117,79 @@ def load_constants() -> Constants:
     return Constants(**values)
 
 
+@functools.cache
+def load_recipes() -> dict[str, dict[str, Any]]:
+    """The precision recipes, by name (``training_recipes.yaml``)."""
+    path = Path(str(resources.files("gigawatt.estimates") / "data" / RECIPE_FILE))
+    data: dict[str, dict[str, Any]] = read_yaml(path, TrainingError)
+    return data
+
+
+def _runs(acc: Accelerator, recipe: dict[str, Any]) -> bool:
+    needs = (recipe["peak"], recipe.get("needs", recipe["peak"]))
+    return all(getattr(acc, field) is not None for field in needs)
+
+
 def check_precision(acc: Accelerator, precision: str) -> float:
-    """The accelerator's dense peak in ``precision``, in FLOP/s, or a one-line error."""
+    """The accelerator's dense peak of the recipe's low-precision GEMMs, in FLOP/s, or a
+    one-line error naming the recipes this GPU can run."""
     if precision not in PRECISIONS:
         raise TrainingError(f"--precision {precision!r} is not accepted; accepted: "
                             f"{', '.join(PRECISIONS)}")
-    peak = getattr(acc, f"{precision}_dense_tflops")
-    if peak is None:
-        have = [p for p in PRECISIONS if getattr(acc, f"{p}_dense_tflops") is not None]
-        raise TrainingError(f"--precision {precision}: {acc.id} has no {precision} peak in the "
-                            f"catalog; accepted for it: {', '.join(have)}")
-    return float(units.tflops_to_flops(peak))
+    name = RECIPE_ALIASES.get(precision, precision)
+    recipe = load_recipes()[name]
+    if not _runs(acc, recipe):
+        have = [p for p, r in load_recipes().items() if _runs(acc, r)]
+        missing = next(f for f in (recipe["peak"], recipe.get("needs", recipe["peak"]))
+                       if getattr(acc, f) is None).removesuffix("_dense_tflops")
+        raise TrainingError(f"--precision {precision}: {acc.id} has no {missing} peak in the "
+                            f"catalog (the {name} recipe needs it); accepted for it: "
+                            f"{', '.join(have)}")
+    return float(units.tflops_to_flops(getattr(acc, recipe["peak"])))
+
+
+def recipe_summary(precision: str) -> dict[str, Any]:
+    """The recipe's figures as ``train --json`` reports them."""
+    name = RECIPE_ALIASES.get(precision, precision)
+    r = load_recipes()[name]
+    return {"name": name, "gemm_peak": r["peak"], "value_bytes": r["value_bytes"],
+            "low_precision_share": r["low_precision_share"], "quant_bytes": r["quant_bytes"],
+            "weight_copy_bytes": r["weight_copy_bytes"],
+            "high_precision": "attention, output projection"
+            + (", the linear layers outside the share" if r["low_precision_share"] < 1 else ""),
+            "source": r.get("source", ""), "status": r["status"]}
+
+
+def parse_sharding(sharding: str) -> tuple[str, int]:
+    """``(sharding, group)`` from a ``--sharding`` value; ``hsdp:G`` is FSDP within groups of
+    ``G`` ranks (``hsdp`` alone: groups of one scale-up domain, decided by the caller: 0)."""
+    name, _, group = sharding.partition(":")
+    if name == "hsdp":
+        if not group:
+            return "fsdp", -1
+        if not group.isdigit() or int(group) < 1:
+            raise TrainingError(f"--sharding {sharding!r}: the group after hsdp: must be a "
+                                "whole number of ranks of 1 or more, e.g. hsdp:8")
+        return "fsdp", int(group)
+    name = SHARDING_ALIASES.get(name, name)
+    if group or name not in memory.SHARDING:
+        raise TrainingError(f"--sharding {sharding!r} is not accepted; accepted: "
+                            f"{', '.join(SHARDING_NAMES)}")
+    return name, 0
+
+
+def parse_recompute(recompute: str | None) -> tuple[str | None, int]:
+    """``(mode, layers)`` from a ``--recompute`` value: ``none``, ``selective``, ``full`` or
+    ``layers:N``."""
+    if recompute is None:
+        return None, 0
+    name, _, count = recompute.partition(":")
+    if name == "layers" and count.isdigit() and int(count) >= 1:
+        return "layers", int(count)
+    if name in memory.RECOMPUTE[:3] and not count:
+        return name, 0
+    raise TrainingError(f"--recompute {recompute!r} is not accepted; accepted: none, "
+                        "selective, full, layers:N (N layers per stage recomputed, N >= 1)")
 
 
 def hardware(catalog: Catalog, gpu: str, precision: str = "bf16",
@@ -124,6 +202,7 @@ def hardware(catalog: Catalog, gpu: str, precision: str = "bf16",
     system = catalog.resolve_gpu(gpu)
     acc = catalog.accelerator_of(system)
     peak = check_precision(acc, precision)
+    recipe = load_recipes()[RECIPE_ALIASES.get(precision, precision)]
     gbps = scaleout_gbps if scaleout_gbps is not None else system.scaleout_gbps_per_package
     if gbps is None:
         raise TrainingError(f"--gpu {gpu}: system {system.id} has no scale-out bandwidth in the "
@@ -133,12 +212,17 @@ def hardware(catalog: Catalog, gpu: str, precision: str = "bf16",
     hw = Hardware(
         name=system.id,
         peak_flops=peak,
-        value_bytes=VALUE_BYTES[precision],
+        value_bytes=float(recipe["value_bytes"]),
         hbm_bytes=float(units.gb_to_bytes(acc.hbm_gb)),
         hbm_bytes_per_s=float(units.tb_to_bytes(acc.hbm_tb_per_s)),
         scaleup_bytes_per_s=float(units.gb_to_bytes(acc.nvlink_gb_per_s)) / 2.0,
         scaleout_bytes_per_s=float(units.gbps_to_bytes_per_s(gbps)),
         domain_gpus=system.nvlink_domain_packages,
+        bf16_flops=float(units.tflops_to_flops(acc.bf16_dense_tflops)),
+        low_precision_share=float(recipe["low_precision_share"]),
+        quant_bytes=float(recipe["quant_bytes"]),
+        weight_copy_bytes=float(recipe["weight_copy_bytes"]),
+        recipe=RECIPE_ALIASES.get(precision, precision),
     )
     return system, hw
 
@@ -168,7 +252,8 @@ def check_fixed(job: Job, hw: Hardware, fixed: Fixed) -> Fixed:
             and fixed.cp is None:
         fixed = Fixed(**{**fixed.__dict__, "cp": 1})
     given = {k: getattr(fixed, k) for k in ("tp", "pp", "dp", "cp")}
-    for name, value in (*given.items(), ("ep", fixed.ep), ("micro-batch", fixed.micro_batch)):
+    for name, value in (*given.items(), ("ep", fixed.ep), ("micro-batch", fixed.micro_batch),
+                        ("vp", fixed.virtual)):
         if value is not None and value < 1:
             raise TrainingError(f"--{name} {value}: must be 1 or more")
     tp = fixed.tp
@@ -214,7 +299,36 @@ def check_fixed(job: Job, hw: Hardware, fixed: Fixed) -> Fixed:
                                 "experts")
     if fixed.recompute is not None and fixed.recompute not in memory.RECOMPUTE:
         raise TrainingError(f"--recompute {fixed.recompute!r} is not accepted; accepted: "
-                            f"{', '.join(memory.RECOMPUTE)}")
+                            "none, selective, full, layers:N")
+    if fixed.virtual is not None and fixed.virtual > 1:
+        v = fixed.virtual
+        if job.schedule != "interleaved":
+            raise TrainingError(f"--vp {v} needs --schedule interleaved; use --vp 1 with 1f1b")
+        if fixed.pp is not None:
+            if fixed.pp == 1:
+                raise TrainingError(f"--vp {v} needs pipeline parallelism: use --pp 2 or more, "
+                                    "or --vp 1")
+            if not bool(virtual_divides(m.layers, np.array([fixed.pp]), np.array([v]))[0]):
+                raise TrainingError(
+                    f"--vp {v} does not divide the {m.layers / fixed.pp:g} layers per stage "
+                    f"of --pp {fixed.pp} ({m.layers} layers, counting up to "
+                    f"{PIPELINE_EXTRA_SLOTS} embedding/loss/MTP slots); accepted: "
+                    + ", ".join(str(x) for x in range(1, m.layers + 1)
+                                if bool(virtual_divides(m.layers, np.array([fixed.pp]),
+                                                        np.array([x]))[0])
+                                and x * fixed.pp <= m.layers + PIPELINE_EXTRA_SLOTS))
+    if job.shard_group and job.sharding == "fsdp":
+        g = job.shard_group
+        if fixed.dp is not None and (fixed.dp * (fixed.cp or 1)) % g:
+            raise TrainingError(f"--sharding hsdp:{g}: the group of {g} ranks does not divide "
+                                f"dp x cp = {fixed.dp * (fixed.cp or 1)}; accepted: divisors "
+                                f"of {fixed.dp * (fixed.cp or 1)}")
+    if job.recompute_layers and fixed.pp is not None:
+        per_stage = math.ceil(m.layers / fixed.pp)
+        if job.recompute_layers > per_stage:
+            raise TrainingError(f"--recompute layers:{job.recompute_layers} exceeds the "
+                                f"{per_stage} layers per stage of --pp {fixed.pp}; accepted: "
+                                f"layers:1 to layers:{per_stage}")
     return fixed
 
 
@@ -237,6 +351,8 @@ def estimate_training(
     scaleout_gbps: float | None = None,
     catalog: Catalog | None = None,
     constants: Constants | None = None,
+    tp_overlap: bool = True,
+    recompute_layers: int = 0,
 ) -> TrainingResult:
     """The fastest layout that fits for ``model`` on ``gpus`` GPUs of type ``gpu``.
 
@@ -252,9 +368,13 @@ def estimate_training(
     tokens : training tokens, for ``wall_days`` and ``gpu_hours``.
     goodput : fraction of wall time doing useful work (from the reliability model), (0, 1].
     fixed : degrees to hold; the rest are searched.
-    sharding : ``distributed`` (ZeRO-1), ``fsdp`` (ZeRO-3) or ``none``.
-    schedule : ``interleaved`` (searches 1, 2, 4, 8 chunks per GPU) or ``1f1b``.
+    sharding : ``distributed``/``zero1`` (ZeRO-1), ``zero2``, ``fsdp``/``zero3``,
+        ``hsdp:G`` (FSDP within groups of ``G`` ranks) or ``none``.
+    schedule : ``interleaved`` (searches the chunk counts that split the stages evenly) or
+        ``1f1b``.
     top : how many layouts to return, fastest first.
+    tp_overlap : overlap tensor-parallel communication with the GEMMs.
+    recompute_layers : ``N`` when ``fixed.recompute`` is ``layers``.
 
     Cost: one vectorised search, a few to a few hundred milliseconds; cheap enough to call
     once per plan period.
@@ -268,22 +388,27 @@ def estimate_training(
         raise TrainingError(f"goodput {goodput}: must be above 0 and at most 1")
     if tokens is not None and tokens <= 0:
         raise TrainingError(f"--tokens {tokens}: must be above 0")
-    if sharding not in memory.SHARDING:
-        raise TrainingError(f"--sharding {sharding!r} is not accepted; accepted: "
-                            f"{', '.join(memory.SHARDING)}")
+    mode, group = parse_sharding(sharding)
     if schedule not in SCHEDULES:
         raise TrainingError(f"--schedule {schedule!r} is not accepted; accepted: "
                             f"{', '.join(SCHEDULES)}")
     name, shape = load_model(model, catalog)
     system, hw = hardware(catalog, gpu, precision, scaleout_gbps)
+    if group < 0:
+        group = hw.domain_gpus  # hsdp without a size: shard within one scale-up domain
+    fixed = fixed or Fixed()
+    if fixed.recompute == "layers" and recompute_layers < 1:
+        raise TrainingError("--recompute layers needs a count: layers:N with N >= 1")
     job = Job(model=shape, gpus=gpus, seq_len=seq_len, global_batch=global_batch,
-              sharding=sharding, schedule=schedule, exact_gpus=exact_gpus,
-              allow_tp_beyond_domain=allow_tp_beyond_domain)
-    checked = check_fixed(job, hw, fixed or Fixed())
+              sharding=mode, schedule=schedule, exact_gpus=exact_gpus,
+              allow_tp_beyond_domain=allow_tp_beyond_domain, tp_overlap=tp_overlap,
+              recompute_layers=recompute_layers, shard_group=group)
+    checked = check_fixed(job, hw, fixed)
     found = search(job, hw, constants, checked, top=top)
     return TrainingResult(model=name, gpu=system.id, accelerator=system.accelerator,
                           precision=precision, seq_len=seq_len, global_batch=global_batch,
-                          sharding=sharding, search=found, tokens=tokens, goodput=goodput)
+                          sharding=sharding, search=found, tokens=tokens, goodput=goodput,
+                          recipe=recipe_summary(precision), tp_overlap=tp_overlap)
 
 
 def train_json(
@@ -309,6 +434,8 @@ def train_json(
     allow_tp_beyond_domain: bool = False,
     scaleout_gbps: float | None = None,
     catalog: Catalog | None = None,
+    vp: int | None = None,
+    tp_overlap: bool = True,
 ) -> dict[str, Any]:
     """The document of ``gigawatt train --json`` and ``POST /api/train``.
 
@@ -316,11 +443,12 @@ def train_json(
     and the API's fields name them (``None`` searches that degree); returns
     :meth:`TrainingResult.to_dict`.
     """
+    mode, layers = parse_recompute(recompute)
     fixed = Fixed(tp=tp, pp=pp, dp=dp, cp=cp, ep=ep, micro_batch=micro_batch,
-                  recompute=recompute)
+                  recompute=mode, virtual=vp)
     return estimate_training(
         model, gpu, gpus, seq_len=seq_len, global_batch=global_batch, precision=precision,
         tokens=tokens, goodput=goodput, fixed=fixed, sharding=sharding, schedule=schedule,
         top=top, allow_tp_beyond_domain=allow_tp_beyond_domain, scaleout_gbps=scaleout_gbps,
-        catalog=catalog,
+        catalog=catalog, tp_overlap=tp_overlap, recompute_layers=layers,
     ).to_dict()

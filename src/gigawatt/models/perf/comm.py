@@ -57,6 +57,25 @@ def alltoall_s(size_bytes: np.ndarray, n: np.ndarray, stride: np.ndarray, domain
     return np.maximum((n_in - 1) / n * size_bytes / up, (n - n_in) / n * size_bytes / out)
 
 
+def moe_dispatch_s(token_bytes: np.ndarray, k: float, n: np.ndarray, stride: np.ndarray,
+                   domain: int, up: float, out: float) -> np.ndarray:
+    """One token dispatch (or combine) of a mixture-of-experts layer over ``n`` ranks.
+
+    Each token goes to ``k`` experts spread evenly over the ranks. Inside the scale-up
+    domain every copy crosses NVLink: ``k (n_in - 1) / n`` copies per token; across domains
+    a token crosses the NIC once per distinct remote domain it is routed to and is forwarded
+    over NVLink there (DeepEP's and Megatron's hierarchical dispatch): with ``D = n / n_in``
+    domains that is ``(D - 1) (1 - (1 - 1/D)^k)`` copies, the expected number of other
+    domains among ``k`` uniform picks. Both run at once:
+    ``max(k (n - 1) / n b / up, c_out b / out)`` with ``b`` the bytes of one token.
+    """
+    n_in = members_per_domain(n, stride, domain)
+    domains = n / n_in
+    remote = (domains - 1.0) * (1.0 - (1.0 - 1.0 / domains) ** k)
+    nvlink = k * (n - 1.0) / n * token_bytes / up
+    return np.maximum(nvlink, remote * token_bytes / out)
+
+
 def p2p_bandwidth(stride: np.ndarray, domain: int, up: float, out: float) -> np.ndarray:
     """Bytes/s between neighbouring pipeline stages ``stride`` GPUs apart."""
     return np.where(stride < domain, up, out).astype(np.result_type(stride, np.float32))

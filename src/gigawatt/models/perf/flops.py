@@ -49,11 +49,62 @@ class Transformer:
     q_lora_rank: int = 0
     kv_lora_rank: int = 0
     rope_head_dim: int = 0
+    shared_expert_ffn: int = 0
+    """Hidden size of each shared expert; 0: ``expert_ffn``."""
+    moe_latent: int = 0
+    """LatentMoE (Nemotron 3 Super/Ultra): experts run in this width, reached by a down and
+    an up projection of the hidden state; 0: experts take the hidden state itself."""
+    mamba_layers: int = 0
+    """Hybrid models: Mamba-2 layers among ``layers`` (no attention, no MLP)."""
+    hybrid_attention_layers: int = 0
+    """Hybrid models: attention-only layers. With ``mamba_layers`` or this above 0 each layer
+    is one block (Mamba, attention, or an MLP), as in Nemotron-H's pattern string."""
+    mamba_heads: int = 0
+    mamba_head_dim: int = 64
+    mamba_state: int = 128
+    mamba_groups: int = 8
+    window: int = 0
+    """Sliding-window attention span (tokens) of ``window_layers`` layers; 0: none."""
+    window_layers: int = 0
+    mtp_layers: int = 0
+    """Multi-token-prediction modules after the last layer (DeepSeek-V3: 1)."""
+
+    @property
+    def hybrid(self) -> bool:
+        """Layers are single blocks (Mamba, attention or MLP), not attention + MLP pairs."""
+        return self.mamba_layers > 0 or self.hybrid_attention_layers > 0
+
+    @property
+    def attention_layers(self) -> int:
+        """Layers with attention."""
+        return self.hybrid_attention_layers if self.hybrid else self.layers
 
     @property
     def dense_layers(self) -> int:
         """Layers with a dense MLP."""
+        if self.hybrid:
+            return self.layers - self.moe_layers - self.mamba_layers - self.attention_layers
         return self.layers - self.moe_layers
+
+    @property
+    def mlp_layers(self) -> int:
+        """Layers with an MLP (dense or mixture of experts)."""
+        return self.dense_layers + self.moe_layers
+
+    @property
+    def shared_ffn(self) -> int:
+        """Hidden size of one shared expert."""
+        return self.shared_expert_ffn or self.expert_ffn
+
+    @property
+    def expert_width(self) -> int:
+        """Width of the experts' input and output: the latent, or the hidden size."""
+        return self.moe_latent or self.hidden
+
+    @property
+    def mamba_inner(self) -> int:
+        """Mamba-2 inner width ``heads x head_dim``."""
+        return self.mamba_heads * self.mamba_head_dim
 
     @property
     def latent_attention(self) -> bool:
@@ -91,23 +142,52 @@ def dense_mlp_params(m: Transformer) -> int:
 
 
 def expert_params(m: Transformer) -> int:
-    """One expert's MLP: ``matrices * h * expert_ffn``."""
-    return m.mlp_matrices * m.hidden * m.expert_ffn
+    """One routed expert's MLP: ``matrices * w * expert_ffn`` (``w`` the hidden size, or
+    the latent of a LatentMoE)."""
+    return m.mlp_matrices * m.expert_width * m.expert_ffn
+
+
+def moe_shared_params(m: Transformer) -> int:
+    """Parameters of one MoE layer that every token uses: shared experts
+    (``matrices * h * f_shared`` each), the router ``h E`` and a LatentMoE's down and up
+    projections ``2 h r``."""
+    latent = 2 * m.hidden * m.moe_latent if m.moe_latent else 0
+    return (m.shared_experts * m.mlp_matrices * m.hidden * m.shared_ffn + m.hidden * m.experts
+            + latent)
+
+
+def mamba_params(m: Transformer) -> int:
+    """One Mamba-2 layer (Dao and Gu 2024): input projection to ``z, x, B, C, dt``,
+    ``h (2 d_in + 2 G N + H)``, and output projection ``d_in h`` (the short convolution and
+    per-head scalars are left out: under 0.1%)."""
+    d_in = m.mamba_inner
+    return m.hidden * (2 * d_in + 2 * m.mamba_groups * m.mamba_state + m.mamba_heads) \
+        + d_in * m.hidden
+
+
+def _body_params(m: Transformer, experts: int) -> int:
+    moe = m.moe_layers * (experts * expert_params(m) + moe_shared_params(m))
+    return (m.attention_layers * attention_params(m) + m.dense_layers * dense_mlp_params(m)
+            + m.mamba_layers * mamba_params(m) + moe)
 
 
 def params_total(m: Transformer) -> int:
     """All parameters: layers, routers, input embedding and (untied) output projection."""
-    moe = m.moe_layers * ((m.experts + m.shared_experts) * expert_params(m) + m.hidden * m.experts)
-    body = m.layers * attention_params(m) + m.dense_layers * dense_mlp_params(m) + moe
-    return body + 2 * m.vocab * m.hidden
+    return _body_params(m, m.experts) + 2 * m.vocab * m.hidden
 
 
 def params_active(m: Transformer) -> int:
     """Parameters that touch each token (MoE: active and shared experts only)."""
-    moe = m.moe_layers * (
-        (m.active_experts + m.shared_experts) * expert_params(m) + m.hidden * m.experts)
-    body = m.layers * attention_params(m) + m.dense_layers * dense_mlp_params(m) + moe
-    return body + 2 * m.vocab * m.hidden
+    return _body_params(m, m.active_experts) + 2 * m.vocab * m.hidden
+
+
+def mamba_scan_flops_per_token(m: Transformer, chunk: int = 128) -> float:
+    """Forward FLOPs per token of one Mamba-2 layer's state-space scan (SSD, chunked):
+    the intra-chunk quadratic part ``2 c H (N + P)`` and the state passing ``6 d_in N``."""
+    if not m.mamba_layers:
+        return 0.0
+    return float(2 * chunk * m.mamba_heads * (m.mamba_state + m.mamba_head_dim)
+                 + 6 * m.mamba_inner * m.mamba_state)
 
 
 def matmul_flops_per_token(m: Transformer) -> int:
@@ -119,8 +199,22 @@ def matmul_flops_per_token(m: Transformer) -> int:
 def attention_flops_per_token(m: Transformer, seq_len: T) -> T:
     """Forward FLOPs per token of attention scores at sequence length ``s``:
     ``2 * layers * s * heads * (d_qk + d_v)``, which is ``4 * layers * s * heads * d``
-    for standard attention (latent attention adds the RoPE part ``d_r`` to ``d_qk``)."""
-    return 2.0 * m.layers * seq_len * m.heads * (2 * m.head_dim + m.rope_head_dim)
+    for standard attention (latent attention adds the RoPE part ``d_r`` to ``d_qk``).
+    Hybrid models count their attention layers only; Mamba layers add their scan."""
+    scores = 2.0 * m.attention_layers * seq_len * m.heads * (2 * m.head_dim + m.rope_head_dim)
+    return scores + m.mamba_layers * mamba_scan_flops_per_token(m)
+
+
+def attention_flops_executed(m: Transformer, seq_len: T) -> T:
+    """Forward FLOPs per token a fused causal attention kernel executes: masked blocks are
+    skipped, so a full layer attends to ``s / 2`` keys on average and a sliding-window layer
+    to about ``min(w, s / 2)``; ``2 * heads * (d_qk + d_v)`` FLOPs per key. Mamba scans as in
+    :func:`attention_flops_per_token`. This, not the model-FLOPs convention, sets the time."""
+    per_key = 2.0 * m.heads * (2 * m.head_dim + m.rope_head_dim)
+    windowed = min(m.window_layers, m.attention_layers) if m.window else 0
+    half = seq_len * 0.5
+    keys = (m.attention_layers - windowed) * half + windowed * np.minimum(half, m.window)
+    return per_key * keys + m.mamba_layers * mamba_scan_flops_per_token(m)
 
 
 def forward_flops_per_token(m: Transformer, seq_len: T) -> T:

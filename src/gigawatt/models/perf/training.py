@@ -34,8 +34,14 @@ from gigawatt.models.perf.flops import Transformer
 MAX_MICRO_BATCH = 16
 """Largest micro-batch (sequences) the search tries."""
 MAX_CONTEXT_PARALLEL = 64
-VIRTUAL_STAGES = (1, 2, 4, 8)
-"""Model chunks per GPU tried by the interleaved schedule."""
+VIRTUAL_STAGES = (1, 2, 3, 4, 5, 6, 8)
+"""Model chunks per GPU the interleaved schedule searches (each kept only where it splits the
+stage's layers evenly, :func:`virtual_divides`); any other depth can be fixed."""
+PIPELINE_EXTRA_SLOTS = 3
+"""Production layouts may count the embedding, the loss and a multi-token-prediction module
+as pipeline slots when they balance stages (Megatron's ``account_for_embedding_in_pipeline_
+split`` and ``..._loss_...``, DeepSeek-V3's layout string): up to three slots beyond the
+layers."""
 OPTIMIZER_STEP_BYTES_PER_PARAM = 28.0
 """HBM traffic of one Adam update per parameter: read gradient (2), fp32 master, moments
 (12), write them back (12) and the bf16 weight (2)."""
@@ -56,7 +62,14 @@ class TrainingError(GigawattError):
 
 @dataclass(frozen=True)
 class Hardware:
-    """One GPU type in its system, in SI units, for one training precision."""
+    """One GPU type in its system, in SI units, for one training precision recipe.
+
+    ``peak_flops`` and ``value_bytes`` are the recipe's low-precision matrix multiplies;
+    ``low_precision_share`` of the linear layers run at it, the rest (and attention and the
+    output projection) at the bf16 peak ``bf16_flops``; quantising a value costs
+    ``quant_bytes`` of HBM traffic; ``weight_copy_bytes`` per parameter hold cached
+    low-precision weights.
+    """
 
     name: str
     peak_flops: float
@@ -66,6 +79,17 @@ class Hardware:
     scaleup_bytes_per_s: float
     scaleout_bytes_per_s: float
     domain_gpus: int
+    bf16_flops: float = 0.0
+    """0: the same as ``peak_flops`` (a bf16 recipe)."""
+    low_precision_share: float = 1.0
+    quant_bytes: float = 0.0
+    weight_copy_bytes: float = 0.0
+    recipe: str = "bf16"
+
+    @property
+    def bf16_peak(self) -> float:
+        """Dense bf16 FLOP/s."""
+        return self.bf16_flops or self.peak_flops
 
     @property
     def ridge_flop_per_byte(self) -> float:
@@ -81,10 +105,23 @@ class Constants:
     ridge_multiple: float
     elementwise_passes: float
     dp_overlap: float
-    fsdp_bandwidth_fraction: float
     scaleup_efficiency: float
     scaleout_efficiency: float
     hbm_usable_fraction: float
+    fsdp_overlap: float = 0.9
+    """Share of a micro-batch's compute that FSDP's gathers and reduce-scatters hide behind."""
+    tp_overlap: float = 0.5
+    """Share of tensor-parallel traffic hidden behind GEMMs when TP overlap is on."""
+    attention_fraction: float = 0.5
+    """Achieved fraction of bf16 peak of fused attention kernels."""
+    grouped_gemm_fraction: float = 1.0
+    """Grouped-GEMM efficiency of routed experts relative to one GEMM of the same shape."""
+    ep_overlap: float = 0.0
+    """Share of expert-parallel dispatch and combine hidden behind compute (Megatron's
+    ``overlap_moe_expert_parallel_comm``, DeepSeek's DualPipe)."""
+    low_precision_fraction: float = 1.0
+    """Achieved fraction of FP8/FP4 peak relative to ``peak_fraction`` (scaling, smaller
+    tiles)."""
 
 
 @dataclass(frozen=True)
@@ -100,6 +137,22 @@ class Job:
     exact_gpus: bool = True
     """True: the layout uses exactly ``gpus``; False: at most ``gpus`` (a plan's cluster)."""
     allow_tp_beyond_domain: bool = False
+    tp_overlap: bool = True
+    """Overlap tensor-parallel communication with GEMMs (Transformer Engine's userbuffers)."""
+    recompute_layers: int = 0
+    """``N`` of ``--recompute layers:N``: layers per stage recomputed fully."""
+    shard_group: int = 0
+    """Hybrid sharding (HSDP): ranks one copy of the sharded state spans; 0: all of dp x cp."""
+    fused_attention: bool = True
+    """FlashAttention-style kernels: no score matrix stored or moved through HBM."""
+    flat_rings: bool = False
+    """Data-parallel collectives over flat rings whose every GPU's traffic crosses its own NIC
+    (DeepSpeed ZeRO-3 as in 2021), instead of rings that share a domain's NICs."""
+    software_factor: float = 1.0
+    """Throughput of the software release relative to the newest one (calibration only)."""
+    moe_software_factor: float = 1.0
+    """Speed of the release's expert GEMMs and dispatch relative to the newest (calibration
+    only: mixture-of-experts kernels matured fastest)."""
 
 
 @dataclass(frozen=True)
@@ -166,6 +219,7 @@ class Evaluation:
     model_flops_per_token: float
     hardware_flops_per_token: np.ndarray
     tokens_per_step: float
+    recompute_layers: int = 0
 
     @property
     def fits(self) -> np.ndarray:
@@ -224,6 +278,9 @@ class TrainingSearch:
     top: list[TrainingEstimate]
     evaluated: int
     fitting: int
+    limit: str = "step_time"
+    """What decided the layout: ``step_time`` (the fastest valid layout fits), ``memory``
+    (faster layouts exist but do not fit) or ``fixed`` (one valid layout was left)."""
 
 
 # --- candidate layouts -------------------------------------------------------------------
@@ -306,43 +363,94 @@ def candidates(job: Job, hw: Hardware, fixed: Fixed) -> Grid:
     rows = _keep(rows, (batch // rows["dp"]) % rows["micro_batch"] == 0)
     experts = divisors(m.experts) if m.experts else np.array([1])
     rows = _cross(rows, "ep", _options(fixed.ep, experts))
-    rows = _keep(rows, (rows["dp"] * rows["cp"]) % rows["ep"] == 0)
+    # Experts are carved out of the dp x cp ranks (expert tensor parallelism = tp), or, with
+    # parallelism folding (Megatron-Core MoE), out of tp x dp x cp with expert-TP 1.
+    rows = _keep(rows, (rows["tp"] * rows["dp"] * rows["cp"]) % rows["ep"] == 0)
+    if job.shard_group > 0:
+        # Hybrid sharding: the group must split the data-parallel ranks evenly.
+        rows = _keep(rows, (rows["dp"] * rows["cp"]) % job.shard_group == 0)
     virtual = np.array(VIRTUAL_STAGES if job.schedule == "interleaved" else (1,))
-    codes = np.arange(len(memory.RECOMPUTE))
+    if fixed.virtual is None and len(rows["pp"]):
+        # Keep the depths that split some row's stages evenly: the rest would all be masked.
+        pps = np.unique(rows["pp"][rows["pp"] > 1])
+        ok = virtual_divides(m.layers, pps[:, None], virtual[None, :]).any(axis=0)
+        virtual = virtual[ok | (virtual == 1)]
+    # ``layers:N`` is tried only when asked for: it needs its N.
+    codes = np.arange(3)
     chosen = None if fixed.recompute is None else memory.RECOMPUTE.index(fixed.recompute)
     return Grid(base=rows, virtual=_options(fixed.virtual, virtual),
                 recompute=_options(chosen, codes))
 
 
+def virtual_divides(layers: int, pp: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """Whether ``pp x v`` chunks split the layers evenly: ``(L + k) mod (pp v) = 0`` for some
+    ``k`` of 0 to :data:`PIPELINE_EXTRA_SLOTS` (embedding, loss, multi-token prediction)."""
+    chunks = pp * v
+    ok = np.zeros(np.broadcast(pp, v).shape, dtype=bool)
+    for k in range(PIPELINE_EXTRA_SLOTS + 1):
+        ok |= (layers + k) % chunks == 0
+    return ok
+
+
 def valid_virtual(job: Job, grid: Grid) -> np.ndarray:
     """Interleaving depths a row allows, ``(rows, V, 1)``: ``v = 1``, or ``pp > 1`` with
-    ``v <= ceil(L / pp)`` and at least ``pp`` micro-batches."""
+    ``v <= ceil(L / pp)``, chunks that split the layers evenly (:func:`virtual_divides`) and
+    at least ``pp`` micro-batches."""
     pp, v = grid.axis("pp"), grid.axis("virtual")
     mbs = job.global_batch / (grid.axis("dp") * grid.axis("micro_batch"))
     stage = memory.layers_per_stage(job.model, pp)
-    return (v == 1) | ((pp > 1) & (v <= stage) & (mbs >= pp))
+    # On the integer degrees, once per distinct pipeline depth: float modulo is slow.
+    depths, row_depth = np.unique(grid.base["pp"], return_inverse=True)
+    even = virtual_divides(job.model.layers, depths[:, None], grid.virtual[None, :])
+    even = even[row_depth][:, :, None]
+    return (v == 1) | ((pp > 1) & (v <= stage) & even & (mbs >= pp))
 
 
 # --- the step-time model -----------------------------------------------------------------
 
 def gemm_efficiency(tokens: np.ndarray, k: float, n: np.ndarray, hw: Hardware,
-                    c: Constants) -> np.ndarray:
+                    c: Constants, low: bool = True) -> np.ndarray:
     """Achieved fraction of peak for a ``tokens x k`` by ``k x n`` matrix multiply.
 
     ``e_max I / (I + c R)`` with intensity ``I = (2 / bytes) / (1/tokens + 1/k + 1/n)``
-    FLOP per byte and ridge point ``R`` of the GPU in the training precision.
+    FLOP per byte and ridge point ``R`` of the GPU in the precision the GEMM runs at: the
+    recipe's low precision (``low``, ``e_max`` times ``low_precision_fraction`` unless the
+    recipe is bf16) or bf16. The ridge point is where the shape dependence lives: a GPU
+    generation with more FLOP/s per HBM byte needs larger matrices for the same fraction.
     """
-    intensity = (2.0 / hw.value_bytes) / (1.0 / tokens + 1.0 / k + 1.0 / n)
-    return c.peak_fraction * intensity / (intensity + c.ridge_multiple * hw.ridge_flop_per_byte)
+    if low:
+        value_bytes, peak = hw.value_bytes, hw.peak_flops
+        e_max = c.peak_fraction * (c.low_precision_fraction if hw.value_bytes < 2 else 1.0)
+    else:
+        value_bytes, peak, e_max = 2.0, hw.bf16_peak, c.peak_fraction
+    intensity = (2.0 / value_bytes) / (1.0 / tokens + 1.0 / k + 1.0 / n)
+    ridge = peak / hw.hbm_bytes_per_s
+    return e_max * intensity / (intensity + c.ridge_multiple * ridge)
+
+
+def quantised_values_per_token(m: Transformer) -> float:
+    """Values per token and layer a low-precision recipe quantises: every linear layer's
+    input in forward and its output gradient in backward, ``2 (h + q + h + f)`` for an
+    attention + dense MLP layer (experts: per routed copy), averaged over the layers."""
+    q = m.heads * m.head_dim
+    attention = m.hidden + q
+    dense = m.hidden + m.ffn * (m.mlp_matrices - 1)
+    moe = ((m.active_experts * (m.expert_width + m.expert_ffn * (m.mlp_matrices - 1)))
+           + m.shared_experts * (m.hidden + m.shared_ffn * (m.mlp_matrices - 1)))
+    mamba = 2 * m.hidden + m.mamba_inner
+    total = (m.attention_layers * attention + m.dense_layers * dense + m.moe_layers * moe
+             + m.mamba_layers * mamba)
+    return 2.0 * total / m.layers
 
 
 @dataclass(frozen=True)
 class _Flops:
     """Forward FLOPs per token, split by how they run."""
 
-    dense: float  # attention projections, dense MLPs, shared experts, routers
+    dense: float  # attention projections, dense MLPs, shared experts, routers, Mamba projections
     expert: float  # routed experts
-    attention: float  # attention scores
+    attention: float  # attention scores (model-FLOPs convention) and Mamba scans
+    executed: float  # what fused causal attention kernels execute
     logits: float  # output projection
 
     @classmethod
@@ -350,15 +458,33 @@ class _Flops:
         logits = 2.0 * m.vocab * m.hidden
         expert = 2.0 * m.moe_layers * m.active_experts * flops.expert_params(m)
         dense = flops.matmul_flops_per_token(m) - logits - expert
-        return cls(dense, expert, float(flops.attention_flops_per_token(m, seq_len)), logits)
+        return cls(dense, expert, float(flops.attention_flops_per_token(m, seq_len)),
+                   float(flops.attention_flops_executed(m, seq_len)), logits)
 
 
-def _multipliers(recompute: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(matrices, attention scores) multipliers of forward FLOPs: 3 (forward + backward),
-    4 with the recomputed forward (full: both; selective: attention scores only)."""
-    body = np.where(recompute == 2, FLOAT(4.0), FLOAT(3.0))
-    attention = np.where(recompute >= 1, FLOAT(4.0), FLOAT(3.0))
-    return body, attention
+def _multipliers(recompute: np.ndarray, layers_share: np.ndarray | float = 0.0
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """(matrices, attention) multipliers of forward FLOPs: 3 (forward + backward), 4 with the
+    recomputed forward (full: both; ``layers``: ``3 + N / n`` of the stage's layers;
+    selective: the attention only, with element-wise work)."""
+    full = np.where(recompute == 2, FLOAT(1.0),
+                    np.where(recompute == 3, np.asarray(layers_share, dtype=FLOAT), FLOAT(0.0)))
+    return FLOAT(3.0) + full, FLOAT(3.0) + np.maximum(full, (recompute == 1).astype(FLOAT))
+
+
+def _balanced(per_layer: np.ndarray, n: np.ndarray, layers: int, pp: np.ndarray,
+              logits: np.ndarray) -> np.ndarray:
+    """Time of the slowest pipeline stage when the last stage, which also runs the output
+    projection and loss, may hold fewer layers (production layouts move layers off it):
+    ``min over n' in {n, n + 1} of max(n' w, (L - (pp - 1) n') w + t_logits)``."""
+    best = None
+    for extra in (0.0, 1.0):
+        first = n + extra
+        last = np.maximum(layers - (pp - 1) * first, 0.0)
+        t = np.maximum(first * per_layer, last * per_layer + logits)
+        best = t if best is None else np.minimum(best, t)
+    assert best is not None
+    return best
 
 
 def evaluate(job: Job, hw: Hardware, c: Constants, grid: Grid) -> Evaluation:
@@ -368,40 +494,68 @@ def evaluate(job: Job, hw: Hardware, c: Constants, grid: Grid) -> Evaluation:
         "tp", "pp", "dp", "cp", "ep", "micro_batch", "virtual", "recompute"))
     mbs = job.global_batch / (dp * b)
     f = _Flops.of(m, s)
-    body_x, attn_x = _multipliers(rc)
-
-    # Compute per micro-batch on the slowest stage (it holds ceil(L/pp) layers and the logits).
     stage = memory.layers_per_stage(m, pp)
+    redone = np.minimum(job.recompute_layers, stage) / stage
+    etp = memory.expert_tp(tp, dp, cp, ep)
+    body_x, attn_x = _multipliers(rc, redone)
+
+    # Compute per micro-batch of the stage's layers (ceil(L/pp) of them), then the slowest
+    # stage once the output projection is added (:func:`_balanced`).
     share = stage / m.layers
-    moe_share = np.minimum(stage, m.moe_layers) / max(m.moe_layers, 1)
+    # Hybrid models spread their MoE blocks over the pattern; others put MoE layers first.
+    moe_share = share if m.hybrid else np.minimum(stage, m.moe_layers) / max(m.moe_layers, 1)
     tokens = b * s / cp  # tokens of one micro-batch on one GPU's context slice
-    eff = gemm_efficiency(tokens, m.hidden, m.hidden / tp, hw, c)
-    dense_flops = share * (body_x * f.dense + attn_x * f.attention) + 3.0 * f.logits
-    per_gpu_flops = dense_flops / eff
+    low = hw.low_precision_share
+    eff_hi = gemm_efficiency(tokens, m.hidden, m.hidden / tp, hw, c, low=False)
+    if hw.value_bytes >= 2:  # a bf16 recipe: one efficiency serves every GEMM
+        dense_s = f.dense / (eff_hi * hw.bf16_peak)
+    else:
+        eff_low = gemm_efficiency(tokens, m.hidden, m.hidden / tp, hw, c, low=True)
+        dense_s = f.dense * (low / (eff_low * hw.peak_flops)
+                             + (1.0 - low) / (eff_hi * hw.bf16_peak))
+    attention_s = f.executed / (c.attention_fraction * hw.bf16_peak)
+    layers_s = share * (body_x * dense_s + attn_x * attention_s)
     if m.experts:
         # Each expert's GEMM sees the tokens routed to it from the ep ranks of its group.
-        per_expert = tokens * m.active_experts * ep / m.experts
-        eff_e = gemm_efficiency(per_expert, m.hidden, m.expert_ffn / tp, hw, c)
-        per_gpu_flops = per_gpu_flops + moe_share * body_x * f.expert / eff_e
+        per_expert = tokens * m.active_experts * ep / m.experts * etp / tp
+        e_low = gemm_efficiency(per_expert, m.expert_width, m.expert_ffn / etp, hw, c, True)
+        inverse = low / (e_low * hw.peak_flops)
+        if low < 1.0:
+            e_hi = gemm_efficiency(per_expert, m.expert_width, m.expert_ffn / etp, hw, c, False)
+            inverse = inverse + (1.0 - low) / (e_hi * hw.bf16_peak)
+        expert_s = f.expert / (c.grouped_gemm_fraction * job.moe_software_factor) * inverse
+        layers_s = layers_s + moe_share * body_x * expert_s
+    logits_s = 3.0 * f.logits / (eff_hi * hw.bf16_peak)
     # Element-wise work (norms, activations, softmax, dropout) is HBM-bound: it moves the
-    # layer's activations ``k`` times per forward and backward; scores exist unless the
-    # attention is recomputed selectively (fused, never written out).
-    dense_act, moe_act, score_act = memory.activation_bytes_per_token(m, s)
-    n_moe = np.minimum(stage, m.moe_layers)
-    act = (n_moe * moe_act + (stage - n_moe) * dense_act) + np.where(rc == 1, FLOAT(0.0),
-                                                                      stage * score_act)
-    elementwise = c.elementwise_passes * body_x / 3.0 * act / hw.hbm_bytes_per_s
-    compute = tokens / tp * (per_gpu_flops / hw.peak_flops + elementwise)
+    # layer's activations ``k`` times per forward and backward; fused attention never writes
+    # its scores. Selective recomputation runs the norms and activations again; a
+    # low-precision recipe reads and writes every GEMM input once more to quantise it.
+    dense_act, moe_act, score_act = memory.activation_bytes_per_token(
+        m, s, job.fused_attention)
+    if m.hybrid:
+        act = stage * dense_act + stage * score_act
+    else:
+        n_moe = np.minimum(stage, m.moe_layers)
+        act = n_moe * moe_act + (stage - n_moe) * dense_act + stage * score_act
+    passes = c.elementwise_passes * (body_x + np.where(rc == 1, FLOAT(0.5), FLOAT(0.0))) / 3.0
+    quant = hw.quant_bytes * low * stage * quantised_values_per_token(m)
+    elementwise = (passes * act + quant) / hw.hbm_bytes_per_s
+    per_layer = tokens / tp * (layers_s + elementwise) / stage
+    compute = _balanced(per_layer, stage, m.layers, pp, tokens / tp * logits_s)
 
     up = hw.scaleup_bytes_per_s * c.scaleup_efficiency
     out = hw.scaleout_bytes_per_s * c.scaleout_efficiency
     domain = hw.domain_gpus
     activation = tokens * m.hidden * ACTIVATION_VALUE_BYTES
-    passes = np.where(rc == 2, FLOAT(3.0), FLOAT(2.0))  # forward, backward, recomputation
+    passes_comm = np.where(rc == 2, FLOAT(3.0), FLOAT(2.0))  # forward, backward, recompute
 
-    # Tensor parallel: two all-reduces (or reduce-scatter + all-gather) per layer and pass.
+    # Tensor parallel: two all-reduces (or reduce-scatter + all-gather) per layer and pass
+    # (hybrid: one per block), partly hidden behind the GEMMs when overlap is on.
     tp_bw = comm.ring_bandwidth(tp, np.ones_like(tp), domain, up, out)
-    t_tp = stage * 2.0 * passes * comm.allreduce_s(activation, tp, tp_bw)
+    per_block = 1.0 if m.hybrid else 2.0
+    hidden_tp = c.tp_overlap if job.tp_overlap else 0.0
+    t_tp = (1.0 - hidden_tp) * stage * per_block * passes_comm * comm.allreduce_s(
+        activation, tp, tp_bw)
 
     # Context parallel: K and V blocks go round the ring (dK, dV too in backward),
     # overlapped with the attention-score compute of the same layer.
@@ -409,14 +563,24 @@ def evaluate(job: Job, hw: Hardware, c: Constants, grid: Grid) -> Evaluation:
                 else 2 * m.kv_heads * m.head_dim)
     kv_bytes = tokens * kv_width * ACTIVATION_VALUE_BYTES / tp
     cp_bw = np.where(cp <= comm.members_per_domain(cp, tp, domain), FLOAT(up), FLOAT(out))
-    cp_comm = (cp - 1) * kv_bytes * (passes + 1.0) / cp_bw
-    attn_compute = tokens / tp * attn_x * f.attention / m.layers / (eff * hw.peak_flops)
-    t_cp = stage * np.maximum(cp_comm - attn_compute, 0.0)
+    cp_comm = (cp - 1) * kv_bytes * (passes_comm + 1.0) / cp_bw
+    attn_compute = tokens / tp * attn_x * attention_s / max(m.attention_layers, 1)
+    attn_share = m.attention_layers / m.layers
+    t_cp = stage * attn_share * np.maximum(cp_comm - attn_compute, 0.0)
 
-    # Expert parallel: dispatch and combine all-to-alls per MoE layer and pass.
-    moe_stage = np.minimum(stage, m.moe_layers)
-    a2a_bytes = activation / tp * m.active_experts
-    t_ep = moe_stage * 2.0 * passes * comm.alltoall_s(a2a_bytes, ep, tp, domain, up, out)
+    # Expert parallel: dispatch and combine per MoE layer and pass, in the experts' width (a
+    # LatentMoE dispatches its latent); a low-precision recipe dispatches in its format
+    # (at least FP8), combines in bf16; partly hidden behind the other micro-batch's compute.
+    if m.experts:
+        moe_stage = moe_share * m.moe_layers
+        token_bytes = tokens / tp * m.expert_width
+        dispatch = max(hw.value_bytes, 1.0) if hw.value_bytes < 2 else ACTIVATION_VALUE_BYTES
+        a2a = ((dispatch + ACTIVATION_VALUE_BYTES) * passes_comm
+               * comm.moe_dispatch_s(token_bytes, float(m.active_experts), ep, etp, domain, up,
+                                     out))
+        t_ep = (1.0 - c.ep_overlap) * moe_stage * a2a / job.moe_software_factor
+    else:
+        t_ep = np.zeros((1, 1, 1), dtype=FLOAT)
 
     # Pipeline: activations to the next stage and gradients back, once per model chunk.
     pp_stride = tp * cp * dp
@@ -426,25 +590,45 @@ def evaluate(job: Job, hw: Hardware, c: Constants, grid: Grid) -> Evaluation:
     t_mb = compute + t_tp + t_cp + t_ep + t_pp
 
     # Data parallel: gradients of the stage's weights, reduced over dp x cp ranks.
-    replicated, expert = memory.stage_params(m, tp, pp, ep)
+    replicated, expert = memory.stage_params(m, tp, pp, ep, etp)
     replicated = replicated + np.where(pp == 1, FLOAT(2.0), FLOAT(1.0)) * m.vocab * m.hidden / tp
-    d_rep, d_exp = dp * cp, dp * cp / ep
-    bw_rep = comm.ring_bandwidth(d_rep, tp, domain, up, out)
-    bw_exp = comm.ring_bandwidth(d_exp, tp * ep, domain, up, out)
-    grad = memory.GRAD_BYTES_PER_PARAM
-    if job.sharding == "fsdp":
-        # Gather weights for forward, backward (and recompute); reduce-scatter gradients.
-        per_mb = (passes + 1.0) * (comm.allgather_s(grad * replicated, d_rep, bw_rep)
-                                   + comm.allgather_s(grad * expert, d_exp, bw_exp))
-        per_mb = per_mb / c.fsdp_bandwidth_fraction
-        dp_exposed = mbs * (per_mb - c.dp_overlap * np.minimum(per_mb, t_mb))
-        shard = replicated / d_rep + expert / d_exp
+    d_rep, d_exp = dp * cp, tp * dp * cp / (etp * ep)
+    if job.shard_group:
+        g_rep = np.minimum(FLOAT(job.shard_group), d_rep)
+        g_exp = np.maximum(g_rep / ep, 1.0)
     else:
-        per_step = (comm.allreduce_s(grad * replicated, d_rep, bw_rep)
-                    + comm.allreduce_s(grad * expert, d_exp, bw_exp))
+        g_rep, g_exp = d_rep, d_exp
+    bw_rep = comm.ring_bandwidth(g_rep, tp, domain, up, out)
+    bw_exp = comm.ring_bandwidth(g_exp, etp * ep, domain, up, out)
+    if job.flat_rings:
+        bw_rep = np.where(g_rep <= comm.members_per_domain(g_rep, tp, domain), bw_rep, out)
+        bw_exp = np.where(g_exp <= comm.members_per_domain(g_exp, etp * ep, domain), bw_exp,
+                          out)
+    grad = memory.GRAD_BYTES_PER_PARAM
+    shard = replicated / g_rep + expert / g_exp
+    # Gradient all-reduce (ZeRO-0), or reduce-scatter + all-gather (ZeRO-1/2): the same bytes.
+    per_step = (comm.allreduce_s(grad * replicated, g_rep, bw_rep)
+                + comm.allreduce_s(grad * expert, g_exp, bw_exp))
+    if job.shard_group:
+        # Hybrid sharding all-reduces the shards across the groups as well.
+        across = np.maximum(d_rep / g_rep, 1.0)
+        bw_x = comm.ring_bandwidth(across, tp * g_rep, domain, up, out)
+        per_step = per_step + comm.allreduce_s(grad * shard, across, bw_x)
+    if job.sharding == "fsdp":
+        # Gather weights for forward, backward (and recompute); reduce-scatter gradients;
+        # prefetched a layer ahead, so hidden behind that micro-batch's compute.
+        per_mb = (passes_comm + 1.0) * (comm.allgather_s(grad * replicated, g_rep, bw_rep)
+                                        + comm.allgather_s(grad * expert, g_exp, bw_exp))
+        dp_exposed = mbs * np.maximum(per_mb - c.fsdp_overlap * compute, 0.0)
+    elif job.sharding == "zero2":
+        # Gradients reduce-scattered after every micro-batch's backward, behind the next one.
+        per_mb = per_step / 2.0
+        dp_exposed = mbs * np.maximum(per_mb - c.dp_overlap * compute, 0.0) + per_step / 2.0 \
+            - c.dp_overlap * np.minimum(per_step / 2.0, t_mb)
+    else:
         dp_exposed = per_step - c.dp_overlap * np.minimum(per_step, t_mb)
-        shard = (replicated / d_rep + expert / d_exp if job.sharding == "distributed"
-                 else replicated + expert)
+    if job.sharding == "none":
+        shard = replicated + expert
     t_opt = shard * OPTIMIZER_STEP_BYTES_PER_PARAM / hw.hbm_bytes_per_s
 
     bubble = comm.bubble_fraction(pp, mbs, v) * mbs  # in micro-batch times
@@ -455,14 +639,26 @@ def evaluate(job: Job, hw: Hardware, c: Constants, grid: Grid) -> Evaluation:
              "ep_comm": (mbs, t_ep), "pp_comm": (mbs, t_pp), "bubble": (bubble, t_mb),
              "dp_comm": (one, dp_exposed), "optimizer": (one, t_opt)}
     step = (mbs + bubble) * t_mb + dp_exposed + t_opt
-    mem = memory.training_memory(m, s, tp, pp, dp, cp, ep, b, mbs, v, rc, job.sharding)
+    if job.software_factor != 1.0:
+        step = step / FLOAT(job.software_factor)
+    mem = memory.training_memory(m, s, tp, pp, dp, cp, ep, b, mbs, v, rc, job.sharding,
+                                 fused=job.fused_attention,
+                                 recompute_layers=float(job.recompute_layers),
+                                 shard_group=float(job.shard_group),
+                                 weight_copy_bytes=hw.weight_copy_bytes)
     model_flops = 3.0 * (f.dense + f.expert + f.attention + f.logits)
     hardware_flops = body_x * (f.dense + f.expert) + attn_x * f.attention + 3.0 * f.logits
     return Evaluation(grid=grid, valid=valid_virtual(job, grid),
                       step_s=np.broadcast_to(step, grid.shape), parts_s=parts, memory=mem,
                       usable_bytes=hw.hbm_bytes * c.hbm_usable_fraction,
                       model_flops_per_token=model_flops, hardware_flops_per_token=hardware_flops,
-                      tokens_per_step=float(job.global_batch * s))
+                      tokens_per_step=float(job.global_batch * s),
+                      recompute_layers=job.recompute_layers)
+
+
+def _recompute_name(code: int, ev: Evaluation) -> str:
+    name = memory.RECOMPUTE[code]
+    return f"layers:{ev.recompute_layers}" if name == "layers" else name
 
 
 def estimate_at(ev: Evaluation, flat: int, hw: Hardware) -> TrainingEstimate:
@@ -479,7 +675,7 @@ def estimate_at(ev: Evaluation, flat: int, hw: Hardware) -> TrainingEstimate:
     return TrainingEstimate(
         tp=g["tp"], pp=g["pp"], dp=g["dp"], cp=g["cp"], ep=g["ep"],
         micro_batch=g["micro_batch"], virtual_stages=g["virtual"],
-        recompute=memory.RECOMPUTE[g["recompute"]], gpus=gpus,
+        recompute=_recompute_name(g["recompute"], ev), gpus=gpus,
         step_time_s=step, tokens_per_s=tokens_per_s,
         model_tflops_per_gpu=float(units.flops_to_tflops(model)),
         hardware_tflops_per_gpu=float(units.flops_to_tflops(hardware)),
@@ -522,5 +718,13 @@ def search(job: Job, hw: Hardware, c: Constants, fixed: Fixed | None = None,
     total = np.broadcast_to(ev.memory.total, grid.shape).ravel()
     order = fastest[np.lexsort((total[fastest], ev.step_s.ravel()[fastest]))]
     chosen = [estimate_at(ev, int(i), hw) for i in order]
+    if ev.evaluated == 1:
+        limit = "fixed"
+    elif len(fits) == ev.evaluated:
+        limit = "step_time"  # every valid layout fits: the fastest of all was chosen
+    else:
+        valid = np.broadcast_to(ev.valid, grid.shape).ravel()
+        quickest = float(np.min(np.where(valid, ev.step_s.ravel(), np.inf)))
+        limit = "memory" if quickest < chosen[0].step_time_s * (1 - 1e-6) else "step_time"
     return TrainingSearch(best=chosen[0], top=chosen, evaluated=ev.evaluated,
-                          fitting=len(fits))
+                          fitting=len(fits), limit=limit)
