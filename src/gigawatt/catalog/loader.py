@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import functools
+import hashlib
+import os
+import pickle
+import sys
+import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib import resources
@@ -120,7 +125,67 @@ def load_catalog(directory: Path | None = None) -> Catalog:
 
 @functools.cache
 def _builtin() -> Catalog:
-    return _read(data_dir())
+    return cached_catalog(data_dir())
+
+
+CACHE_ENV = "GIGAWATT_CACHE_DIR"
+"""Folder of the validated-catalog cache; ``off`` disables it (default: the user cache)."""
+
+
+def cache_dir() -> Path | None:
+    """Where validated catalogs are cached: ``$GIGAWATT_CACHE_DIR``, else
+    ``$XDG_CACHE_HOME/gigawatt``, else ``~/.cache/gigawatt``; None when set to ``off``."""
+    given = os.environ.get(CACHE_ENV)
+    if given:
+        return None if given == "off" else Path(given)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "gigawatt"
+
+
+def catalog_key(directory: Path) -> str:
+    """SHA-256 of every catalog file's name and bytes, the code that reads them and the
+    interpreter: any change to one makes a new key, so a stale cache is never read."""
+    from gigawatt.version import __version__
+
+    digest = hashlib.sha256(f"{__version__} {sys.version} {pickle.HIGHEST_PROTOCOL}".encode())
+    here = Path(__file__).parent
+    for path in [*sorted(directory.glob("*.yaml")), here / "schema.py", here / "checks.py",
+                 Path(__file__)]:
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:32]
+
+
+def cached_catalog(directory: Path) -> Catalog:
+    """The checked catalog of ``directory``, read from the pickle cache when its key matches.
+
+    Validating every YAML row with pydantic dominated a command's start-up; the cache holds the
+    result, keyed by :func:`catalog_key`. A cache that cannot be read or written is skipped:
+    the catalog is then read and checked from the YAML as without a cache.
+    """
+    folder = cache_dir()
+    if folder is None:
+        return _read(directory)
+    path = folder / f"catalog-{catalog_key(directory)}.pickle"
+    try:
+        with path.open("rb") as handle:
+            cached = pickle.load(handle)
+        if isinstance(cached, Catalog):
+            return cached
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError,
+            TypeError, ValueError):
+        pass
+    catalog = _read(directory)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        # atomic: a concurrent reader sees the whole file or none
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".catalog-", suffix=".tmp")
+        with os.fdopen(fd, "wb") as handle:
+            pickle.dump(catalog, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+    except OSError:
+        pass
+    return catalog
 
 
 def _read(directory: Path) -> Catalog:

@@ -5,10 +5,12 @@ from __future__ import annotations
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 app = typer.Typer(
     help="Plan and simulate gigawatt-scale AI factories.",
@@ -37,7 +39,9 @@ DEFAULT_OUT = Path("gigawatt-out")
 
 
 def console() -> Console:
-    """The terminal renderer's console."""
+    """The terminal renderer's console (rich is imported here: ``--json`` never needs it)."""
+    from rich.console import Console
+
     return Console(highlight=False, soft_wrap=False)
 
 

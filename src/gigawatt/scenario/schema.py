@@ -177,11 +177,38 @@ NonNegative = Annotated[Number, in_range(0.0, 1e15)]
 
 
 class RampStep(Frozen):
-    """Cumulative facility power online at the end of a half-year, and the system added."""
+    """Cumulative facility power online at the end of a half-year, and the system added.
+
+    ``facility_gw`` may be uncertain for ``gigawatt sweep``: give it as a distribution
+    (``facility_gw: {triangular: [0.6, 1.0, 1.2]}``) or as ``{value, distribution}``; the
+    plan uses the central value and the distribution is kept in ``distribution``.
+    """
 
     period: str = Field(pattern=HALF_YEAR.pattern, description="e.g. 2026H2")
     facility_gw: float = Field(ge=0.0, description="cumulative, at the end of the period")
     system: str = Field(description="catalog system ID of the capacity added in this period")
+    distribution: Distribution | None = Field(default=None, description=(
+        "uncertainty of facility_gw, for gigawatt sweep (a sample below an earlier step's "
+        "is raised to it: the ramp is cumulative)"))
+
+    @model_validator(mode="before")
+    @classmethod
+    def _uncertain_power(cls, data: Any) -> Any:
+        given = data.get("facility_gw") if isinstance(data, dict) else None
+        if not isinstance(given, dict):
+            return data
+        if given.keys() & set(FORMS):
+            given = {"distribution": given}
+        unknown = set(given) - {"value", "distribution", "status", "source", "note"}
+        if unknown or "distribution" not in given:
+            raise ValueError("facility_gw: give a number, a distribution or {value, "
+                             f"distribution}}; got keys {sorted(given)}")
+        dist = Distribution.model_validate(given["distribution"])
+        bounds = dist.bounds()
+        if bounds is not None and bounds[0] < 0:
+            raise ValueError(f"facility_gw: distribution bound {bounds[0]:g} is out of range; "
+                             "accepted: [0, inf)")
+        return {**data, "facility_gw": given.get("value", dist.central()), "distribution": dist}
 
 
 class Ramp(Frozen):
@@ -255,10 +282,6 @@ class Training(Frozen):
     source: str | None = None
     note: str | None = None
 
-    @model_validator(mode="after")
-    def _not_sampled(self) -> Training:
-        fixed_numbers(self, "the frontier run is not sampled by gigawatt sweep")
-        return self
 
 
 class Demand(Frozen):
@@ -273,10 +296,6 @@ class Demand(Frozen):
     output_tokens_per_request: Positive
     peak_to_average: Annotated[Number, in_range(1.0, 1000.0)]
 
-    @model_validator(mode="after")
-    def _not_sampled(self) -> Demand:
-        fixed_numbers(self, "demand is not sampled by gigawatt sweep")
-        return self
 
 
 class Finance(Frozen):
@@ -296,18 +315,13 @@ def fixed_numbers(model: Frozen, why: str) -> None:
 
 
 class Investment(Frozen):
-    """An investor's money released as deployment passes each threshold (fixed terms:
-    distributions are not accepted here)."""
+    """An investor's money released as deployment passes each threshold (the terms may carry
+    distributions for ``gigawatt sweep``)."""
 
     investor: str
     usd_per_tranche: NonNegative
     gw_per_tranche: Positive
     cap_usd: NonNegative
-
-    @model_validator(mode="after")
-    def _fixed_terms(self) -> Investment:
-        fixed_numbers(self, "the terms of a deal are fixed")
-        return self
 
 
 Metric = Literal[
@@ -432,6 +446,41 @@ class Buildout(Sourced):
         return self
 
 
+class RankCorrelation(Sourced):
+    """Rank (Spearman) correlations between uncertain inputs, for ``gigawatt sweep``.
+
+    ``inputs`` are sweep paths (``platforms.vr-nvl72.rack_power_kw``); ``matrix`` is their
+    correlation matrix: symmetric, ones on the diagonal, entries in [-1, 1], positive definite.
+    Samples are paired to it by the Iman-Conover method (:mod:`gigawatt.sweep.sampling`).
+    """
+
+    inputs: list[str] = Field(min_length=2)
+    matrix: list[list[float]]
+
+    @model_validator(mode="after")
+    def _valid_matrix(self) -> RankCorrelation:
+        import numpy as np
+
+        d = len(self.inputs)
+        if len(set(self.inputs)) != d:
+            raise ValueError("inputs: each input may appear once")
+        m = np.array(self.matrix, dtype=float) if all(len(r) == d for r in self.matrix) \
+            else None
+        if m is None or m.shape != (d, d):
+            raise ValueError(f"matrix: must be {d} x {d}, one row and column per input")
+        if not np.all(np.isfinite(m)) or np.any(np.abs(m) > 1):
+            raise ValueError("matrix: entries must lie in [-1, 1]")
+        if not np.allclose(np.diag(m), 1.0):
+            raise ValueError("matrix: the diagonal must be 1")
+        if not np.allclose(m, m.T):
+            raise ValueError("matrix: must be symmetric")
+        smallest = float(np.linalg.eigvalsh(m)[0])
+        if smallest <= 1e-10:
+            raise ValueError(f"matrix: not positive definite (smallest eigenvalue "
+                             f"{smallest:.3g}); accepted: a valid correlation matrix")
+        return self
+
+
 class Scenario(Frozen):
     """A whole build-out plan: what is built when, and every assumption it needs.
 
@@ -454,6 +503,7 @@ class Scenario(Frozen):
     finance: Finance
     investment: Investment | None = None
     claims: list[Claim] = Field(default_factory=list)
+    correlation: RankCorrelation | None = None
 
     @model_validator(mode="after")
     def _one_schedule(self) -> Scenario:
