@@ -243,6 +243,9 @@ def render_sweep(d: Mapping[str, Any], console: Console) -> None:
             console.print(_table(f"What drives {name} (input at its P10 / P90)",
                                  ["input", "at P10", "at P90", "swing"], ranked,
                                  numeric=(1, 2, 3)))
+    for t in d.get("targets") or []:
+        console.print(f"P({t['target']}) = {fmt.value(t['probability'])} "
+                      f"(standard error {fmt.value(t['standard_error'])})")
     if d.get("grid"):
         render_rows("Grid", d["grid"], console)
     for key in ("report_path", "run_id"):

@@ -12,7 +12,14 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal, get_args
 
-from pydantic import AfterValidator, BeforeValidator, Field, model_validator
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from gigawatt.catalog.schema import HALF_YEAR
 from gigawatt.validation import Frozen
@@ -457,28 +464,33 @@ class RankCorrelation(Sourced):
     inputs: list[str] = Field(min_length=2)
     matrix: list[list[float]]
 
-    @model_validator(mode="after")
-    def _valid_matrix(self) -> RankCorrelation:
+    @field_validator("inputs")
+    @classmethod
+    def _distinct(cls, inputs: list[str]) -> list[str]:
+        if len(set(inputs)) != len(inputs):
+            raise ValueError("each input may appear once")
+        return inputs
+
+    @field_validator("matrix")
+    @classmethod
+    def _valid_matrix(cls, matrix: list[list[float]], info: ValidationInfo) -> list[list[float]]:
         import numpy as np
 
-        d = len(self.inputs)
-        if len(set(self.inputs)) != d:
-            raise ValueError("inputs: each input may appear once")
-        m = np.array(self.matrix, dtype=float) if all(len(r) == d for r in self.matrix) \
-            else None
+        d = len(info.data.get("inputs") or ())
+        m = np.array(matrix, dtype=float) if d and all(len(r) == d for r in matrix) else None
         if m is None or m.shape != (d, d):
-            raise ValueError(f"matrix: must be {d} x {d}, one row and column per input")
+            raise ValueError(f"must be {d} x {d}, one row and column per input")
         if not np.all(np.isfinite(m)) or np.any(np.abs(m) > 1):
-            raise ValueError("matrix: entries must lie in [-1, 1]")
+            raise ValueError("entries must lie in [-1, 1]")
         if not np.allclose(np.diag(m), 1.0):
-            raise ValueError("matrix: the diagonal must be 1")
+            raise ValueError("the diagonal must be 1")
         if not np.allclose(m, m.T):
-            raise ValueError("matrix: must be symmetric")
+            raise ValueError("must be symmetric")
         smallest = float(np.linalg.eigvalsh(m)[0])
         if smallest <= 1e-10:
-            raise ValueError(f"matrix: not positive definite (smallest eigenvalue "
-                             f"{smallest:.3g}); accepted: a valid correlation matrix")
-        return self
+            raise ValueError(f"not positive definite (smallest eigenvalue {smallest:.3g}); "
+                             "accepted: a valid correlation matrix")
+        return matrix
 
 
 class Scenario(Frozen):

@@ -134,7 +134,10 @@ class SweepResult:
         return out
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON document of ``gigawatt sweep --json``."""
+        """The JSON document of ``gigawatt sweep --json`` (non-finite numbers as null)."""
+        return _finite(self._document())
+
+    def _document(self) -> dict[str, Any]:
         return {
             "scenario": self.scenario,
             "backend": self.backend,
@@ -157,6 +160,17 @@ class SweepResult:
                        **{k: float(v[i]) for k, v in self.outputs.items()}}
                       for i, row in enumerate(self.samples)] if self.grid else None),
         }
+
+
+def _finite(x: Any) -> Any:
+    """``x`` with every NaN or infinite float replaced by None (JSON has neither)."""
+    if isinstance(x, float):
+        return x if np.isfinite(x) else None
+    if isinstance(x, dict):
+        return {k: _finite(v) for k, v in x.items()}
+    if isinstance(x, list | tuple):
+        return [_finite(v) for v in x]
+    return x
 
 
 def _chunks(n: int, parts: int) -> list[slice]:
