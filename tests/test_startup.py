@@ -80,3 +80,38 @@ def test_single_command_parsing_keeps_usage_and_errors(cli):
     r = cli("nosuch")
     assert r.code == 2 and "No such command 'nosuch'" in r.err
     assert cli("catalog", "list", "--json").code == 0  # groups go through the whole app
+
+
+def test_memo_computes_once_per_key_and_survives_a_corrupt_file(cache: Path):
+    from gigawatt import cache as disk
+
+    calls = []
+
+    def compute(x: int):
+        return lambda: calls.append(x) or {"x": x}
+
+    assert disk.memo("t", ("a", 1), compute(1)) == {"x": 1}
+    assert disk.memo("t", ("a", 1), compute(1)) == {"x": 1}
+    assert disk.memo("t", ("a", 2), compute(2)) == {"x": 2}
+    assert calls == [1, 2]
+    for f in (cache / "t").glob("*.pickle"):
+        f.write_bytes(b"\x80garbage")
+    assert disk.memo("t", ("a", 1), compute(1)) == {"x": 1}
+    assert calls == [1, 2, 1]
+
+
+def test_cached_training_searches_give_the_same_plan(cache: Path, monkeypatch, announced):
+    from gigawatt.pipeline import frontier, plan
+
+    frontier._estimate.cache_clear()
+    first = plan(announced).headline
+    assert len(list((cache / "training-search").glob("*.pickle"))) >= 4
+    frontier._estimate.cache_clear()
+    again = plan(announced).headline  # read back from the files
+    monkeypatch.setenv(loader.CACHE_ENV, "off")
+    frontier._estimate.cache_clear()
+    fresh = plan(announced).headline
+    frontier._estimate.cache_clear()
+    for key in ("training_days", "training_goodput", "largest_job_goodput",
+                "training_parallelism", "first_period_training_days"):
+        assert first[key] == again[key] == fresh[key], key

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import os
 import pickle
 import sys
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any, TypeVar
 
+from gigawatt import cache
 from gigawatt.catalog import checks
 from gigawatt.catalog.schema import (
     KINDS,
@@ -128,18 +127,8 @@ def _builtin() -> Catalog:
     return cached_catalog(data_dir())
 
 
-CACHE_ENV = "GIGAWATT_CACHE_DIR"
-"""Folder of the validated-catalog cache; ``off`` disables it (default: the user cache)."""
-
-
-def cache_dir() -> Path | None:
-    """Where validated catalogs are cached: ``$GIGAWATT_CACHE_DIR``, else
-    ``$XDG_CACHE_HOME/gigawatt``, else ``~/.cache/gigawatt``; None when set to ``off``."""
-    given = os.environ.get(CACHE_ENV)
-    if given:
-        return None if given == "off" else Path(given)
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "gigawatt"
+CACHE_ENV = cache.CACHE_ENV
+cache_dir = cache.cache_dir
 
 
 def catalog_key(directory: Path) -> str:
@@ -150,7 +139,7 @@ def catalog_key(directory: Path) -> str:
     digest = hashlib.sha256(f"{__version__} {sys.version} {pickle.HIGHEST_PROTOCOL}".encode())
     here = Path(__file__).parent
     for path in [*sorted(directory.glob("*.yaml")), here / "schema.py", here / "checks.py",
-                 Path(__file__)]:
+                 Path(__file__), here.parent / "validation.py"]:
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()[:32]
@@ -167,24 +156,11 @@ def cached_catalog(directory: Path) -> Catalog:
     if folder is None:
         return _read(directory)
     path = folder / f"catalog-{catalog_key(directory)}.pickle"
-    try:
-        with path.open("rb") as handle:
-            cached = pickle.load(handle)
-        if isinstance(cached, Catalog):
-            return cached
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError,
-            TypeError, ValueError):
-        pass
+    found = cache.read(path)
+    if isinstance(found, Catalog):
+        return found
     catalog = _read(directory)
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        # atomic: a concurrent reader sees the whole file or none
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".catalog-", suffix=".tmp")
-        with os.fdopen(fd, "wb") as handle:
-            pickle.dump(catalog, handle, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, path)
-    except OSError:
-        pass
+    cache.write(path, catalog)
     return catalog
 
 
