@@ -120,8 +120,9 @@ def render_sweep_html(d: Mapping[str, Any]) -> str:
     figures += [histogram_figure(name, hist) for name, hist in d["histograms"].items()]
     charts = [fig.to_html(full_html=False, include_plotlyjs=(i == 0),
                           config={"displaylogo": False}) for i, fig in enumerate(figures)]
+    shown = {**d["outputs"], **(d.get("dates") or {})}  # dates as dates, not day numbers
     quantiles = [(name, fmt.value(q["p10"]), fmt.value(q["p50"]), fmt.value(q["p90"]),
-                  fmt.value(q["mean"])) for name, q in d["outputs"].items()]
+                  fmt.value(q["mean"])) for name, q in shown.items()]
     title = f"Sweep of {html.escape(d['scenario'])}"
     parts = [
         f"<!doctype html><html><head><meta charset='utf-8'><title>{title}</title>",

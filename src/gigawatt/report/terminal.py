@@ -232,8 +232,9 @@ def render_sweep(d: Mapping[str, Any], console: Console) -> None:
                   f"({d['design']}, seed {d['seed']}, backend {d['backend']})")
     if d.get("note"):
         console.print(f"Note: {d['note']}.")
+    shown = {**d["outputs"], **(d.get("dates") or {})}  # dates as dates, not day numbers
     rows = [(name, fmt.value(q["p10"]), fmt.value(q["p50"]), fmt.value(q["p90"]))
-            for name, q in d["outputs"].items()]
+            for name, q in shown.items()]
     console.print(_table("Outputs", ["output", "P10", "P50", "P90"], rows, numeric=(1, 2, 3)))
     for name in ("capex_usd", "gpus", "usd_per_gpu_hour"):
         entries = [e for e in d["sensitivity"].get(name, []) if e["swing"] > 0][:5]

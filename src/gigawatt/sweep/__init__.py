@@ -97,17 +97,18 @@ class SweepResult:
     sobol: dict[str, dict[str, dict[str, float]]] | None = None
     sobol_evaluations: int = 0
 
-    def summary(self) -> dict[str, dict[str, Any]]:
-        """P10, P50, P90, mean and the quantiles' standard errors of each output; dates as
-        ISO dates (the standard errors in days)."""
-        out: dict[str, dict[str, Any]] = {}
-        for name, y in self.outputs.items():
-            q: dict[str, Any] = summarise(name, y)
-            if name in DATE_OUTPUTS:
-                q = {k: iso_day(v) if k in ("p10", "p50", "p90", "mean") else v
-                     for k, v in q.items()}
-                q["unit"] = "date"
-            out[name] = q
+    def summary(self) -> dict[str, dict[str, float]]:
+        """P10, P50, P90, mean and the quantiles' standard errors of each output, numbers
+        only (a date output in days since 1970-01-01; :meth:`dates` gives them as dates)."""
+        return {name: summarise(name, y) for name, y in self.outputs.items()}
+
+    def dates(self) -> dict[str, dict[str, str | None]]:
+        """P10, P50, P90 and mean of each date output as ISO dates (None: never reached)."""
+        out = {}
+        for name in DATE_OUTPUTS:
+            if name in self.outputs:
+                q = summarise(name, self.outputs[name])
+                out[name] = {k: iso_day(q[k]) for k in ("p10", "p50", "p90", "mean")}
         return out
 
     def histograms(self, bins: int = 20) -> dict[str, dict[str, list[float]]]:
@@ -148,6 +149,7 @@ class SweepResult:
             "inputs": list(self.paths),
             "clipped": self.clipped,
             "outputs": self.summary(),
+            "dates": self.dates(),
             "targets": self.targets,
             "sensitivity": self.tornado,
             "p90_drivers": self.conditional,
