@@ -431,3 +431,25 @@ def test_cli_target_on_unknown_output_is_one_line(cli):
     assert r.code == 2 and r.out == ""
     assert len(r.err.strip().splitlines()) == 1 and "--target" in r.err
     assert "unknown output 'gpu_colour'" in r.err
+
+
+def test_a_delayed_ramp_step_moves_the_first_gw_date(announced):
+    # 2026H2's 1 GW lands on time or a half-year late, with 2027H1's 2 GW: late, 1 GW is
+    # half of 2027H1's ramp from 0 to 2 GW, day ceil(181 / 2) - 1 = 90 after 1 January.
+    s = _ramp_uncertain(announced, 1.0)
+    data = s.model_dump(mode="json", exclude_none=True)
+    data["ramp"]["steps"][0]["delay_half_years"] = {"choice": [0, 1]}
+    s = type(announced).model_validate(data)
+    result = sweep(s, samples=400, seed=0, targets=["first_gw_date<=2026-12-31"])
+    assert result.paths == ("ramp.2026H2.delay_half_years",)
+    dates = {dt.date(1970, 1, 1) + dt.timedelta(days=int(d))
+             for d in result.outputs["first_gw_date"]}
+    assert dates == {dt.date(2026, 12, 31), dt.date(2027, 4, 1)}
+    assert result.targets[0]["probability"] == pytest.approx(0.5, abs=0.01)
+    # the same power in the end; merging two tranches' racks rounds down once, not twice
+    assert np.ptp(result.outputs["gpus"]) <= 72
+    pool = sweep(s, samples=4, seed=0, backend="process", workers=2, sobol_indices=False)
+    vec = sweep(s, samples=4, seed=0, sobol_indices=False)
+    for name in vec.outputs:
+        assert np.allclose(vec.outputs[name], pool.outputs[name], rtol=1e-9,
+                           equal_nan=True), name

@@ -183,6 +183,11 @@ Positive = Annotated[Number, in_range(0.0, 1e15, low_open=True)]
 NonNegative = Annotated[Number, in_range(0.0, 1e15)]
 
 
+DELAY_LIMIT = 8
+"""Longest delay of a ramp step a sweep samples, half-years (never earlier: a platform's
+availability is checked at the step's own period)."""
+
+
 class RampStep(Frozen):
     """Cumulative facility power online at the end of a half-year, and the system added.
 
@@ -197,6 +202,19 @@ class RampStep(Frozen):
     distribution: Distribution | None = Field(default=None, description=(
         "uncertainty of facility_gw, for gigawatt sweep (a sample below an earlier step's "
         "is raised to it: the ramp is cumulative)"))
+    delay_half_years: Distribution | None = Field(default=None, description=(
+        "uncertainty of the step's date for gigawatt sweep: half-years after period "
+        "(rounded to whole half-years, 0 to 8; e.g. {choice: [0, 1, 2]}); the plan itself "
+        "keeps period"))
+
+    @model_validator(mode="after")
+    def _delay_in_range(self) -> RampStep:
+        span = self.delay_half_years.bounds() if self.delay_half_years else None
+        for bound in span or ():
+            if not 0 <= bound <= DELAY_LIMIT:
+                raise ValueError(f"delay_half_years: distribution bound {bound:g} is out of "
+                                 f"range; accepted: [0, {DELAY_LIMIT}]")
+        return self
 
     @model_validator(mode="before")
     @classmethod

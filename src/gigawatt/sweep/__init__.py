@@ -43,10 +43,10 @@ from gigawatt.sweep.analysis import (
 )
 from gigawatt.sweep.evaluation import (
     DATE_OUTPUTS,
-    INTEGER_PATHS,
     OUTPUTS,
     SERVING_OUTPUTS,
     TRAINING_OUTPUTS,
+    is_integer,
     iso_day,
     output_names,
     scalar_outputs,
@@ -301,7 +301,7 @@ def sweep(scenario: Scenario, samples: int = 1000, seed: int | None = 0,
                               np.random.default_rng(seed), correlation_of(scenario, paths))
         drawn, clipped = clip_to_ranges(paths, raw)
     for j, path in enumerate(paths):
-        if path in INTEGER_PATHS:
+        if is_integer(path):
             drawn[:, j] = np.round(drawn[:, j])
 
     def run_rows(rows: np.ndarray) -> dict[str, np.ndarray]:
@@ -327,7 +327,7 @@ def sweep(scenario: Scenario, samples: int = 1000, seed: int | None = 0,
             def clipped_rows(rows: np.ndarray) -> dict[str, np.ndarray]:
                 fixed, _ = clip_to_ranges(paths, rows)
                 for j, path in enumerate(paths):
-                    if path in INTEGER_PATHS:
+                    if is_integer(path):
                         fixed[:, j] = np.round(fixed[:, j])
                 return run_rows(fixed)
 

@@ -50,7 +50,12 @@ TRAINING_OUTPUTS = ("training_days", "training_goodput", "largest_job_goodput")
 DATE_OUTPUTS = ("first_gw_date",)
 """Outputs that are dates: held as day numbers (days since 1970-01-01), NaN if never."""
 INTEGER_PATHS = ("demand.input_tokens_per_request", "demand.output_tokens_per_request")
-"""Inputs that are whole numbers: samples are rounded."""
+"""Inputs that are whole numbers: samples are rounded (and every ``*.delay_half_years``)."""
+
+
+def is_integer(path: str) -> bool:
+    """Whether samples of ``path`` are rounded to whole numbers."""
+    return path in INTEGER_PATHS or path.endswith(".delay_half_years")
 
 
 def output_names(scenario: Scenario) -> tuple[str, ...]:

@@ -26,12 +26,14 @@ from __future__ import annotations
 import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 from gigawatt.errors import GigawattError
 from gigawatt.pipeline.inputs import Inputs
 from gigawatt.scenario.schema import (
+    DELAY_LIMIT,
     Assumption,
     Demand,
     Distribution,
@@ -53,6 +55,8 @@ class SweepError(GigawattError):
 
 RAMP_GW_RANGE = (0.0, 1e6)
 """Accepted range of a ramp step's cumulative facility power, GW."""
+RAMP_DELAY_RANGE = (0.0, float(DELAY_LIMIT))
+"""Accepted range of a ramp step's delay, half-years."""
 SECTIONS: dict[str, type[Frozen]] = {
     "facility": Facility, "finance": Finance, "platforms": Platform, "serving": Serving,
     "training": Training, "demand": Demand, "investment": Investment}
@@ -73,7 +77,7 @@ def field_range(path: str) -> tuple[float, float]:
     """The accepted ``[low, high]`` of the scenario field at a sweep path."""
     section, *rest = path.split(".")
     if section == "ramp":
-        return RAMP_GW_RANGE
+        return RAMP_DELAY_RANGE if path.endswith(".delay_half_years") else RAMP_GW_RANGE
     if section not in SECTIONS:
         raise KeyError(path)
     span = accepted_range(SECTIONS[section], rest[-1])
@@ -85,6 +89,11 @@ def ramp_path(period: str) -> str:
     return f"ramp.{period}.facility_gw"
 
 
+def delay_path(period: str) -> str:
+    """The sweep path of a ramp step's delay, half-years."""
+    return f"ramp.{period}.delay_half_years"
+
+
 def uncertain_inputs(scenario: Scenario, inputs: Inputs) -> dict[str, Uncertain]:
     """Every uncertain number of the scenario, by sweep path (sorted)."""
     found: dict[str, tuple[Distribution, float]] = {
@@ -92,6 +101,8 @@ def uncertain_inputs(scenario: Scenario, inputs: Inputs) -> dict[str, Uncertain]
     for step in scenario.ramp.steps if scenario.ramp else ():
         if step.distribution is not None:
             found[ramp_path(step.period)] = (step.distribution, step.facility_gw)
+        if step.delay_half_years is not None:  # central: the plan's own date
+            found[delay_path(step.period)] = (step.delay_half_years, 0.0)
     for section in ("training", "demand", "investment"):
         block = getattr(scenario, section)
         for name in type(block).model_fields if block is not None else ():
@@ -215,9 +226,13 @@ def clip_to_ranges(paths: Sequence[str], samples: np.ndarray) -> tuple[np.ndarra
 def with_values(scenario: Scenario, values: Mapping[str, float]) -> Scenario:
     """The scenario with the given paths set to new central values (distributions kept)."""
     data = scenario.model_dump()
+    delays: dict[str, int] = {}
     for path, value in values.items():
         if path.startswith("ramp."):
-            period = path.split(".")[1]
+            period, name = path.split(".")[1:3]
+            if name == "delay_half_years":
+                delays[period] = round(value)
+                continue
             for step in data["ramp"]["steps"]:
                 if step["period"] == period:
                     step["facility_gw"] = float(value)
@@ -236,4 +251,25 @@ def with_values(scenario: Scenario, values: Mapping[str, float]) -> Scenario:
         steps = data["ramp"]["steps"]
         for before, after in itertools.pairwise(steps):
             after["facility_gw"] = max(after["facility_gw"], before["facility_gw"])
+        if any(delays.values()):
+            data["ramp"]["steps"] = delayed_steps(steps, delays)
     return Scenario.model_validate(data)
+
+
+def delayed_steps(steps: list[dict[str, Any]], delays: Mapping[str, int]
+                  ) -> list[dict[str, Any]]:
+    """The ramp with each step moved ``delays[period]`` half-years later: at each half-year
+    where a step lands, the most power of the steps reached by then, with the platform of the
+    step that gives it (as :func:`gigawatt.sweep.stages.sampled_ramp`)."""
+    from gigawatt.pipeline.schedule import period_label
+    from gigawatt.scenario.checks import half_year_index
+
+    moved = [(half_year_index(s["period"]) + delays.get(s["period"], 0), j)
+             for j, s in enumerate(steps)]
+    out = []
+    for at in sorted({k for k, _ in moved}):
+        reached = [j for k, j in moved if k <= at]
+        best = max(reached, key=lambda j: (steps[j]["facility_gw"], -j))
+        out.append({**steps[best], "period": period_label(at),
+                    "facility_gw": steps[best]["facility_gw"], "delay_half_years": None})
+    return out

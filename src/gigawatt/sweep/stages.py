@@ -43,10 +43,10 @@ from gigawatt.catalog.modelfile import load_model
 from gigawatt.pipeline.evaluate import Evaluation
 from gigawatt.pipeline.frontier import JOB_FRACTIONS, _estimate
 from gigawatt.pipeline.inputs import Inputs
-from gigawatt.pipeline.schedule import Schedule
+from gigawatt.pipeline.schedule import Schedule, period_label, period_start
 from gigawatt.scenario.checks import half_year_index
 from gigawatt.scenario.schema import Scenario
-from gigawatt.sweep.sampling import ramp_path
+from gigawatt.sweep.sampling import delay_path, ramp_path
 from gigawatt.units import Param
 
 
@@ -58,21 +58,37 @@ def _column(value: Param, n: int) -> np.ndarray:
 def sampled_ramp(scenario: Scenario, schedule: Schedule, values: Mapping[str, Param],
                  n: int) -> Schedule:
     """The ramp's schedule with a sample axis: ``facility_w`` ``(S, periods)``,
-    ``added_facility_w_by_system`` ``(S, platforms, periods)``."""
+    ``added_facility_w_by_system`` ``(S, platforms, periods)``.
+
+    Each step's power is raised to the steps before it; a delayed step lands its whole
+    half-years later. Power at the end of a half-year is the most of the steps reached by then
+    (as given, the power of the latest step), added by the platform of the step that gives it;
+    the calendar runs from the first step to the latest landing of any sample.
+    """
     assert scenario.ramp is not None
     steps = scenario.ramp.steps
     gw = np.column_stack([_column(values.get(ramp_path(s.period), s.facility_gw), n)
                           for s in steps])
     gw = np.maximum.accumulate(gw, axis=1)
     idx = np.array([half_year_index(s.period) for s in steps])
-    span = np.arange(idx[0], idx[-1] + 1)
-    pos = np.searchsorted(idx, span, side="right") - 1
-    facility_w = units.gw_to_w(gw[:, pos])
+    delay = np.column_stack([np.round(_column(values.get(delay_path(s.period), 0.0), n))
+                             for s in steps]).astype(int)
+    landed = idx[None, :] + delay  # (S, J)
+    span = np.arange(int(landed.min()), int(landed.max()) + 1)
+    reached = landed[:, None, :] <= span[None, :, None]  # (S, P, J)
+    power = np.where(reached, gw[:, None, :], -1.0)
+    facility_w = units.gw_to_w(np.maximum(power.max(axis=2), 0.0))
     added = np.diff(facility_w, axis=-1, prepend=0.0)
     names = schedule.systems
-    step_system = np.array([names.index(s.system) for s in steps])[pos]
-    mask = np.isin(span, idx) & (step_system == np.arange(len(names))[:, None])
-    by_system = np.where(mask[None, :, :], added[:, None, :], 0.0)
+    step_system = np.array([names.index(s.system) for s in steps])
+    giver = step_system[np.argmax(power, axis=2)]  # (S, P): first of equal, as with_values
+    mask = giver[:, None, :] == np.arange(len(names))[None, :, None]
+    by_system = np.where(mask, added[:, None, :], 0.0)
+    if len(span) != len(schedule.periods) or span[0] != half_year_index(schedule.periods[0]):
+        labels = tuple(period_label(int(i)) for i in span)
+        schedule = dataclasses.replace(
+            schedule, periods=labels, starts=np.array([period_start(int(i)) for i in span]),
+            ends=np.array([period_start(int(i) + 1) for i in span]))
     return dataclasses.replace(schedule, facility_w=facility_w,
                                added_facility_w_by_system=by_system)
 
