@@ -99,10 +99,15 @@ def test_serving_needs_demand(tmp_path, announced):
         load_scenario(str(path))
 
 
-def test_demand_is_not_sampled(tmp_path, announced):
+def test_demand_may_be_uncertain_within_its_range(tmp_path, announced):
+    # gigawatt sweep samples demand; the plan keeps the central value, the range still holds
     data = yaml.safe_load(scenario_to_yaml(announced))
     data["demand"]["user_growth_per_year"]["distribution"] = {"uniform": [0, 1]}
     path = tmp_path / "w.yaml"
     path.write_text(yaml.safe_dump(data))
-    with pytest.raises(ScenarioError, match="demand is not sampled by gigawatt sweep"):
+    loaded, _ = load_scenario(str(path))
+    assert loaded.demand.user_growth_per_year.value == 0.3
+    data["demand"]["user_growth_per_year"]["distribution"] = {"uniform": [-2, 1]}
+    path.write_text(yaml.safe_dump(data))
+    with pytest.raises(ScenarioError, match="user_growth_per_year: distribution bound -2 is out"):
         load_scenario(str(path))

@@ -11,7 +11,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, TypeVar
 
-import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from gigawatt.errors import GigawattError
@@ -22,7 +21,10 @@ M = TypeVar("M", bound=BaseModel)
 class Frozen(BaseModel):
     """Base of every input record: immutable, unknown fields rejected."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+    # defer_build: a model's validator is built on its first use, not at import; a command
+    # that reads the cached catalog (:mod:`gigawatt.catalog.loader`) never builds most of them.
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True,
+                              defer_build=True)
 
 
 def read_yaml(path: Path, error: type[GigawattError]) -> Any:
@@ -39,9 +41,15 @@ def read_yaml(path: Path, error: type[GigawattError]) -> Any:
 
 
 def parse_yaml(text: str, where: str, error: type[GigawattError]) -> Any:
-    """Parse YAML text; a syntax error names the line and column."""
+    """Parse YAML text; a syntax error names the line and column.
+
+    libyaml's loader when PyYAML was built with it (several times faster), else PyYAML's own.
+    """
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=loader)  # a safe loader: plain data only
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]

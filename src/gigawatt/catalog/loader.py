@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import functools
+import hashlib
+import pickle
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any, TypeVar
 
+from gigawatt import cache
 from gigawatt.catalog import checks
 from gigawatt.catalog.schema import (
     KINDS,
@@ -120,7 +124,44 @@ def load_catalog(directory: Path | None = None) -> Catalog:
 
 @functools.cache
 def _builtin() -> Catalog:
-    return _read(data_dir())
+    return cached_catalog(data_dir())
+
+
+CACHE_ENV = cache.CACHE_ENV
+cache_dir = cache.cache_dir
+
+
+def catalog_key(directory: Path) -> str:
+    """SHA-256 of every catalog file's name and bytes, the code that reads them and the
+    interpreter: any change to one makes a new key, so a stale cache is never read."""
+    from gigawatt.version import __version__
+
+    digest = hashlib.sha256(f"{__version__} {sys.version} {pickle.HIGHEST_PROTOCOL}".encode())
+    here = Path(__file__).parent
+    for path in [*sorted(directory.glob("*.yaml")), here / "schema.py", here / "checks.py",
+                 Path(__file__), here.parent / "validation.py"]:
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:32]
+
+
+def cached_catalog(directory: Path) -> Catalog:
+    """The checked catalog of ``directory``, read from the pickle cache when its key matches.
+
+    Validating every YAML row with pydantic dominated a command's start-up; the cache holds the
+    result, keyed by :func:`catalog_key`. A cache that cannot be read or written is skipped:
+    the catalog is then read and checked from the YAML as without a cache.
+    """
+    folder = cache_dir()
+    if folder is None:
+        return _read(directory)
+    path = folder / f"catalog-{catalog_key(directory)}.pickle"
+    found = cache.read(path)
+    if isinstance(found, Catalog):
+        return found
+    catalog = _read(directory)
+    cache.write(path, catalog)
+    return catalog
 
 
 def _read(directory: Path) -> Catalog:

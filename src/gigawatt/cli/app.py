@@ -9,10 +9,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 from gigawatt.progress import Progress
 
@@ -85,7 +87,9 @@ def progress_bar(label: str, delay_s: float = 1.0) -> Iterator[Progress]:
 
 
 def console() -> Console:
-    """The terminal renderer's console."""
+    """The terminal renderer's console (rich is imported here: ``--json`` never needs it)."""
+    from rich.console import Console
+
     return Console(highlight=False, soft_wrap=False)
 
 

@@ -32,6 +32,13 @@ def sweep_command(
     workers: Annotated[int, typer.Option("--workers", help="Processes for process/ray.")] = 2,
     ray_address: Annotated[str | None, typer.Option(
         "--ray-address", help="An existing Ray cluster (default: start a local Ray).")] = None,
+    target: Annotated[list[str] | None, typer.Option(
+        "--target", help="Probability of meeting OUTPUT<=VALUE (or <, >=, >; dates as "
+                         "2026-12-31), e.g. first_gw_date<=2026-12-31 (repeatable).")] = None,
+    sobol: Annotated[bool | None, typer.Option(
+        "--sobol/--no-sobol", show_default=False,
+        help="Sobol first-order and total-effect indices (default: on the vectorised "
+             "backend from 200 samples).")] = None,
     as_json: JsonFlag = False,
     out: OutOption = DEFAULT_OUT,
     report: ReportFlag = True,
@@ -46,7 +53,8 @@ def sweep_command(
     with progress_bar("sweep: samples") as progress:
         result = sweep(scenario_obj, samples=samples, seed=seed,
                        vary=parse_vary(vary) if vary else None, backend=backend,
-                       workers=workers, ray_address=ray_address, progress=progress).to_dict()
+                       workers=workers, ray_address=ray_address, targets=target or (),
+                       sobol_indices=sobol, progress=progress).to_dict()
     result["run_id"] = None
     if save:
         from gigawatt.store import RunStore

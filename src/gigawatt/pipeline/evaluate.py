@@ -118,10 +118,11 @@ def effective_pue(schedule: Schedule) -> np.ndarray:
 def outputs(schedule: Schedule, ev: Evaluation) -> dict[str, np.ndarray]:
     """Headline quantities at the end of the build-out, one per sample (or 0-d)."""
     fleet, network, costs = ev.fleet, ev.network, ev.costs
-    facility_gw = float(units.w_to_gw(schedule.facility_w[-1]))
+    # [..., -1]: a sampled ramp gives every sample its own final power
+    facility_gw = np.asarray(units.w_to_gw(schedule.facility_w[..., -1]), dtype=float)
     capex = costs.capex_usd.sum(axis=-1)
     vendor = (costs.capex_systems_usd + costs.capex_network_usd).sum(axis=-1)
-    gw = facility_gw if facility_gw > 0 else float("nan")
+    gw = np.where(facility_gw > 0, facility_gw, np.nan)
     return {
         "it_gw": units.w_to_gw(fleet.it_w[..., -1]),
         "racks": fleet.racks[..., -1],

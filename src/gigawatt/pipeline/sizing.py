@@ -96,7 +96,7 @@ def size_fleet(
         racks_added = np.floor(added_it_w / (rack_power_w * (1.0 + _per_platform(
             it_overhead_fraction))))
         it_online = facility_w / pue
-        it_added = added_facility_w.sum(axis=0) / pue
+        it_added = added_facility_w.sum(axis=-2) / pue  # -2: a sampled ramp adds a sample axis
     else:
         racks_added = np.asarray(added_racks, dtype=float)
         it_online = np.asarray(it_w if it_w is not None else facility_w / pue, dtype=float)

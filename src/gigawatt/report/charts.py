@@ -235,3 +235,13 @@ def tornado_figure(name: str, entries: list[Mapping[str, Any]],
                       margin={"t": TOOLBAR_PX + 46, "b": 40, "l": 280},
                       legend={"orientation": "h", "y": -0.15})
     return fig
+
+
+def cdf_figure(name: str, curve: Mapping[str, Any]) -> go.Figure:
+    """One output's cumulative distribution across sweep samples."""
+    fig = go.Figure([go.Scatter(x=curve["value"], y=curve["p"], mode="lines+markers",
+                                name=name, line_shape="hv")])
+    fig.update_layout(title=f"{name}: cumulative distribution", xaxis_title=name,
+                      yaxis_title="share of samples at or below", template="plotly_white",
+                      height=320, margin={"t": 50, "b": 40}, yaxis_range=[0, 1])
+    return fig

@@ -17,7 +17,7 @@ from typing import Any
 
 from gigawatt.report import format as fmt
 from gigawatt.report import tables
-from gigawatt.report.charts import histogram_figure, plan_figures, tornado_figure
+from gigawatt.report.charts import cdf_figure, histogram_figure, plan_figures, tornado_figure
 from gigawatt.report.terminal import (
     GIGAWATT_BUYS_COLUMNS,
     GIGAWATT_BUYS_NOTE,
@@ -144,12 +144,14 @@ def _sites_section(r: Mapping[str, Any]) -> list[str]:
 
 def sweep_figures(d: Mapping[str, Any]) -> dict[str, Any]:
     """The sweep report's charts by name: a tornado per headline output (sampled sweeps),
-    then each output's histogram with its P10, P50 and P90."""
+    each output's cumulative distribution, then its histogram with its P10, P50 and P90."""
     figures: dict[str, Any] = {}
     sensitivity = d.get("sensitivity") or {}
     for name in ("capex_usd", "gpus", "usd_per_gpu_hour"):
         if sensitivity.get(name):
             figures[f"tornado-{name}"] = tornado_figure(name, sensitivity[name])
+    for name, curve in (d.get("cdf") or {}).items():
+        figures[f"cdf-{name}"] = cdf_figure(name, curve)
     for name, hist in (d.get("histograms") or {}).items():
         figures[f"histogram-{name}"] = histogram_figure(name, hist,
                                                         (d.get("outputs") or {}).get(name))
@@ -159,8 +161,9 @@ def sweep_figures(d: Mapping[str, Any]) -> dict[str, Any]:
 def render_sweep_html(d: Mapping[str, Any]) -> str:
     """The sweep report: quantiles, histograms and tornado charts in one offline page."""
     charts = _charts(list(sweep_figures(d).values()))
+    shown = {**d["outputs"], **(d.get("dates") or {})}  # dates as dates, not day numbers
     quantiles = [(name, fmt.value(q["p10"]), fmt.value(q["p50"]), fmt.value(q["p90"]),
-                  fmt.value(q["mean"])) for name, q in d["outputs"].items()]
+                  fmt.value(q["mean"])) for name, q in shown.items()]
     title = f"Sweep of {html.escape(d['scenario'])}"
     parts = [
         _head(title), f"<h1>{title}</h1>",
@@ -168,10 +171,40 @@ def render_sweep_html(d: Mapping[str, Any]) -> str:
         f"{d['backend']}); uncertain inputs: {html.escape(', '.join(d['inputs']))}.</p>",
         *([f"<p>Note: {html.escape(d['note'])}.</p>"] if d.get("note") else []),
         "<h2>Outputs</h2>", _table(["output", "P10", "P50", "P90", "mean"], quantiles, 4),
+        *_sweep_answers(d),
         "<h2>Charts</h2><div class='grid'>", *charts, "</div>",
         "</body></html>",
     ]
     return "\n".join(parts)
+
+
+def _sweep_answers(d: Mapping[str, Any]) -> list[str]:
+    """Targets' probabilities, what drives each P90, and the Sobol indices, as tables."""
+    parts: list[str] = []
+    if d.get("targets"):
+        parts += ["<h2>Targets</h2>", _table(
+            ["target", "probability", "standard error"],
+            [(t["target"], fmt.value(t["probability"]),
+              fmt.value(t["standard_error"])) for t in d["targets"]], 2)]
+    drivers = d.get("p90_drivers") or {}
+    if drivers:
+        rows = [(name, e["input"], fmt.value(e["ks_distance"]),
+                 fmt.value(e["shift"])) for name, entries in drivers.items()
+                for e in entries[:3]]
+        parts += ["<h2>What drives each P90</h2><p>Samples at or beyond an output's P90 "
+                  "against all samples: Kolmogorov-Smirnov distance of each input, and the "
+                  "shift of its median (in P10-P90 widths). Top three per output.</p>",
+                  _table(["output", "input", "KS distance", "shift"], rows, 2)]
+    indices = d.get("sobol_indices") or {}
+    if indices:
+        rows = [(name, p, fmt.value(v["first_order"]),
+                 fmt.value(v["total_effect"])) for name, by_input in indices.items()
+                for p, v in sorted(by_input.items(), key=lambda kv: -kv[1]["total_effect"])[:3]]
+        parts += [f"<h2>Sobol indices</h2><p>First-order and total-effect, from "
+                  f"{d.get('sobol_evaluations', 0)} evaluations (scipy.stats.sobol_indices). "
+                  "Top three per output.</p>",
+                  _table(["output", "input", "first order", "total effect"], rows, 2)]
+    return parts
 
 
 def write_html(r: Mapping[str, Any], path: Path,

@@ -406,8 +406,9 @@ def render_sweep(d: Mapping[str, Any], console: Console) -> None:
     if d.get("grid"):
         render_grid(d["grid"], list(d["outputs"]), console)
     else:
+        shown = {**d["outputs"], **(d.get("dates") or {})}  # dates as dates, not day numbers
         rows = [(fmt.label(name), fmt.show(name, q["p10"]), fmt.show(name, q["p50"]),
-                 fmt.show(name, q["p90"])) for name, q in d["outputs"].items()]
+                 fmt.show(name, q["p90"])) for name, q in shown.items()]
         console.print(_table("Outputs", ["output", "P10", "P50", "P90"], rows,
                              numeric=(1, 2, 3)))
     for name in ("capex_usd", "gpus", "usd_per_gpu_hour"):
@@ -421,6 +422,9 @@ def render_sweep(d: Mapping[str, Any], console: Console) -> None:
                 f"What drives {fmt.label(name)} (with each input at its P10 and its P90)",
                 ["input (P10 to P90)", "at P10", "at P90", "swing"], ranked,
                 numeric=(1, 2, 3)))
+    for target in d.get("targets") or []:
+        console.print(f"P({target['target']}) = {fmt.value(target['probability'])} "
+                      f"(standard error {fmt.value(target['standard_error'])})")
     for key in ("report_path", "run_id"):
         if d.get(key):
             console.print(f"{key.replace('_', ' ')}: {d[key]}")

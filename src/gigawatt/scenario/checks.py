@@ -136,11 +136,12 @@ def check_buildout_sites(s: Scenario, catalog: Catalog, where: str) -> None:
 
 def check_buildout_horizon(s: Scenario, catalog: Catalog, where: str) -> None:
     """The horizon runs forward; a target lies in it and within what the sites can hold."""
-    from gigawatt.buildout.quarters import quarter_index
-
     b = s.buildout
     if b is None:
         return
+    # imported here: the buildout package brings HiGHS, which a ramp never needs
+    from gigawatt.buildout.quarters import quarter_index
+
     first, last = quarter_index(b.first_quarter), quarter_index(b.last_quarter)
     if last < first:
         raise ScenarioError(f"{where}: buildout.last_quarter: {b.last_quarter} comes before "
@@ -162,12 +163,12 @@ def check_buildout_horizon(s: Scenario, catalog: Catalog, where: str) -> None:
 def check_buildout_platforms(s: Scenario, catalog: Catalog, where: str) -> None:
     """Platforms are catalog systems released no earlier than the catalog says, and none is
     supplied before its release."""
-    from gigawatt.buildout.inputs import half_year_first_quarter
-    from gigawatt.buildout.quarters import quarter_index
-
     b = s.buildout
     if b is None:
         return
+    from gigawatt.buildout.inputs import half_year_first_quarter
+    from gigawatt.buildout.quarters import quarter_index
+
     quarters = _horizon(b.first_quarter, b.last_quarter)
     for system_id, platform in b.platforms.items():
         path = f"buildout.platforms.{system_id}"

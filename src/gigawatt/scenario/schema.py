@@ -12,7 +12,14 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal, get_args
 
-from pydantic import AfterValidator, BeforeValidator, Field, model_validator
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from gigawatt.catalog.schema import HALF_YEAR
 from gigawatt.validation import Frozen
@@ -176,12 +183,57 @@ Positive = Annotated[Number, in_range(0.0, 1e15, low_open=True)]
 NonNegative = Annotated[Number, in_range(0.0, 1e15)]
 
 
+DELAY_LIMIT = 8
+"""Longest delay of a ramp step a sweep samples, half-years (never earlier: a platform's
+availability is checked at the step's own period)."""
+
+
 class RampStep(Frozen):
-    """Cumulative facility power online at the end of a half-year, and the system added."""
+    """Cumulative facility power online at the end of a half-year, and the system added.
+
+    ``facility_gw`` may be uncertain for ``gigawatt sweep``: give it as a distribution
+    (``facility_gw: {triangular: [0.6, 1.0, 1.2]}``) or as ``{value, distribution}``; the
+    plan uses the central value and the distribution is kept in ``distribution``.
+    """
 
     period: str = Field(pattern=HALF_YEAR.pattern, description="e.g. 2026H2")
     facility_gw: float = Field(ge=0.0, description="cumulative, at the end of the period")
     system: str = Field(description="catalog system ID of the capacity added in this period")
+    distribution: Distribution | None = Field(default=None, description=(
+        "uncertainty of facility_gw, for gigawatt sweep (a sample below an earlier step's "
+        "is raised to it: the ramp is cumulative)"))
+    delay_half_years: Distribution | None = Field(default=None, description=(
+        "uncertainty of the step's date for gigawatt sweep: half-years after period "
+        "(rounded to whole half-years, 0 to 8; e.g. {choice: [0, 1, 2]}); the plan itself "
+        "keeps period"))
+
+    @model_validator(mode="after")
+    def _delay_in_range(self) -> RampStep:
+        span = self.delay_half_years.bounds() if self.delay_half_years else None
+        for bound in span or ():
+            if not 0 <= bound <= DELAY_LIMIT:
+                raise ValueError(f"delay_half_years: distribution bound {bound:g} is out of "
+                                 f"range; accepted: [0, {DELAY_LIMIT}]")
+        return self
+
+    @model_validator(mode="before")
+    @classmethod
+    def _uncertain_power(cls, data: Any) -> Any:
+        given = data.get("facility_gw") if isinstance(data, dict) else None
+        if not isinstance(given, dict):
+            return data
+        if given.keys() & set(FORMS):
+            given = {"distribution": given}
+        unknown = set(given) - {"value", "distribution", "status", "source", "note"}
+        if unknown or "distribution" not in given:
+            raise ValueError("facility_gw: give a number, a distribution or {value, "
+                             f"distribution}}; got keys {sorted(given)}")
+        dist = Distribution.model_validate(given["distribution"])
+        bounds = dist.bounds()
+        if bounds is not None and bounds[0] < 0:
+            raise ValueError(f"facility_gw: distribution bound {bounds[0]:g} is out of range; "
+                             "accepted: [0, inf)")
+        return {**data, "facility_gw": given.get("value", dist.central()), "distribution": dist}
 
 
 class Ramp(Frozen):
@@ -257,10 +309,6 @@ class Training(Frozen):
     source: str | None = None
     note: str | None = None
 
-    @model_validator(mode="after")
-    def _not_sampled(self) -> Training:
-        fixed_numbers(self, "the frontier run is not sampled by gigawatt sweep")
-        return self
 
 
 class Operations(Frozen):
@@ -329,10 +377,6 @@ class Demand(Frozen):
     peak_to_average: Annotated[Number, in_range(1.0, 1000.0)]
     kinds: list[DemandKind] = Field(default_factory=list)
 
-    @model_validator(mode="after")
-    def _not_sampled(self) -> Demand:
-        fixed_numbers(self, "demand is not sampled by gigawatt sweep")
-        return self
 
 
 class Finance(Frozen):
@@ -355,18 +399,13 @@ def fixed_numbers(model: Frozen, why: str) -> None:
 
 
 class Investment(Frozen):
-    """An investor's money released as deployment passes each threshold (fixed terms:
-    distributions are not accepted here)."""
+    """An investor's money released as deployment passes each threshold (the terms may carry
+    distributions for ``gigawatt sweep``)."""
 
     investor: str
     usd_per_tranche: NonNegative
     gw_per_tranche: Positive
     cap_usd: NonNegative
-
-    @model_validator(mode="after")
-    def _fixed_terms(self) -> Investment:
-        fixed_numbers(self, "the terms of a deal are fixed")
-        return self
 
 
 Metric = Literal[
@@ -501,6 +540,46 @@ class Buildout(Sourced):
         return self
 
 
+class RankCorrelation(Sourced):
+    """Rank (Spearman) correlations between uncertain inputs, for ``gigawatt sweep``.
+
+    ``inputs`` are sweep paths (``platforms.vr-nvl72.rack_power_kw``); ``matrix`` is their
+    correlation matrix: symmetric, ones on the diagonal, entries in [-1, 1], positive definite.
+    Samples are paired to it by the Iman-Conover method (:mod:`gigawatt.sweep.sampling`).
+    """
+
+    inputs: list[str] = Field(min_length=2)
+    matrix: list[list[float]]
+
+    @field_validator("inputs")
+    @classmethod
+    def _distinct(cls, inputs: list[str]) -> list[str]:
+        if len(set(inputs)) != len(inputs):
+            raise ValueError("each input may appear once")
+        return inputs
+
+    @field_validator("matrix")
+    @classmethod
+    def _valid_matrix(cls, matrix: list[list[float]], info: ValidationInfo) -> list[list[float]]:
+        import numpy as np
+
+        d = len(info.data.get("inputs") or ())
+        m = np.array(matrix, dtype=float) if d and all(len(r) == d for r in matrix) else None
+        if m is None or m.shape != (d, d):
+            raise ValueError(f"must be {d} x {d}, one row and column per input")
+        if not np.all(np.isfinite(m)) or np.any(np.abs(m) > 1):
+            raise ValueError("entries must lie in [-1, 1]")
+        if not np.allclose(np.diag(m), 1.0):
+            raise ValueError("the diagonal must be 1")
+        if not np.allclose(m, m.T):
+            raise ValueError("must be symmetric")
+        smallest = float(np.linalg.eigvalsh(m)[0])
+        if smallest <= 1e-10:
+            raise ValueError(f"not positive definite (smallest eigenvalue {smallest:.3g}); "
+                             "accepted: a valid correlation matrix")
+        return matrix
+
+
 class Scenario(Frozen):
     """A whole build-out plan: what is built when, and every assumption it needs.
 
@@ -524,6 +603,7 @@ class Scenario(Frozen):
     finance: Finance
     investment: Investment | None = None
     claims: list[Claim] = Field(default_factory=list)
+    correlation: RankCorrelation | None = None
 
     @model_validator(mode="after")
     def _one_schedule(self) -> Scenario:
