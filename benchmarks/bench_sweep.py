@@ -22,7 +22,6 @@ import time
 import numpy as np
 from summary import record
 
-
 from gigawatt.pipeline import gather_inputs
 from gigawatt.scenario import load_scenario
 from gigawatt.sweep import sweep

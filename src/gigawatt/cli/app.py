@@ -52,6 +52,7 @@ def progress_bar(label: str, delay_s: float = 1.0) -> Iterator[Progress]:
     ``--json`` output stays clean. The bar appears only once the work has run ``delay_s``
     and only when stderr is a terminal; ``GIGAWATT_PROGRESS=always`` shows it at once on any
     stderr, ``never`` hides it."""
+    from rich.console import Console
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,

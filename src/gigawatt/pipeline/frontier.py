@@ -68,8 +68,6 @@ def train_frontier(catalog: Catalog, system_ids: Sequence[str],
     search gives the ideal days ``T(n)`` and the reliability model the goodput ``g(n)``; the
     plan keeps the size with the fewest days ``T(n) / g(n)``.
     """
-    from gigawatt.estimates.reliability import job_reliability
-
     model = load_model(training.model, catalog)
     periods = len(np.asarray(packages_by_system[0]))
     cols: dict[str, list[float]] = {k: [] for k in (
@@ -96,12 +94,8 @@ def train_frontier(catalog: Catalog, system_ids: Sequence[str],
             if run is None:
                 continue
             b = run.search.best
-            rel = job_reliability(b.gpus, best_id, max(run.wall_days or 1.0, 1e-3),
-                                  profile=operations or training.profile, trials=0,
-                                  catalog=catalog, detection_min=_opt(training.detection_min),
-                                  restart_min=_opt(training.restart_min),
-                                  checkpoint_gb=checkpoint_gb(model),
-                                  replica_gpus=b.gpus / max(b.dp, 1))
+            rel = run_reliability(catalog, best_id, b.gpus, max(run.wall_days or 1.0, 1e-3),
+                                  training, operations, model, b.gpus / max(b.dp, 1))
             days = (run.wall_days or np.inf) / max(rel.goodput, 1e-12)
             largest = largest or rel
             if chosen is None or days < chosen[2]:
@@ -128,6 +122,24 @@ def train_frontier(catalog: Catalog, system_ids: Sequence[str],
     return TrainingTimeline(tuple(systems), a["largest"], a["job"], a["step"], a["mfu"],
                             a["tps"], a["ideal"], a["goodput"], a["mtti"], a["ckpt"], a["days"],
                             tuple(layouts), a["largest_goodput"], a["largest_mtti"])
+
+
+def run_reliability(catalog: Catalog, system_id: str, gpus: int, wall_days: float,
+                    training: Training, operations: Any, model: ModelSpec,
+                    replica_gpus: float, detection_min: float | None = None,
+                    restart_min: float | None = None) -> Any:
+    """Closed-form failures and goodput of the run on ``gpus`` GPUs for ``wall_days``, under
+    ``operations`` (the training profile where None), with the model's checkpoint and one
+    data-parallel replica of ``replica_gpus``; detection and restart in minutes default to
+    the scenario's. The plan and the sweep both call this."""
+    from gigawatt.estimates.reliability import job_reliability
+
+    return job_reliability(
+        int(gpus), system_id, wall_days, profile=operations or training.profile, trials=0,
+        catalog=catalog,
+        detection_min=_opt(training.detection_min) if detection_min is None else detection_min,
+        restart_min=_opt(training.restart_min) if restart_min is None else restart_min,
+        checkpoint_gb=checkpoint_gb(model), replica_gpus=replica_gpus)
 
 
 def checkpoint_gb(model: ModelSpec) -> float:

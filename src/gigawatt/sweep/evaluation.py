@@ -17,7 +17,7 @@ import dataclasses
 import datetime as dt
 from collections.abc import Sequence
 from types import SimpleNamespace
-from typing import Any, cast
+from typing import Any
 
 import numpy as np
 
@@ -105,25 +105,28 @@ def _sampled(values: dict[str, Any], section: Any, prefix: str) -> Any:
 
 
 def _serving_rates(inputs: Inputs, demand: Any, n: int) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Tokens/s per GPU of each platform, as ``(S, 1)`` columns when tokens per request are
-    sampled (one serving search per distinct pair)."""
-    assert inputs.serving is not None
+    """Tokens/s per GPU of each kind and platform, as ``(S, 1)`` columns when tokens per
+    request are sampled (one serving search per distinct pair). A demand that lists its
+    kinds takes their shapes, not the user fields' tokens: its rates do not move."""
+    assert inputs.serving is not None and inputs.demand is not None
+    if inputs.demand.kinds:
+        return inputs.serving_rates, inputs.serving_tp
+    names = ("input_tokens_per_request", "output_tokens_per_request")
     pair = np.column_stack([np.broadcast_to(np.asarray(
-        getattr(demand, k).value, dtype=float).reshape(-1), (n,))
-        for k in ("input_tokens_per_request", "output_tokens_per_request")])
+        getattr(demand, k).value, dtype=float).reshape(-1), (n,)) for k in names])
     uniq, inverse = np.unique(pair, axis=0, return_inverse=True)
     ids = [s.id for s in inputs.systems]
-    rates = np.empty((len(uniq), len(ids)))
-    tps = np.empty((len(uniq), len(ids)))
-    for u, (tin, tout) in enumerate(uniq):
-        d = SimpleNamespace(input_tokens_per_request=SimpleNamespace(value=float(tin)),
-                            output_tokens_per_request=SimpleNamespace(value=float(tout)))
-        r, t = serving_rates(inputs.catalog, ids, inputs.serving, cast(Any, d))
-        rates[u] = [r[i] for i in ids]
-        tps[u] = [t[i] for i in ids]
+    found = []
+    for tin, tout in uniq:
+        d = inputs.demand.model_copy(update={
+            k: getattr(inputs.demand, k).model_copy(update={"value": float(v)})
+            for k, v in zip(names, (tin, tout), strict=True)})
+        found.append(serving_rates(inputs.catalog, ids, inputs.serving, d))
     inverse = inverse.reshape(-1)
-    return ({i: rates[inverse, j][:, None] for j, i in enumerate(ids)},
-            {i: int(tps[0, j]) for j, i in enumerate(ids)})
+    kinds = list(found[0][0])
+    rates = {kind: {i: np.array([f[0][kind][i] for f in found])[inverse][:, None] for i in ids}
+             for kind in kinds}
+    return rates, found[0][1]
 
 
 def vectorised_outputs(scenario: Scenario, inputs: Inputs, paths: Sequence[str],

@@ -41,7 +41,8 @@ import numpy as np
 from gigawatt import units
 from gigawatt.catalog.modelfile import load_model
 from gigawatt.pipeline.evaluate import Evaluation
-from gigawatt.pipeline.frontier import JOB_FRACTIONS, _estimate
+from gigawatt.pipeline.fleet_failures import operations_of
+from gigawatt.pipeline.frontier import JOB_FRACTIONS, _estimate, run_reliability
 from gigawatt.pipeline.inputs import Inputs
 from gigawatt.pipeline.schedule import Schedule, period_label, period_start
 from gigawatt.scenario.checks import half_year_index
@@ -187,11 +188,11 @@ def _layouts(inputs: Inputs, scenario: Scenario, system_id: str, counts: np.ndar
 
 
 def _goodputs(inputs: Inputs, scenario: Scenario, system_id: str, gpus: np.ndarray,
-              days: np.ndarray, detection: np.ndarray | None, restart: np.ndarray | None
-              ) -> tuple[np.ndarray, np.ndarray]:
-    """Closed-form goodput and mean time to interruption (min) per sample."""
-    from gigawatt.estimates.reliability import job_reliability
-
+              replica: np.ndarray, days: np.ndarray, detection: np.ndarray | None,
+              restart: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """Closed-form goodput and mean time to interruption (min) per sample, as the plan's
+    :func:`~gigawatt.pipeline.frontier.run_reliability` (the same GPUs are the same layout,
+    so they share one replica size)."""
     t = scenario.training
     assert t is not None
     n = len(gpus)
@@ -215,24 +216,27 @@ def _goodputs(inputs: Inputs, scenario: Scenario, system_id: str, gpus: np.ndarr
     groups = np.split(where[np.argsort(inverse, kind="stable")],
                       np.cumsum(np.bincount(inverse, minlength=len(uniq)))[:-1])
 
-    def call(g: float, d: float, a: float, b: float) -> Any:
-        return job_reliability(int(g), system_id, max(d, 1e-3), profile=t.profile, trials=0,
-                               catalog=inputs.catalog,
-                               detection_min=fixed_det if a < 0 else float(a),
+    model = load_model(t.model, inputs.catalog)
+    operations = operations_of(scenario)
+
+    def call(g: float, d: float, a: float, b: float, r: float) -> Any:
+        return run_reliability(inputs.catalog, system_id, int(g), max(d, 1e-3), t, operations,
+                               model, r, detection_min=fixed_det if a < 0 else float(a),
                                restart_min=fixed_rst if b < 0 else float(b))
 
     for (g, a, b), members in zip(uniq, groups, strict=True):
         d = days[members]
-        rel = call(g, float(d.min()), a, b)
+        r = float(replica[members[0]])
+        rel = call(g, float(d.min()), a, b, r)
         interval_s = units.minutes_to_s(rel.checkpoint_interval_min)
         if interval_s < units.days_to_s(max(float(d.min()), 1e-3)):
             goodput[members] = rel.goodput
             mtti[members] = units.s_to_minutes(units.hours_to_s(rel.mtti_hours))
             continue
         for m in members:  # the interval is capped at the run's length: per sample
-            r = call(g, float(days[m]), a, b)
-            goodput[m] = r.goodput
-            mtti[m] = units.s_to_minutes(units.hours_to_s(r.mtti_hours))
+            one = call(g, float(days[m]), a, b, r)
+            goodput[m] = one.goodput
+            mtti[m] = units.s_to_minutes(units.hours_to_s(one.mtti_hours))
     return goodput, mtti
 
 
@@ -287,19 +291,21 @@ def frontier_outputs(scenario: Scenario, inputs: Inputs, ev: Evaluation,
         runs = _layouts(inputs, scenario, s.id, sizes.reshape(-1))
         shape = sizes.shape
         uniq, inverse = np.unique(sizes.reshape(-1), return_inverse=True)
-        table = np.full((len(uniq), 3), np.nan)
+        table = np.full((len(uniq), 4), np.nan)
         for u, count in enumerate(uniq):
             run = runs.get(int(count))
             if run is not None:
                 b = run.search.best
-                table[u] = b.gpus, b.tokens_per_s, b.mfu
-        gpus, tps, mfu = (table[inverse.reshape(-1), c].reshape(shape) for c in range(3))
+                table[u] = b.gpus, b.tokens_per_s, b.mfu, b.gpus / max(b.dp, 1)
+        gpus, tps, mfu, replica = (table[inverse.reshape(-1), c].reshape(shape)
+                                   for c in range(4))
         ideal = units.s_to_days(tokens[mine][None, :] / tps)
         goodput = np.full(shape, np.nan)
         mtti = np.full(shape, np.nan)
         for f in range(shape[0]):
             # as the plan: a run shorter than 1e-3 days counts as 1e-3
             g, m = _goodputs(inputs, scenario, s.id, np.nan_to_num(gpus[f], nan=0.0),
+                             np.nan_to_num(replica[f], nan=1.0),
                              np.where(np.isfinite(ideal[f]), np.maximum(ideal[f], 1e-3),
                                       np.nan),
                              None if det is None else det[mine],
