@@ -196,17 +196,37 @@ def serving_capacity(
     return serving_estimate(model, system, precision, req, catalog=cat)
 
 
-# ---- MLPerf calibration records --------------------------------------------------------
+# ---- calibration records as serving cases ---------------------------------------------
 
-MLPERF_GPUS = {"H100-SXM-80GB": "h100-sxm", "H200-SXM-141GB": "h200-sxm",
-               "B200-SXM-180GB": "b200"}
-"""MLPerf ``gpu_type`` (after ``NVIDIA``) -> catalog accelerator."""
-MLPERF_MODELS = {"Llama 2 70B": "llama2-70b"}
+RECORD_GPUS = {
+    "H100-SXM-80GB": "h100-sxm", "H200-SXM-141GB": "h200-sxm", "B200-SXM-180GB": "b200",
+    "GB200 (NVL72, 186 GB)": "b200-nvl",
+    "H100": "h100-sxm", "H200": "h200-sxm", "B200": "b200", "B300": "b300",
+    "GB200": "b200-nvl", "GB300": "b300-nvl",
+}
+"""Record ``gpu_type`` (MLPerf after ``NVIDIA``, TensorRT-LLM as printed) -> accelerator."""
+MLPERF_GPUS = RECORD_GPUS
+RECORD_MODELS = {
+    "Llama 2 70B": "llama2-70b", "Llama 3.1 405B": "llama3-405b",
+    "Llama 3.3 70B Instruct": "llama3.3-70b", "DeepSeek-R1-0528": "deepseek-v3",
+    "gpt-oss-120b": "gpt-oss-120b", "gpt-oss-20b": "gpt-oss-20b",
+    "Qwen3-235B-A22B": "qwen3-235b-a22b", "Qwen3-30B-A3B": "qwen3-30b-a3b",
+    "Llama 4 Maverick 17B-128E Instruct": "llama4-maverick",
+}
+"""Record ``model`` -> catalog model (DeepSeek-R1 has DeepSeek-V3's shape)."""
+MLPERF_MODELS = RECORD_MODELS
+RELEASES = ("mlperf-v4.1", "mlperf-v5.0", "trtllm-585c756", "trtllm-1.2")
+"""Software releases the constants are fitted per, oldest first (projections use the last)."""
 
 
 @dataclass(frozen=True)
 class MlperfCase:
-    """One MLPerf result as the serving model's inputs and the measured output rate."""
+    """One published result as the serving model's inputs and the measured output rate.
+
+    ``scenario`` is ``offline``, ``server`` or ``interactive``; ``input_tokens`` is
+    ``None`` for MLPerf (the data set's mean, an assumption in ``inference.yaml``);
+    ``tp``/``pp``/``ep``/``attention_dp`` are the printed layout (``None``: choose).
+    """
 
     id: str
     accelerator: str
@@ -218,21 +238,44 @@ class MlperfCase:
     ttft_s: float | None
     tpot_s: float | None
     measured_tokens_per_s_per_gpu: float
+    scenario: str = "offline"
+    release: str = "mlperf-v4.1"
+    benchmark: str = "mlperf"
+    input_tokens: float | None = None
+    tp: int | None = None
+    pp: int = 1
+    ep: int = 1
+    attention_dp: bool = False
 
     @property
     def group(self) -> tuple[str, str]:
         """The (generation, precision) whose constants this record calibrates."""
         return family(self.architecture), self.precision
 
+    @property
+    def platform(self) -> str:
+        """The GPU generation, for leave-one-platform-out checks."""
+        return self.architecture
+
+    @property
+    def system(self) -> str:
+        """The pairing of benchmark and hardware whose scenario ratios are compared."""
+        return f"{self.model} {self.accelerator} x{self.gpus} {self.release}"
+
+
+def _accelerator(r: dict[str, Any], cat: Catalog) -> Accelerator | None:
+    gpu = r["gpu_type"].removeprefix("NVIDIA ").strip()
+    return cat.accelerators[RECORD_GPUS[gpu]] if gpu in RECORD_GPUS else None
+
 
 def mlperf_cases(records: list[dict[str, Any]], catalog: Catalog | None = None,
-                 rounds: tuple[str, ...] = ("v4.1",)) -> list[MlperfCase]:
-    """The closed-division results (``scenario`` Offline or Server) of ``rounds`` as model
-    inputs (the constants are fitted to round v4.1).
+                 rounds: tuple[str, ...] = ("v4.1", "v5.0")) -> list[MlperfCase]:
+    """The closed-division MLPerf results of ``rounds`` as model inputs.
 
-    Output tokens per sample are ``tokens_per_s / samples_per_s``; Offline has no latency
-    limit, Server its p99 TTFT and TPOT limits. Secondary summaries without a scenario
-    are left out (kept aside to check generalisation).
+    Output tokens per sample are ``tokens_per_s / samples_per_s``. Offline has no latency
+    limit; Server and Interactive (a Server run under the Interactive limits, id
+    ``-interactive-``) their p99 TTFT and TPOT limits. Secondary summaries without a
+    scenario are left out (kept aside to check generalisation).
     """
     cat = catalog or load_catalog()
     cases = []
@@ -240,19 +283,52 @@ def mlperf_cases(records: list[dict[str, Any]], catalog: Catalog | None = None,
         if (r.get("scenario") not in ("Offline", "Server") or "samples_per_s" not in r
                 or r.get("round") not in rounds):
             continue
-        gpu = r["gpu_type"].removeprefix("NVIDIA ").strip()
-        if gpu not in MLPERF_GPUS or r["model"] not in MLPERF_MODELS:
+        acc = _accelerator(r, cat)
+        if acc is None or r["model"] not in RECORD_MODELS:
             raise CatalogError(f"calibration record {r['id']}: no catalog entry for "
                                f"{r['gpu_type']!r} / {r['model']!r}")
-        acc = cat.accelerators[MLPERF_GPUS[gpu]]
         server = r["scenario"] == "Server"
+        scenario = ("interactive" if "-interactive-" in r["id"] else "server") if server \
+            else "offline"
         cases.append(MlperfCase(
             id=r["id"], accelerator=acc.id, architecture=acc.architecture,
-            precision=r["precision"].split()[0].lower(), model=MLPERF_MODELS[r["model"]],
+            precision=r["precision"].split()[0].lower(), model=RECORD_MODELS[r["model"]],
             gpus=int(r["gpu_count"]), output_tokens=r["tokens_per_s"] / r["samples_per_s"],
             ttft_s=units.ms_to_s(r["ttft_limit_p99_ms"]) if server else None,
             tpot_s=units.ms_to_s(r["tpot_limit_p99_ms"]) if server else None,
             measured_tokens_per_s_per_gpu=float(r["tokens_per_s_per_gpu"]),
+            scenario=scenario, release=f"mlperf-{r['round']}", benchmark="mlperf",
+        ))
+    return cases
+
+
+def trtllm_cases(records: list[dict[str, Any]], catalog: Catalog | None = None,
+                 models: tuple[str, ...] | None = None) -> list[MlperfCase]:
+    """TensorRT-LLM's maximum-throughput rows as Offline model inputs with their layout.
+
+    Rows on GPUs the catalog lacks (RTX PRO 6000) or models outside ``models`` (catalog
+    IDs; default every mapped model in the catalog) are left out.
+    """
+    cat = catalog or load_catalog()
+    cases = []
+    for r in records:
+        acc = _accelerator(r, cat)
+        model = RECORD_MODELS.get(r["model"])
+        if acc is None or model is None or model not in cat.models:
+            continue
+        if models is not None and model not in models:
+            continue
+        release = "trtllm-1.2" if r["doc_version"].startswith("release/1.2") \
+            else "trtllm-585c756"
+        cases.append(MlperfCase(
+            id=r["id"], accelerator=acc.id, architecture=acc.architecture,
+            precision=r["precision_as_printed"].lower(), model=model,
+            gpus=int(r["gpu_count"]), output_tokens=float(r["output_tokens"]),
+            ttft_s=None, tpot_s=None,
+            measured_tokens_per_s_per_gpu=float(r["tokens_per_s_per_gpu"]),
+            scenario="offline", release=release, benchmark="trtllm",
+            input_tokens=float(r["input_tokens"]), tp=int(r["tp"]), pp=int(r["pp"]),
+            ep=int(r["ep"] or 1), attention_dp=bool(r["attention_dp"]),
         ))
     return cases
 
