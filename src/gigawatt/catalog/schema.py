@@ -178,12 +178,19 @@ class ModelSpec(Frozen):
     gated_mlp: bool
     moe: MoE | None = None
     mla: LatentAttention | None = None
+    attention_window: PositiveInt | None = Field(
+        default=None, description="tokens a sliding-window or chunked-attention layer "
+        "attends at most; None: every layer attends the whole context")
+    window_layers: int = Field(default=0, ge=0,
+                               description="layers that use attention_window")
 
     @model_validator(mode="after")
     def _layers_cover_dense(self) -> ModelSpec:
         if self.moe and self.moe.dense_layers > self.layers:
             raise ValueError(
                 f"moe.dense_layers {self.moe.dense_layers} exceeds layers {self.layers}")
+        if self.window_layers > self.layers:
+            raise ValueError(f"window_layers {self.window_layers} exceeds layers {self.layers}")
         return self
 
     def transformer(self) -> Transformer:
@@ -210,6 +217,8 @@ def _transformer(m: ModelSpec) -> Transformer:
         q_lora_rank=m.mla.q_lora_rank if m.mla else 0,
         kv_lora_rank=m.mla.kv_lora_rank if m.mla else 0,
         rope_head_dim=m.mla.rope_head_dim if m.mla else 0,
+        window_tokens=m.attention_window or 0,
+        window_layers=m.window_layers if m.attention_window else 0,
     )
 
 

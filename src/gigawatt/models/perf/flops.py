@@ -31,6 +31,8 @@ class Transformer:
     ``moe_layers`` of the ``layers`` use mixture-of-experts MLPs (the rest are dense);
     ``experts`` routed experts of which ``active_experts`` serve each token, plus
     ``shared_experts`` that serve every token, each of hidden size ``expert_ffn``.
+    ``window_layers`` of the layers attend at most ``window_tokens`` back (sliding-window
+    or chunked attention; 0: every layer attends the whole context).
     """
 
     layers: int
@@ -49,6 +51,8 @@ class Transformer:
     q_lora_rank: int = 0
     kv_lora_rank: int = 0
     rope_head_dim: int = 0
+    window_tokens: int = 0
+    window_layers: int = 0
 
     @property
     def dense_layers(self) -> int:
