@@ -56,14 +56,15 @@ FLOPS_GRID = np.round(np.arange(0.06, 1.001, 0.03), 3)
 HBM_GRID = np.round(np.arange(0.40, 1.001, 0.08), 3)
 PRIOR_WEIGHT = 0.05
 SHARED_GRID: dict[str, list[float]] = {
-    "batch_cap": [1024.0, 2048.0, 4096.0],
-    "iteration_ms": [1.0, 2.0, 4.0],
-    "gemm_half_tokens": [32.0, 64.0, 128.0],
-    "grouped_gemm": [0.8],
+    "grouped_gemm": [0.3, 0.4, 0.5, 0.6, 0.8, 1.0],
+    "batch_cap": [512.0, 1024.0, 2048.0, 4096.0],
+    "gemm_half_tokens": [16.0, 64.0, 256.0],
+    "iteration_ms": [2.0],
     "collective_ms": [0.01],
 }
-"""Values the coordinate search tries (one round; each trial refits every group). Kept
-small: one trial costs minutes on two cores."""
+"""Values the coordinate search tries (one round; each trial refits every group on the
+TensorRT-LLM rows, Offline and so fast; iteration_ms and collective_ms, which act on the
+latency-bound MLPerf runs, are not searched: one such trial costs minutes on two cores)."""
 SHARED_NOTES = {
     "gemm_half_tokens": "Rows per GEMM (tokens, or tokens per expert) at which a GEMM reaches "
                         "half its full-size efficiency: e = e_f m / (m + h).",
@@ -215,18 +216,17 @@ def fit(cases: list[MlperfCase], shared: dict[str, float], workloads: dict[str, 
 
 def search_shared(cases: list[MlperfCase], shared: dict[str, float],
                   workloads: dict[str, Any]) -> dict[str, float]:
-    """One round of coordinate search over ``SHARED_GRID`` (the groups refitted each time,
-    on the coarse grid, over every MLPerf record and every fourth TensorRT-LLM row)."""
-    trt = [c for c in cases if c.benchmark == "trtllm"]
-    cases = [c for c in cases if c.benchmark == "mlperf"] + trt[::4]
+    """One round of coordinate search over ``SHARED_GRID`` (the groups refitted each time
+    over the TensorRT-LLM rows)."""
+    cases = [c for c in cases if c.benchmark == "trtllm"]
     best = dict(shared)
-    _, _, best_loss = fit(cases, best, workloads, coarse=True)
+    _, _, best_loss = fit(cases, best, workloads)
     for name, values in SHARED_GRID.items():
         for v in values:
             if v == best[name]:
                 continue
             trial = {**best, name: v}
-            _, _, loss = fit(cases, trial, workloads, coarse=True)
+            _, _, loss = fit(cases, trial, workloads)
             print(f"  search {name}={v:g}: loss {loss:.3f} (best {best_loss:.3f})", flush=True)
             if loss < best_loss:
                 best, best_loss = trial, loss
@@ -315,8 +315,7 @@ def main() -> int:
     args = parser.parse_args()
     cases = all_cases()
     shipped = serving_constants().shared
-    shared = {k: v[len(v) // 2] for k, v in SHARED_GRID.items()} if not args.no_search \
-        else {k: shipped.get(k, v[len(v) // 2]) for k, v in SHARED_GRID.items()}
+    shared = {k: shipped.get(k, v[len(v) // 2]) for k, v in SHARED_GRID.items()}
     if not args.no_search:
         shared = search_shared(cases, shared, WORKLOADS)
     fitted, preds, loss = fit(cases, shared, WORKLOADS)

@@ -1,8 +1,10 @@
 """Capability stage: what each period's fleet can serve, and how fast it trains.
 
 Serving: a share ``s`` of each platform's GPUs ``G_i`` serves the scenario's model; one
-scale-up domain serves together (``gigawatt.estimates.infer.serving_capacity`` picks the tensor
-parallelism), giving ``x_i`` output tokens/s per GPU. Per period:
+scale-up domain serves together (``gigawatt.estimates.infer.serving_capacity``: the engine
+model with Poisson arrivals, the layout chosen for the most output tokens/s per GPU whose p99
+TTFT and TPOT meet the scenario's ``serving.ttft_ms`` / ``tpot_ms``), giving ``x_i`` output
+tokens/s per GPU. Per period:
 
     output tokens/s       X = s * sum_i G_i x_i
     tokens/day servable   X * 86400 / p                 (p: peak-to-average; sized for peak)
