@@ -29,10 +29,13 @@ MLPERF = mlperf_cases(records("inference"))
 TRTLLM = trtllm_cases(records("inference_trtllm"))
 SHIPPED = {e["id"]: e for e in serving_constants().raw["errors"]}
 
-# Tolerances reached by the shipped fit (see the module docstring for the targets).
-MEDIAN_REACHED = 0.25
+# Tolerances reached by the shipped fit (see the module docstring for the targets): the
+# MLPerf records meet the targets; the TensorRT-LLM rows (Hopper worst) do not yet.
+MEDIAN_REACHED = 0.20
 MAX_REACHED = 1.50
-RATIO_REACHED = 0.60
+MLPERF_MEDIAN = 0.08
+MLPERF_MAX = 0.25
+RATIO_REACHED = 0.12
 
 
 def _error(case) -> float:
@@ -70,6 +73,7 @@ def test_error_targets_printed_and_reached():
           f"{statistics.median(mlperf):.1%}, max {max(mlperf):.1%}")
     assert median <= MEDIAN_REACHED, f"median |error| {median:.1%}"
     assert worst <= MAX_REACHED, f"max |error| {worst:.1%}"
+    assert statistics.median(mlperf) <= MLPERF_MEDIAN and max(mlperf) <= MLPERF_MAX
 
 
 def test_scenario_ratios_printed_and_reached():

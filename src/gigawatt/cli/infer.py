@@ -76,7 +76,7 @@ def infer_command(
         tokens_per_day=tokens_per_day, daily_active_share=daily_active_share,
         requests_per_user_day=requests_per_user_day, peak_to_average=peak_to_average,
         usd_per_gpu_hour=usd_per_gpu_hour, scenario=scenario,
-        disaggregated=True if disaggregated else False, prefill_gpus=prefill_gpus, ep=ep,
+        disaggregated=bool(disaggregated), prefill_gpus=prefill_gpus, ep=ep,
         attention_dp=attention_dp, spec_decode=spec_decode)
     if fmt is Format.json:
         emit_json(result)

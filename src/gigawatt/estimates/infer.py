@@ -128,8 +128,8 @@ class ServingConstants:
                         ) -> tuple[float | None, float | None]:
         """``(ttft_s, tpot_s)`` p99 limits of an MLPerf scenario (``None``: no limit); the
         model's own limits where MLPerf sets them (Llama 3.1 405B), else Llama 2 70B's."""
-        table = self.raw["scenarios"][scenario]
-        row = table.get(model, table.get("default", {})) if isinstance(table, dict) else {}
+        table = self.raw["scenarios"][scenario] or {}
+        row: dict[str, Any] = table.get(model, table.get("default", {})) or {}
         ttft, tpot = row.get("ttft_ms"), row.get("tpot_ms")
         return (None if ttft is None else units.ms_to_s(float(ttft)),
                 None if tpot is None else units.ms_to_s(float(tpot)))

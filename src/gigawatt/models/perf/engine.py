@@ -9,8 +9,9 @@ tokens (chunked prefill with a token budget ``C``). Per pipeline stage and GPU, 
 
     GEMM time      t_mm(n) = F n / (g P e_f) * (m + h) / m        (m: rows per GEMM)
                    (efficiency e_f m / (m + h) falls off at small batch; m = n for
-                   tensor parallel, n / tp for data-parallel attention, n k / E per
-                   expert, whose grouped GEMMs also run at a fraction ``grouped``)
+                   tensor parallel, n / tp for data-parallel attention, n k / tp for
+                   the grouped GEMM of a GPU's experts, which also runs at a fraction
+                   ``grouped``)
     weights read   t_w(n) = (W_dense / tp_attn + W_exp D(n) / g) / (BW e_m)
                    D(n) = 1 - (1 - k/E)^n, the share of experts some token picks
     attention      t_a = max(B F_att(s_dec) + c F_att(s_pre), B K(s_dec)) / rates
@@ -227,6 +228,19 @@ class Engine:
         per_seq = kv_bytes(self.m, self.fmt.kv_bytes, context) * self.kv_share()
         return np.maximum(np.floor(usable / per_seq), 0.0)
 
+    def decode_bound(self, decodes: float, context: float) -> str:
+        """``compute`` or ``memory bandwidth``: which side of the weight-matrix roofline a
+        decode-only iteration of ``decodes`` sequences sits on (attention aside)."""
+        eff = _trailing(self, 0).eff
+        w, lay, m = self._w, self.layout, self.m
+        n = decodes / lay.pp
+        compute = n * (w.flops_dense + w.flops_expert) / lay.pp / lay.tp / (
+            self.gpu.peak_flops * float(np.mean(eff.flops)))
+        touched = 1.0 - (1.0 - m.active_experts / m.experts) ** n if m.experts else 0.0
+        read = (w.dense / lay.attention_tp + m.experts * w.expert * touched / lay.tp) \
+            * self.fmt.weight_bytes / lay.pp / (self.gpu.hbm_bytes_per_s * float(np.mean(eff.hbm)))
+        return "compute" if compute >= read else "memory bandwidth"
+
     def _link(self) -> tuple[float, float]:
         """(bytes/s per GPU of the collectives, latency per collective in s)."""
         inside = self.layout.tp <= self.domain_gpus
@@ -252,7 +266,9 @@ class Engine:
         rows_dense = np.maximum(n / (lay.tp if lay.attention_dp else 1), 1e-9)
         t_dense = n * w.flops_dense / pp / lay.tp / rate * (rows_dense + h) / rows_dense
         if m.experts:
-            rows_exp = np.maximum(n * m.active_experts / m.experts, 1e-9)
+            # One grouped GEMM runs every expert a GPU holds over the tokens routed to
+            # it: its rows are those tokens (padding per expert is in ``grouped_gemm``).
+            rows_exp = np.maximum(n * m.active_experts / lay.tp, 1e-9)
             t_exp = (n * w.flops_expert / pp / lay.tp / (rate * eff.grouped_gemm)
                      * (rows_exp + h) / rows_exp)
             touched = 1.0 - (1.0 - m.active_experts / m.experts) ** np.maximum(n, 0.0)
@@ -360,7 +376,7 @@ def _trailing(engine: Engine, axes: int) -> Engine:
         return engine
     grown = {k: np.asarray(v, dtype=float).reshape(np.shape(v) + (1,) * axes)
              for k, v in fields.items()}
-    return dataclasses.replace(engine, eff=dataclasses.replace(e, **grown))
+    return dataclasses.replace(engine, eff=dataclasses.replace(e, **grown))  # type: ignore[arg-type]
 
 
 def operating_points(engine: Engine, work: Workload, batch: np.ndarray,
@@ -401,15 +417,20 @@ def operating_points(engine: Engine, work: Workload, batch: np.ndarray,
     # A prompt's prefill: chunks of at most the budget, each iteration carrying only the
     # prompt being served (an M/G/1 queue of prompts; batching queued prompts together
     # would only shorten it).
+    # The prefill queue is work-conserving at the full budget's rate (queued prompts
+    # share chunks); a prompt's own prefill runs in chunks of at most the budget, each
+    # carrying only its tokens when it finds the queue empty.
+    t_full = engine.iteration_s(b, chunk, dec_ctx, pre_ctx)
+    mu = np.where(chunk > 0, chunk / t_full, 0.0)
     own = np.minimum(chunk[..., None], lengths)
-    t_own = engine3.iteration_s(
-        b[..., None], own, dec_ctx[..., None], pre_ctx[..., None])
+    t_own = engine3.iteration_s(b[..., None], own, dec_ctx[..., None], pre_ctx[..., None])
     service = np.where(own > 0, lengths * t_own / np.maximum(own, 1e-9), np.inf)
-    with np.errstate(invalid="ignore"):
-        s1 = service @ wts
-        s2 = (service ** 2) @ wts
+    with np.errstate(divide="ignore", invalid="ignore"):
+        work_s = lengths / mu[..., None]
+        s1 = work_s @ wts
+        s2 = (work_s ** 2) @ wts
         rho = lam * s1 if prefill else 0.0 * s1
-    stable = rho < 1
+    stable = (rho < 1) & (mu > 0) if prefill else np.ones(np.shape(rho), dtype=bool)
     rho_s = np.where(stable, rho, 0.5)
     service_mean = np.where(stable, s1, 1.0)
     with np.errstate(invalid="ignore"):
@@ -420,14 +441,15 @@ def operating_points(engine: Engine, work: Workload, batch: np.ndarray,
     if latency and not prefill:  # decode pool: the first token comes from the prefill pool
         ttft = [np.zeros(rho_s.shape)] * 3
     elif latency:
-        ttft = [_ttft_quantile(q, rho_s, wait, service, first) for q in (0.5, 0.9, 0.99)]
+        ttft = [_ttft_quantile(q, rho_s, wait, service, np.asarray(first))
+                for q in (0.5, 0.9, 0.99)]
     else:  # Offline: throughput only
         ttft = [np.full(rho_s.shape, np.nan)] * 3
     t_dec99 = engine.iteration_s(b99, 0.0, dec_ctx, pre_ctx)
-    # Iterations while a prompt is served carry its chunk: their mean length, weighted by
-    # the time each prompt keeps the prefill busy.
-    weight = np.where(stable[..., None], service, 1.0) * wts
-    t_full = np.sum(weight * t_own, axis=-1) / np.maximum(np.sum(weight, axis=-1), 1e-30)
+    # Iterations while prompts are served carry a chunk that grows with the backlog: the
+    # work of a busy period, n_in / (1 - rho), up to the budget.
+    busy_chunk = np.minimum(chunk, n_in / (1 - rho_s))
+    t_full = engine.iteration_s(b, busy_chunk, dec_ctx, pre_ctx)
     t_full99 = t_full * t_dec99 / t_dec
     life = n_out * t_mean / per_step
     busy = service_mean / (1 - rho_s)
@@ -517,6 +539,10 @@ def best_point(engine: Engine, work: Workload, ttft_s: Num = math.inf,
         ok = ok & (pts.batch <= np.asarray(top)[..., None, None] + 1e-9)
         return pts, np.where(ok, pts.tokens_per_s_per_gpu, 0.0)
 
+    if offline:
+        # Throughput rises with the batch (every term of T(B, c) over B falls), so Offline
+        # runs the largest batch that fits: one point, no search.
+        return _offline_result(engine, n_in, n_out, work, top, shape)
     coarse = _grid(top)
     pts, score = evaluate(coarse)
     flat = score.reshape(*score.shape[:-2], -1)
@@ -552,6 +578,28 @@ def best_point(engine: Engine, work: Workload, ttft_s: Num = math.inf,
         binds=np.argmax(ratios, axis=0), best_ttft_p99_s=fastest_ttft,
         best_tpot_p99_s=fastest_tpot,
     )
+
+
+def _offline_result(engine: Engine, n_in: np.ndarray, n_out: np.ndarray, work: Workload,
+                    top: np.ndarray, shape: tuple[int, ...]) -> EngineResult:
+    """Offline: the largest batch ``top``, prompts chunked in beside the decodes."""
+    eng = _trailing(engine, 0)
+    b = np.floor(np.asarray(top, dtype=float))
+    per_step = engine.spec.tokens_per_step if engine.spec else 1.0
+    t = eng.iteration_s(b, b * n_in / n_out * per_step, n_in + n_out / 2, n_in / 2)
+    ok = b >= 1
+    x = np.where(ok, b * per_step / np.where(ok, t, 1.0) / engine.layout.gpus, 0.0)
+    reserve = n_in + n_out / 2 if work.reserve_tokens is None else work.reserve_tokens
+    max_b = eng.max_batch(reserve) + np.zeros(shape)
+    nan = np.full(shape, np.nan)
+    tpot = np.where(ok, t / per_step, np.inf) + np.zeros(shape)
+    return EngineResult(
+        tokens_per_s_per_gpu=x + np.zeros(shape), batch=b + np.zeros(shape),
+        budget=np.full(shape, max(CHUNK_BUDGETS)), max_batch=max_b,
+        rate_per_s=x * engine.layout.gpus / n_out, ttft_p50_s=nan, ttft_p99_s=nan,
+        tpot_p50_s=tpot, tpot_p99_s=tpot,
+        binds=np.where(b < max_b, 3, 0) + np.zeros(shape, dtype=int),
+        best_ttft_p99_s=nan, best_tpot_p99_s=tpot)
 
 
 def simulate(engine: Engine, work: Workload, rate_per_s: float, budget: float,
@@ -677,6 +725,8 @@ class EngineEstimate:
     efficiency: Efficiency | None = None
     tp_auto: bool = True
     spec_tokens_per_step: float = 1.0
+    prefill_s: float = 0.0
+    decode_bound: str = "compute"
 
     @property
     def tp(self) -> int:
@@ -716,6 +766,8 @@ class EngineEstimate:
             "binding_limit": self.binds,
             "batch_limited_by": self.binds,
             "prefill_budget_tokens": self.budget,
+            "prefill_ms": units.s_to_ms(self.prefill_s),
+            "decode_bound": self.decode_bound,
             "spec_decode_tokens_per_step": self.spec_tokens_per_step,
             "input_tokens": self.input_tokens,
             "output_tokens": self.output_tokens,
@@ -760,7 +812,7 @@ def layout_options(m: Transformer, gpus: int, domain_gpus: int, req: EngineReque
     return out
 
 
-def _scalar(a: np.ndarray) -> float:
+def _scalar(a: Num) -> float:
     return float(np.asarray(a).reshape(-1)[0])
 
 
@@ -805,7 +857,8 @@ def estimate_engine(m: Transformer, fmt: NumberFormat, gpu: GpuSpec, eff: Effici
     split = None
     if req.disaggregated is not False:
         split = split_pools(m, fmt, gpu, eff, req, domain_gpus, layouts)
-        if split is not None and (best is None or split["tokens_per_s_per_gpu"] > best[0]):
+        if split is not None and (best is None
+                                  or float(split["tokens_per_s_per_gpu"]) > best[0]):  # type: ignore[arg-type]
             pools = split
     if not fits:
         raise ServingError(_no_fit(m, fmt, gpu, eff, req, domain_gpus, layouts))
@@ -826,6 +879,11 @@ def estimate_engine(m: Transformer, fmt: NumberFormat, gpu: GpuSpec, eff: Effici
     if req.ttft_s is None and req.tpot_s is None and pools.get("disaggregated") is not True:
         binds = "none (offline)" if binds != "hbm capacity" else binds
     ttft50, ttft99 = _scalar(r.ttft_p50_s), _scalar(r.ttft_p99_s)
+    n_in_mean = float(np.asarray(req.work.input_tokens))
+    n_ctx = n_in_mean + float(np.asarray(req.work.output_tokens)) / 2
+    own = max(min(_scalar(r.budget) - _scalar(r.batch), n_in_mean), 1.0)
+    prefill = float(np.asarray(eng.iteration_s(_scalar(r.batch), own, n_ctx, n_in_mean / 2))) \
+        * math.ceil(n_in_mean / own)
     if not math.isfinite(ttft99):  # Offline: one prompt's chunks at the chosen batch
         n_in = float(np.asarray(req.work.input_tokens))
         chunk = max(_scalar(r.budget) - _scalar(r.batch), min(n_in, 512.0))
@@ -846,6 +904,7 @@ def estimate_engine(m: Transformer, fmt: NumberFormat, gpu: GpuSpec, eff: Effici
         output_tokens=float(np.asarray(req.work.output_tokens)), efficiency=eff,
         tp_auto=req.tp is None,
         spec_tokens_per_step=req.spec.tokens_per_step if req.spec else 1.0,
+        prefill_s=prefill, decode_bound=eng.decode_bound(_scalar(r.batch), n_ctx),
     )
 
 
