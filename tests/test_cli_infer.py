@@ -83,7 +83,7 @@ def test_csv_lists_the_tp_options(cli):
     (("--scenario", "interactive", "--tpot-ms", "2"), "best p99 TPOT reachable is"),
     (("--spec-decode", "1.5"), "--spec-decode 1.5: accepted: an acceptance rate"),
     (("--ep", "0"), "--ep 0: accepted: an integer of at least 1"),
-    (("--model", "kimi-k2", "--gpu", "h100-sxm"), "the model fits no layout"),
+    (("--model", "kimi-k2", "--gpu", "h100-sxm"), "the model does not fit any layout"),
     (("--disaggregated", "--prefill-gpus", "8"), "--prefill-gpus 8: accepted: between 1"),
 ])
 def test_bad_input_is_one_line_and_exit_2(cli, args, message):

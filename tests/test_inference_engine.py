@@ -133,8 +133,9 @@ def test_limits_no_layout_meets_say_the_best_reachable(llama70):
 def test_model_that_fits_no_layout(catalog):
     k2 = catalog.models["kimi-k2"].transformer()
     req = EngineRequest(gpus=8, work=Workload(1024.0, 256.0))
-    with pytest.raises(ServingError, match=r"fits no layout.*smallest tensor-parallel size "
-                                           r"that fits is 32, beyond the NVLink domain of 8"):
+    with pytest.raises(ServingError, match=r"does not fit any layout.*smallest "
+                                           r"tensor-parallel size that fits is 32, beyond "
+                                           r"the NVLink domain of 8"):
         estimate_engine(k2, FORMATS["bf16"], GPU, EFF, req, 8)
 
 

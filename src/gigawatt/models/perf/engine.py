@@ -1000,6 +1000,12 @@ def _check(req: EngineRequest) -> None:
             shown = units.s_to_ms(value) if flag.endswith("-ms") and value is not None \
                 else value
             raise ServingError(f"{flag} {shown:g}: accepted: {accepted}")
+    reserve = req.work.reserve_tokens
+    needed = float(np.max(np.asarray(req.work.input_tokens) + req.work.output_tokens))
+    if reserve is not None and reserve < needed:
+        raise ServingError(
+            f"--seq-len {reserve:g}: shorter than --input-tokens + --output-tokens "
+            f"({needed:g}); accepted: at least {needed:g}")
 
 
 def _no_fit(m: Transformer, fmt: NumberFormat, gpu: GpuSpec, eff: Efficiency,
@@ -1017,7 +1023,7 @@ def _no_fit(m: Transformer, fmt: NumberFormat, gpu: GpuSpec, eff: Efficiency,
     where = (f"the smallest tensor-parallel size that fits is {t}"
              + (f", beyond the NVLink domain of {domain_gpus}" if t > domain_gpus else "")
              + (f" and --gpus {req.gpus}" if t > req.gpus else ""))
-    return (f"the model fits no layout: at {widest.name} one GPU needs "
+    return (f"the model does not fit any layout: at {widest.name} one GPU needs "
             f"{units.bytes_to_gb(need):.1f} GB (weights and one sequence's KV cache) of the "
             f"{units.bytes_to_gb(usable):.1f} GB usable, in {fmt.name}; {where}")
 
