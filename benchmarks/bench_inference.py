@@ -1,13 +1,15 @@
 """Serving estimates per second, beside the same estimate through llm-analysis, in one run.
 
 The estimate: Llama 2 70B on 8 H100 SXM in FP8, 1,024 prompt and 256 output tokens.
-gigawatt searches every tensor-parallel size and the best batch (closed form); the peer,
+gigawatt's engine model searches every tensor-parallel size, the batch and the prefill
+budget (Offline; with ``--scenario interactive`` the p99 limits too); the peer,
 llm-analysis (PyPI), evaluates the one configuration it is given (tp 8, batch 64). The
 peer is installed into a temporary virtual environment by this script (never a project
 dependency), or taken from ``--peer-python``. Prints medians and the ratios:
 
-- one estimate per call: ``estimate_serving`` against one ``llm_analysis.analysis.infer``;
-- a sweep: ``best_throughput`` over N request shapes in one vectorised call, per estimate.
+- one estimate per call: ``estimate_engine`` against one ``llm_analysis.analysis.infer``;
+- a sweep: ``best_point`` over N request shapes in one vectorised call per
+  tensor-parallel size, per estimate (the vectorised path; target 100x).
 
     python benchmarks/bench_inference.py [--repeat N] [--sweep N] [--peer-python PATH]
 """
@@ -28,11 +30,13 @@ from summary import record
 
 from gigawatt.catalog import load_catalog
 from gigawatt.estimates.infer import gpu_spec, number_format, serving_constants
-from gigawatt.models.perf.inference import (
-    ServingRequest,
-    best_throughput,
-    estimate_serving,
-    tp_options,
+from gigawatt.models.perf.engine import (
+    Engine,
+    EngineRequest,
+    Layout,
+    Workload,
+    best_point,
+    estimate_engine,
 )
 
 PEER = "llm-analysis"
@@ -70,6 +74,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=200)
     parser.add_argument("--sweep", type=int, default=10_000)
     parser.add_argument("--peer-python", help="a Python that already has llm-analysis")
+    parser.add_argument("--scenario", choices=("offline", "interactive"), default="offline")
     args = parser.parse_args()
 
     catalog = load_catalog()
@@ -78,17 +83,27 @@ def main() -> None:
     fmt, gpu = number_format("fp8"), gpu_spec(acc, "fp8")
     eff = serving_constants().efficiency(acc.architecture, "fp8")
 
-    req = ServingRequest(gpus=8, input_tokens=1024, output_tokens=256)
+    limits = (None, None) if args.scenario == "offline" else (0.45, 0.04)
+    req = EngineRequest(gpus=8, work=Workload(1024.0, 256.0), ttft_s=limits[0],
+                        tpot_s=limits[1])
 
     def one() -> float:
-        return estimate_serving(m, fmt, gpu, eff, req, 8).tokens_per_s_per_gpu
+        return estimate_engine(m, fmt, gpu, eff, req, 8).tokens_per_s_per_gpu
 
     one()
-    single = _median_time(one, args.repeat)
+    single = _median_time(one, max(args.repeat // 10, 5))
     shapes = np.random.default_rng(0).integers(64, 8192, size=(2, args.sweep)).astype(float)
-    options = tp_options(8, 8, m.heads)
-    sweep = _median_time(lambda: best_throughput(m, fmt, gpu, eff, shapes[0], shapes[1],
-                                                 options), max(args.repeat // 4, 10))
+    engines = [Engine(m, fmt, gpu, eff, Layout(tp=t), 8) for t in (1, 2, 4, 8)]
+    ttft, tpot = (np.inf, np.inf) if limits[0] is None else limits
+
+    def sweep_all() -> np.ndarray:
+        best = np.zeros(args.sweep)
+        for eng in engines:
+            r = best_point(eng, Workload(shapes[0], shapes[1]), ttft, tpot)
+            best = np.maximum(best, r.tokens_per_s_per_gpu)
+        return best
+
+    sweep = _median_time(sweep_all, 3)
     per_sweep_estimate = sweep / args.sweep
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -100,10 +115,10 @@ def main() -> None:
                                   capture_output=True, text=True, check=True)
             peer = json.loads(done.stdout.strip().splitlines()[-1])
 
-    print(f"gigawatt: {one():,.0f} output tokens/s per GPU (best tp and batch)")
+    print(f"gigawatt ({args.scenario}): {one():,.0f} output tokens/s per GPU (best layout)")
     print(f"{'measure':58} {'per estimate':>14} {'estimates/s':>12}")
-    rows = [("gigawatt estimate_serving (4 tp sizes, best batch)", single),
-            (f"gigawatt best_throughput sweep, {args.sweep:,} shapes in one call",
+    rows = [("gigawatt estimate_engine (4 tp sizes, batch, budget)", single),
+            (f"gigawatt best_point sweep, {args.sweep:,} shapes x 4 tp",
              per_sweep_estimate)]
     if peer:
         rows.append((f"{PEER} infer (1 configuration)", peer["per_call_s"]))

@@ -28,7 +28,7 @@ def test_table_says_which_tp_was_picked(cli):
     r = cli(*ACCEPTANCE)
     assert r.code == 0, r.err
     for text in ("Output tokens/s per GPU", "Tensor-parallel size", "picked",
-                 "Tensor-parallel options", "calibrated: Hopper fp8"):
+                 "Layouts tried", "calibrated: Hopper fp8", "p99", "Binding limit"):
         assert text in r.out
 
 
@@ -79,6 +79,12 @@ def test_csv_lists_the_tp_options(cli):
     (("--users", "10", "--tokens-per-day", "5"), "give one demand, not both"),
     (("--users", "10", "--peak-to-average", "0.5"), "--peak-to-average 0.5: accepted: at least"),
     (("--users", "-3"), "--users -3: accepted: a positive number"),
+    (("--scenario", "batch"), "--scenario 'batch': accepted: offline, server, interactive"),
+    (("--scenario", "interactive", "--tpot-ms", "2"), "best p99 TPOT reachable is"),
+    (("--spec-decode", "1.5"), "--spec-decode 1.5: accepted: an acceptance rate"),
+    (("--ep", "0"), "--ep 0: accepted: an integer of at least 1"),
+    (("--model", "kimi-k2", "--gpu", "h100-sxm"), "the model does not fit any layout"),
+    (("--disaggregated", "--prefill-gpus", "8"), "--prefill-gpus 8: accepted: between 1"),
 ])
 def test_bad_input_is_one_line_and_exit_2(cli, args, message):
     r = cli("infer", *args, "--json")
@@ -86,3 +92,33 @@ def test_bad_input_is_one_line_and_exit_2(cli, args, message):
     assert r.out == ""
     assert message in r.err
     assert r.err.count("\n") == 1
+
+
+def test_scenarios_order_and_new_keys(cli):
+    base = ("infer", "--model", "llama2-70b", "--gpu", "h200-sxm", "--gpus", "8",
+            "--precision", "fp8", "--input-tokens", "256", "--output-tokens", "290", "--json")
+    docs = {s: json.loads(cli(*base, "--scenario", s).out) for s in
+            ("offline", "server", "interactive")}
+    rates = [docs[s]["tokens_per_s_per_gpu"] for s in ("interactive", "server", "offline")]
+    assert rates == sorted(rates) and rates[0] > 0
+    inter = docs["interactive"]
+    for key in ("ttft_ms_p50", "ttft_ms_p99", "tpot_ms_p50", "tpot_ms_p99",
+                "arrival_rate_per_s", "layout", "pools", "binding_limit"):
+        assert key in inter
+    assert inter["ttft_ms_p99"] <= 450 and inter["tpot_ms_p99"] <= 40
+    assert inter["ttft_ms_p50"] <= inter["ttft_ms_p99"]
+    assert inter["binding_limit"] in ("ttft p99", "tpot p99", "hbm capacity", "batch cap")
+
+
+def test_moe_layouts_disaggregated_and_spec_decode(cli):
+    base = ("infer", "--model", "deepseek-v3", "--gpu", "b200", "--gpus", "8",
+            "--precision", "fp4", "--scenario", "interactive", "--json")
+    free = json.loads(cli(*base).out)
+    assert free["layout"].startswith(("DEP", "TP"))
+    dep = json.loads(cli(*base, "--attention-dp").out)
+    assert dep["attention_dp"] and dep["layout"].startswith("DEP")
+    split = json.loads(cli(*base, "--disaggregated").out)
+    assert split["pools"]["disaggregated"] is True
+    assert split["pools"]["prefill_gpus"] + split["pools"]["decode_gpus"] <= 8
+    spec = json.loads(cli(*base, "--spec-decode", "0.8").out)
+    assert spec["spec_decode_tokens_per_step"] > 1

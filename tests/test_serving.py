@@ -6,6 +6,7 @@ import pytest
 
 from gigawatt.catalog.modelfile import load_model
 from gigawatt.estimates.infer import (
+    RELEASES,
     default_demand,
     demand,
     gpu_spec,
@@ -34,10 +35,15 @@ def test_fp4_on_a_gpu_without_it_is_one_line(catalog):
 
 def test_efficiency_lookup_and_its_basis():
     c = serving_constants()
-    assert c.efficiency("Hopper", "fp8").basis == "calibrated: Hopper fp8"
+    newest = c.efficiency("Hopper", "fp8")
+    assert newest.basis == f"calibrated: Hopper fp8 {newest.release}"
+    assert newest.release == max((k[2] for k in c.groups if k[:2] == ("Hopper", "fp8")),
+                                 key=RELEASES.index)
+    old = c.efficiency("Hopper", "fp8", "mlperf-v4.1")
+    assert old.release == "mlperf-v4.1" and old.flops == c.groups["Hopper", "fp8",
+                                                                   "mlperf-v4.1"][0]
     hopper_bf16 = c.efficiency("Hopper", "bf16")
     assert "borrowed from Hopper fp8" in hopper_bf16.basis
-    assert hopper_bf16.flops == c.groups["Hopper", "fp8"][0]
     assert "borrowed from Blackwell fp4" in c.efficiency("Rubin", "fp4").basis
     assert c.efficiency("Ampere", "bf16").basis == "mean of all calibrated groups"
     for flops_share, hbm_share in c.groups.values():
@@ -55,7 +61,7 @@ def test_serving_capacity_for_the_plan(catalog):
     llama = catalog.models["llama3-70b"]
     est = serving_capacity(llama, "vr-nvl72", "fp4", 1024, 256, tpot_s=0.05)
     assert est.gpus == 72 and 72 % est.tp == 0
-    assert est.tokens_per_s_per_gpu > 0 and est.tpot_s <= 0.05
+    assert est.tokens_per_s_per_gpu > 0 and est.tpot_p99_s <= 0.05
     assert "borrowed" in est.efficiency.basis
 
 

@@ -45,10 +45,28 @@ def infer_command(
         "--peak-to-average", help="Busiest hour over the daily mean.")] = None,
     usd_per_gpu_hour: Annotated[float | None, Opt(
         "--usd-per-gpu-hour", help="Adds the cost per million output tokens.")] = None,
+    scenario: Annotated[str | None, Opt(
+        "--scenario", help="offline, server or interactive: the MLPerf p99 limits as presets "
+        "(--ttft-ms/--tpot-ms override); server and interactive assume Poisson arrivals.")
+    ] = None,
+    disaggregated: Annotated[bool, Opt(
+        "--disaggregated", help="Serve from separate prefill and decode pools, the split "
+        "searched (or --prefill-gpus).")] = False,
+    prefill_gpus: Annotated[int | None, Opt(
+        "--prefill-gpus", help="With --disaggregated: GPUs of the prefill pool.")] = None,
+    ep: Annotated[int | None, Opt(
+        "--ep", help="Expert-parallel size (MoE); default: experts over the replica.")] = None,
+    attention_dp: Annotated[bool | None, Opt(
+        "--attention-dp/--no-attention-dp",
+        help="Attention data-parallel with experts spread (DEP); default: searched.")] = None,
+    spec_decode: Annotated[float | None, Opt(
+        "--spec-decode", help="Speculative decoding with this draft acceptance rate "
+        "(0-1, 3 draft tokens).")] = None,
     fmt: FormatOption = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Serving throughput of a model on a GPU type: best batch and tensor-parallel size."""
+    """Serving throughput of a model on a GPU type under p99 latency limits: continuous
+    batching with chunked prefill, the best layout (TP, DEP), pools and batch."""
     from gigawatt.estimates.infer import infer_json
 
     fmt = chosen_format(fmt, as_json)
@@ -57,7 +75,9 @@ def infer_command(
         output_tokens=output_tokens, ttft_ms=ttft_ms, tpot_ms=tpot_ms, tp=tp, users=users,
         tokens_per_day=tokens_per_day, daily_active_share=daily_active_share,
         requests_per_user_day=requests_per_user_day, peak_to_average=peak_to_average,
-        usd_per_gpu_hour=usd_per_gpu_hour)
+        usd_per_gpu_hour=usd_per_gpu_hour, scenario=scenario,
+        disaggregated=bool(disaggregated), prefill_gpus=prefill_gpus, ep=ep,
+        attention_dp=attention_dp, spec_decode=spec_decode)
     if fmt is Format.json:
         emit_json(result)
     elif fmt is Format.csv:
@@ -76,18 +96,26 @@ def _render(r: dict[str, Any]) -> None:
     out = console()
     picked = ("picked: most output tokens/s per GPU within the limits"
               if r["tp_chosen"] == "auto" else "given")
+    pools = r["pools"]
+    split = (f"; prefill {pools['prefill_gpus']} GPUs ({pools['prefill_layout']}) + decode "
+             f"{pools['decode_gpus']} GPUs ({pools['decode_layout']}), KV transfer "
+             f"{pools['kv_transfer_ms']:.2f} ms" if pools.get("disaggregated") else "")
     rows = [
         ("Output tokens/s per GPU", f.num(r["tokens_per_s_per_gpu"], 0),
-         f"batch {r['batch_size']} per replica / (tp x time per output token)"),
+         f"{r['arrival_rate_per_s']:,.2f} requests/s at the highest rate within the limits"),
         ("Output tokens/s", f.num(r["tokens_per_s"], 0),
          f"{r['gpus']} x {r['gpu']} ({r['accelerator']}), {r['precision']}, {r['model']}"),
-        ("Tensor-parallel size", str(r["tp"]), f"{r['replicas']} replicas; {picked}"),
+        ("Layout", r["layout"], f"{r['replicas']} replicas; {picked}{split}"),
+        ("Tensor-parallel size", str(r["tp"]), f"expert parallel {r['ep']}"),
         ("Batch size", str(r["batch_size"]),
-         f"per replica; limited by {r['batch_limited_by']} (HBM allows {r['max_batch_size']})"),
-        ("Time to first token", f"{r['ttft_ms']:,.1f} ms",
-         f"prefill {r['prefill_ms']:,.1f} ms + one decode step"),
-        ("Time per output token", f"{r['tpot_ms']:,.1f} ms",
-         f"decode {r['decode_bound']}-bound, prefills interleaved"),
+         f"mean running sequences per replica (HBM allows {r['max_batch_size']}); "
+         f"prefill budget {r['prefill_budget_tokens']:,.0f} tokens per iteration"),
+        ("Time to first token", f"{r['ttft_ms_p99']:,.1f} ms p99",
+         f"p50 {r['ttft_ms_p50']:,.1f} ms; queue for the prefill budget plus the prompt's "
+         "chunks"),
+        ("Time per output token", f"{r['tpot_ms_p99']:,.1f} ms p99",
+         f"p50 {r['tpot_ms_p50']:,.1f} ms; decode iterations with prompt chunks interleaved"),
+        ("Binding limit", r["binding_limit"], f"scenario {r['scenario']}"),
         ("Memory per GPU", f"{r['memory_gb_per_gpu']:,.1f} GB",
          f"weights {r['weights_gb_per_gpu']:,.1f} + KV cache {r['kv_cache_gb_per_gpu']:,.1f} "
          f"of {r['usable_hbm_gb_per_gpu']:,.1f} usable"),
@@ -110,4 +138,4 @@ def _render(r: dict[str, Any]) -> None:
         ]
     render_rows("Serving estimate", [{"quantity": q, "value": v, "basis": b}
                                      for q, v, b in rows], out)
-    render_rows("Tensor-parallel options", r["tp_options"], out)
+    render_rows("Layouts tried", r["tp_options"], out)

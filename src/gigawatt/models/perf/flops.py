@@ -31,6 +31,8 @@ class Transformer:
     ``moe_layers`` of the ``layers`` use mixture-of-experts MLPs (the rest are dense);
     ``experts`` routed experts of which ``active_experts`` serve each token, plus
     ``shared_experts`` that serve every token, each of hidden size ``expert_ffn``.
+    ``window_layers`` of the layers attend at most ``window`` back (sliding-window
+    or chunked attention; 0: every layer attends the whole context).
     """
 
     layers: int

@@ -92,6 +92,7 @@ class GpuSpec:
     hbm_bytes: float
     hbm_bytes_per_s: float
     link_bytes_per_s: float
+    scaleout_bytes_per_s: float = 50e9
 
 
 @dataclass(frozen=True)
@@ -99,7 +100,11 @@ class Efficiency:
     """Achievable fractions of peak, and the share of HBM kept back from weights and KV.
 
     ``basis`` says where the fractions come from (the calibration group, or the one
-    they were borrowed from).
+    they were borrowed from). The engine model (:mod:`gigawatt.models.perf.engine`)
+    also uses ``gemm_half_tokens`` (rows per GEMM at which it reaches half of
+    ``flops``), ``iteration_s`` (fixed time per engine iteration: scheduling, launches),
+    ``grouped_gemm`` (share of ``flops`` expert GEMMs reach) and ``collective_s``
+    (latency of one collective); ``release`` is the software release they were fitted to.
     """
 
     flops: float
@@ -107,6 +112,11 @@ class Efficiency:
     link: float
     memory_reserve: float
     basis: str = "given"
+    gemm_half_tokens: float = 0.0
+    iteration_s: float = 0.0
+    grouped_gemm: float = 1.0
+    collective_s: float = 0.0
+    release: str = ""
 
 
 @dataclass(frozen=True)
