@@ -125,9 +125,9 @@ def _cached_throughput(w: Workload, model: ModelSpec, system_id: str,
                                ttft_s=units.ms_to_s(w.ttft_ms) if w.ttft_ms else None,
                                tpot_s=units.ms_to_s(w.tpot_ms) if w.tpot_ms else None,
                                catalog=catalog)
-        return est.tokens_per_s_per_gpu, {"tp": est.tp, "batch_size": est.batch_size,
-                                          "ttft_ms": units.s_to_ms(est.ttft_s),
-                                          "tpot_ms": units.s_to_ms(est.tpot_s)}
+        return est.tokens_per_s_per_gpu, {"tp": est.tp, "batch_size": est.batch,
+                                          "ttft_ms_p99": units.s_to_ms(est.ttft_p99_s),
+                                          "tpot_ms_p99": units.s_to_ms(est.tpot_p99_s)}
     from gigawatt.estimates.train import estimate_training
 
     run = estimate_training(model, system.id, w.gpus, seq_len=w.seq_len,
