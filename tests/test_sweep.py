@@ -323,7 +323,10 @@ def test_layout_step_function_matches_a_search_per_count(announced):
     for n in counts:
         direct = _estimate(model, "vr-ultra-nvl144", int(n), t.seq_len, t.global_batch,
                            t.precision, t.tokens.value, inputs.catalog)
-        assert stairs[int(n)].search.best == direct.search.best, n
+        # the same performance: layouts that tie (dp x cp alike) may be picked either way
+        a, b = stairs[int(n)].search.best, direct.search.best
+        assert (a.gpus, a.step_time_s, a.tokens_per_s, a.mfu) == (
+            b.gpus, b.step_time_s, b.tokens_per_s, b.mfu), n
 
 
 def test_rank_correlation_block_pairs_the_samples(announced):

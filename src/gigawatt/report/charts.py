@@ -241,7 +241,9 @@ def cdf_figure(name: str, curve: Mapping[str, Any]) -> go.Figure:
     """One output's cumulative distribution across sweep samples."""
     fig = go.Figure([go.Scatter(x=curve["value"], y=curve["p"], mode="lines+markers",
                                 name=name, line_shape="hv")])
-    fig.update_layout(title=f"{name}: cumulative distribution", xaxis_title=name,
-                      yaxis_title="share of samples at or below", template="plotly_white",
-                      height=320, margin={"t": 50, "b": 40}, yaxis_range=[0, 1])
+    height = 320
+    fig.update_layout(title=_title(f"{name}: cumulative distribution", height),
+                      xaxis_title=name, yaxis_title="share of samples at or below",
+                      template="plotly_white", height=height,
+                      margin={"t": TOOLBAR_PX + 46, "b": 40}, yaxis_range=[0, 1])
     return fig

@@ -17,7 +17,7 @@ import annotated_types as at
 from pydantic import AfterValidator, BaseModel
 
 from gigawatt.catalog import Catalog, load_catalog
-from gigawatt.scenario.schema import Assumption, InRange, Scenario
+from gigawatt.scenario.schema import Assumption, Distribution, InRange, Scenario
 
 Spec = dict[str, Any]
 
@@ -106,6 +106,8 @@ def _field(annotation: Any, metadata: list[Any], catalog: Catalog, where: tuple[
         return {"kind": "assumption", "min": found.low if found else None,
                 "max": found.high if found else None,
                 "low_open": bool(found and found.low_open)}
+    if annotation is Distribution:  # a sweep's uncertainty: shown with its field, not edited
+        return {"kind": "readonly"}
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return _model(annotation, catalog)
     if annotation is bool:
