@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import sys
+from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+
+from gigawatt.errors import GigawattError, StoreError
 
 app = typer.Typer(
     help="Plan and simulate gigawatt-scale AI factories.",
@@ -58,3 +62,49 @@ def chosen_format(fmt: Format, as_json: bool, as_csv: bool = False) -> Format:
     if as_json and as_csv:
         raise typer.BadParameter("--json and --csv cannot be used together")
     return Format.json if as_json else Format.csv if as_csv else fmt
+
+
+def check_out_folder(out: Path) -> None:
+    """Refuse an ``--out`` that cannot hold the report, before any work is done or saved."""
+    probe = out
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    if probe == out and not out.is_dir():
+        raise typer.BadParameter(f"--out {out}: is a file, not a folder; accepted: a folder "
+                                 "(created if missing)")
+    if not probe.is_dir():
+        raise typer.BadParameter(f"--out {out}: {probe} is a file, not a folder; accepted: "
+                                 "a folder (created if missing)")
+    if not os.access(probe, os.W_OK | os.X_OK):
+        raise typer.BadParameter(f"--out {out}: {probe} is not writable; accepted: a folder "
+                                 "you can write to")
+
+
+def save_with_report(result: dict[str, Any], save: Callable[[], str] | None,
+                     report: Callable[[], Path] | None) -> StoreError | None:
+    """Save the run (if ``save``), then write its report (if ``report``).
+
+    Sets ``run_id`` and ``report_path`` in ``result``. A report that cannot be written
+    undoes the save and raises; a save that fails is returned, not raised, so that the
+    command still prints the result it computed before it reports that it was not saved.
+    """
+    from gigawatt.store import RunStore
+
+    result["run_id"] = None
+    result["report_path"] = None
+    failed: StoreError | None = None
+    if save is not None:
+        try:
+            result["run_id"] = save()
+        except StoreError as exc:
+            failed = exc
+    if report is not None:
+        try:
+            result["report_path"] = str(report())
+        except OSError as exc:
+            if result["run_id"]:
+                RunStore().delete(result["run_id"])
+                result["run_id"] = None
+            raise GigawattError(f"--out: cannot write the report: {exc}; the run was not "
+                                "saved") from None
+    return failed
