@@ -25,6 +25,7 @@ Sensitivity
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -44,6 +45,7 @@ from gigawatt.scenario.schema import (
     Serving,
     accepted_range,
 )
+from gigawatt.validation import MAX_SAMPLES, MAX_WORKERS
 
 OUTPUTS = ("gpus", "gpu_dies", "fp8_eflops", "capex_usd", "capex_usd_per_gw",
            "usd_per_gpu_hour", "opex_usd_per_year", "energy_twh_per_year", "water_gl_per_year",
@@ -322,6 +324,8 @@ def parse_vary(specs: Sequence[str]) -> dict[str, list[float]]:
             out[path.strip()] = [float(v) for v in values.split(",")]
         except ValueError:
             raise SweepError(f"--vary {spec!r}: values must be numbers") from None
+        if not all(math.isfinite(v) for v in out[path.strip()]):
+            raise SweepError(f"--vary {spec!r}: values must be finite numbers (no nan, inf)")
     return out
 
 
@@ -343,6 +347,19 @@ def sweep(scenario: Scenario, samples: int = 1000, seed: int | None = 0,
     """
     if backend not in BACKENDS:
         raise SweepError(f"backend {backend!r}; accepted: {', '.join(BACKENDS)}")
+    if not 1 <= workers <= MAX_WORKERS:
+        raise SweepError(f"--workers {workers}: accepted: 1 to {MAX_WORKERS}")
+    if vary:
+        points = math.prod(len(values) for values in vary.values())
+        if points > MAX_SAMPLES:
+            raise SweepError(f"--vary: {points:,} grid points; accepted: at most "
+                             f"{MAX_SAMPLES:,} (the product of the value counts)")
+        bad_value = next((v for values in vary.values() for v in values
+                          if not math.isfinite(v)), None)
+        if bad_value is not None:
+            raise SweepError(f"--vary: {bad_value} is not a finite number")
+    elif samples > MAX_SAMPLES:
+        raise SweepError(f"--samples {samples:,}: accepted: at most {MAX_SAMPLES:,}")
     inputs = gather_inputs(scenario, catalog)
     if vary:
         unknown = [p for p in vary if p not in inputs.values]

@@ -37,6 +37,11 @@ MAX_SITE_GW = 100.0
 """The most facility power one site may hold, GW."""
 MAX_ITEMS = 1000
 """The most entries a list or mapping of a scenario may hold (ramp steps, claims, ...)."""
+MAX_SAMPLES = 20_000
+"""The most samples or grid points one sweep runs (a vectorised sweep of that many takes
+about a second; the bound keeps memory to a few hundred MB)."""
+MAX_WORKERS = 256
+"""The most worker processes (or Ray tasks in flight) a pooled sweep starts."""
 MAX_YAML_BYTES = 1 << 20
 """The largest YAML document read, bytes."""
 MAX_YAML_DEPTH = 32

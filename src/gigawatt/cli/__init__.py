@@ -25,6 +25,7 @@ from gigawatt.cli import (  # noqa: F401  (importing registers the commands)
     train,
 )
 from gigawatt.cli.app import app
+from gigawatt.cli.flags import harden
 from gigawatt.errors import GigawattError
 
 __all__ = ["app", "main", "run"]
@@ -33,7 +34,7 @@ __all__ = ["app", "main", "run"]
 def run(argv: list[str] | None = None) -> int:
     """Run the CLI in-process and return its exit code; errors become one line on stderr."""
     args = sys.argv[1:] if argv is None else argv
-    command = typer.main.get_command(app)
+    command = harden(typer.main.get_command(app))
     if not args:
         args = ["--help"]
     try:
