@@ -29,11 +29,13 @@ SMALL_MODEL = {"name": "tiny-moe", "layers": 8, "hidden_size": 1024, "ffn_hidden
                "moe": {"routed_experts": 8, "active_experts": 2,
                        "expert_ffn_hidden_size": 1024}}
 
+LOCAL = "http://127.0.0.1"  # the tests' client names a loopback host, as a browser would
+
 
 @pytest.fixture
 def client(private_store):
     """The app on loopback, on the test's private run store (the CLI's default store)."""
-    with TestClient(create_app()) as c:
+    with TestClient(create_app(), base_url=LOCAL) as c:
         yield c
 
 
@@ -329,7 +331,8 @@ def test_a_tiny_scale_out_bandwidth_still_needs_a_plane():
 # ---------- the token rule and the OpenAPI document ----------
 
 def test_a_saved_sweep_off_loopback_needs_the_token(private_store):
-    with TestClient(create_app(ServiceSettings(host="0.0.0.0", token="s3cret"))) as c:
+    app = create_app(ServiceSettings(host="0.0.0.0", token="s3cret"))
+    with TestClient(app, base_url=LOCAL) as c:
         missing = c.post("/api/sweep", json={"samples": 20})
         assert only_problem(missing, 401)["type"] == "unauthorized"
         wrong = c.post("/api/sweep", json={"samples": 20},
@@ -348,7 +351,7 @@ def test_a_saved_sweep_off_loopback_needs_the_token(private_store):
 
 
 def test_without_a_token_off_loopback_saved_sweeps_are_disabled(private_store):
-    with TestClient(create_app(ServiceSettings(host="0.0.0.0"))) as c:
+    with TestClient(create_app(ServiceSettings(host="0.0.0.0")), base_url=LOCAL) as c:
         r = c.post("/api/sweep", json={"samples": 20},
                    headers={"Authorization": "Bearer anything"})
         assert "GIGAWATT_TOKEN" in only_problem(r, 403)["msg"]

@@ -63,7 +63,7 @@ CREATE TABLE IF NOT EXISTS timeline (
 """
 
 
-DUCKDB_CONFIG = {
+DUCKDB_CONFIG: dict[str, str | bool | int | float | list[str]] = {
     # A file that is not a DuckDB database (SQLite, Parquet) would otherwise make DuckDB
     # download a scanner extension over HTTP; gigawatt never needs one.
     "autoinstall_known_extensions": "false",

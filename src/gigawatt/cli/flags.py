@@ -63,7 +63,7 @@ def flag_range(flag: str, kind: type) -> tuple[float | None, float]:
 
 def _number_kind(annotation: Any) -> type | None:
     if annotation in (int, float):
-        return annotation  # type: ignore[no-any-return]
+        return annotation
     if get_origin(annotation) in (Union, types.UnionType, list):
         kinds = {k for a in get_args(annotation) if (k := _number_kind(a))}
         return kinds.pop() if len(kinds) == 1 else None
