@@ -192,10 +192,26 @@ def field_errors(exc: ValidationError, prefix: tuple[int | str, ...] = ()
             reason = "unknown field"
         elif isinstance(given, dict | list):
             reason = msg
+            loc += _named_field(msg, given)
         else:
             reason = f"{given!r} is not accepted: {msg}"
         out.append((loc, reason))
     return out
+
+
+def _named_field(msg: str, given: Any) -> tuple[str, ...]:
+    # A record-level check names the field it is about first ("attention_heads 16 leave
+    # no room ..."): place the problem at that field when the record has it.
+    first = msg.split(" ", 1)[0]
+    if "_" not in first and "." not in first:  # a plain word ("value ...") is prose
+        return ()
+    parts = tuple(first.split("."))
+    node = given
+    for part in parts:
+        if not isinstance(node, dict) or part not in node:
+            return ()
+        node = node[part]
+    return parts
 
 
 def field_location(loc: tuple[int | str, ...]) -> tuple[int | str, ...]:

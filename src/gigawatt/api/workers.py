@@ -70,9 +70,11 @@ def _serve(conn: Connection, memory_bytes: int | None) -> None:
 
 
 class _Worker:
+    # Not a daemon: a process-pool sweep starts processes of its own. The pool's atexit
+    # hook (registered after multiprocessing's own) stops workers before exit joins them.
     def __init__(self, ctx: Any, memory_bytes: int | None) -> None:
         self.conn, child = ctx.Pipe()
-        self.process = ctx.Process(target=_serve, args=(child, memory_bytes), daemon=True,
+        self.process = ctx.Process(target=_serve, args=(child, memory_bytes), daemon=False,
                                    name="gigawatt-compute")
         self.process.start()
         child.close()
