@@ -103,6 +103,16 @@ class ComputePool:
         self._finalizer = weakref.finalize(self, ComputePool._stop_all, self._all)
         atexit.register(self._finalizer)
 
+    def start(self) -> None:
+        """Start the workers now (the server does at start-up), not on the first calls."""
+        with self._lock:
+            missing = self.size - len(self._all)
+        for _ in range(max(0, missing)):
+            worker = _Worker(self._ctx, self.memory_bytes)
+            with self._lock:
+                self._all.add(worker)
+                self._idle.append(worker)
+
     def run(self, fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any],
             timeout_s: float) -> Any:
         """``fn(*args, **kwargs)`` in a worker, within ``timeout_s`` (waiting included).
