@@ -173,6 +173,12 @@ def install_handlers(app: FastAPI) -> None:
                                     msg=msg, type=str(err.get("type", "value_error"))))
         return error_response(422, problems)
 
+    @app.exception_handler(RecursionError)
+    async def _too_deep(_: Request, exc: RecursionError) -> JSONBody:
+        # Python's JSON reader recurses once per level: a body nested thousands deep
+        return error_response(422, [Problem(loc=["body"], field="", type="json_invalid",
+                                            msg="the body is nested too deeply")])
+
     @app.exception_handler(GigawattError)
     async def _gigawatt(_: Request, exc: GigawattError) -> JSONBody:
         if isinstance(exc, StoreError):  # routes answer "not found" themselves: this is the file

@@ -50,6 +50,7 @@ FLAG_RANGES: dict[str, tuple[float | None, float]] = {
     "--peak-to-average": (None, 1000),
     "--users": (None, 1e11),
     "--rate-scale": (None, 1e6),
+    "--usd-per-gpu-hour": (0, 1e6),
 }
 """Accepted ranges of flags whose bounds are not the defaults: ``(low, high)``. A low of
 None leaves the lower bound to the library, whose message says what is accepted."""
