@@ -92,13 +92,19 @@ def attacks_on(doc: dict[str, Any]) -> st.SearchStrategy[tuple[dict[str, Any], t
     numeric = [p for p, v in leaves(doc) if isinstance(v, int | float)
                and not isinstance(v, bool)]
     every = [p for p, _ in leaves(doc)]
+    original = dict(leaves(doc))
+
+    def wrong(path: tuple[Any, ...], value: Any) -> bool:  # "x" for a name is no attack
+        return value is not None and not (isinstance(value, str)
+                                          and isinstance(original[path], str))
+
     return st.one_of(
         st.tuples(st.sampled_from(numeric), FORBIDDEN).map(
             lambda a: (put(doc, a[0], a[1]), a[0], True)),
         st.tuples(st.sampled_from(numeric), EDGE).map(
             lambda a: (put(doc, a[0], a[1]), a[0], False)),
         st.tuples(st.sampled_from(every), WRONG_TYPE).map(
-            lambda a: (put(doc, a[0], a[1]), a[0], a[1] is not None)),
+            lambda a: (put(doc, a[0], a[1]), a[0], wrong(*a))),
         st.sampled_from(mappings(doc)).map(
             lambda p: (put(doc, (*p, "zz_unknown"), 1), (*p, "zz_unknown"), True)),
         st.sampled_from(every).map(lambda p: (put(doc, p, DEEP), p, True)),
