@@ -41,14 +41,16 @@ class Service:
         """Run a library call (a module-level function; its arguments and result are
         pickled) in a worker process.
 
-        503 if every worker is busy and the waiting line is full, or if it takes over
-        ``timeout_s``: then its worker is killed, so nothing it would have computed or
-        saved goes on. A computation that needs more than the worker's memory is 422.
+        503 if every worker is busy and the waiting line is full (or no worker frees up
+        within ``wait_s``), or if it takes over ``timeout_s``: then its worker is killed,
+        so nothing it would have computed or saved goes on. A computation that needs more
+        than the worker's memory is 422.
         """
         limit = self.settings.timeout_s
         try:
-            result: T = await anyio.to_thread.run_sync(self.pool.run, fn, args, kwargs, limit,
-                                                       abandon_on_cancel=True)
+            result: T = await anyio.to_thread.run_sync(
+                self.pool.run, fn, args, kwargs, limit, self.settings.wait_s,
+                abandon_on_cancel=True)
         except Busy as exc:
             raise ApiError(503, [Problem(loc=[], field="", type="busy",
                                          msg=f"the server is busy ({exc}); try again")],

@@ -22,8 +22,9 @@ class ServiceSettings:
         on a non-loopback address.
     store_path : the run store file; ``None`` is the CLI's default store.
     max_body_bytes : the largest request body accepted, bytes (413 beyond it).
-    timeout_s : the longest a computation may take, waiting for a worker included, s
-        (503 beyond it; the worker process running it is killed).
+    timeout_s : the longest a computation may take, s (503 beyond it; the worker process
+        running it is killed).
+    wait_s : the longest a computation may wait for a free worker, s (503 beyond it).
     compute_workers : the most computations running at once, each in its own process.
     max_waiting : the most computations waiting for a worker; more get 503 at once.
     worker_memory_bytes : the address space one worker may use, bytes (``None``: no limit).
@@ -39,6 +40,7 @@ class ServiceSettings:
     store_path: Path | None = None
     max_body_bytes: int = 1 << 20
     timeout_s: float = 30.0
+    wait_s: float = 120.0
     compute_workers: int = max(1, min(8, os.cpu_count() or 1))
     max_waiting: int = 256
     worker_memory_bytes: int | None = 4 << 30

@@ -114,8 +114,9 @@ class ComputePool:
                 self._idle.append(worker)
 
     def run(self, fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any],
-            timeout_s: float) -> Any:
-        """``fn(*args, **kwargs)`` in a worker, within ``timeout_s`` (waiting included).
+            timeout_s: float, wait_s: float | None = None) -> Any:
+        """``fn(*args, **kwargs)`` in a worker within ``timeout_s``, after waiting at most
+        ``wait_s`` (default ``timeout_s``) for a worker to become free.
 
         Raises
         ------
@@ -126,7 +127,8 @@ class ComputePool:
         Exception
             Whatever ``fn`` raised (a MemoryError past the memory limit).
         """
-        deadline = time.monotonic() + timeout_s
+        waited = timeout_s if wait_s is None else wait_s
+        wait_until = time.monotonic() + waited
         if not self._free.acquire(blocking=False):
             with self._lock:
                 if self._waiting >= self.max_waiting:
@@ -134,13 +136,13 @@ class ComputePool:
                                "waiting")
                 self._waiting += 1
             try:
-                if not self._free.acquire(timeout=max(0.0, deadline - time.monotonic())):
-                    raise Stopped("no worker became free in time")
+                if not self._free.acquire(timeout=max(0.0, wait_until - time.monotonic())):
+                    raise Busy(f"no worker became free within {waited:g} s")
             finally:
                 with self._lock:
                     self._waiting -= 1
         try:
-            return self._call(fn, args, kwargs, deadline)
+            return self._call(fn, args, kwargs, time.monotonic() + timeout_s)
         finally:
             self._free.release()
 
