@@ -7,6 +7,7 @@ its own module here and registers itself on :data:`gigawatt.cli.app.app`.
 
 from __future__ import annotations
 
+import os
 import sys
 
 import typer
@@ -53,6 +54,12 @@ def run(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         sys.stderr.write("gigawatt: interrupted\n")
         return 130
+    except Exception as exc:  # a bug, not bad input: one line, the traceback on request
+        if os.environ.get("GIGAWATT_DEBUG"):
+            raise
+        sys.stderr.write(f"gigawatt: internal error: {type(exc).__name__}: {exc} (a bug; "
+                         "GIGAWATT_DEBUG=1 shows the traceback)\n")
+        return 1
     return int(code) if isinstance(code, int) else 0
 
 

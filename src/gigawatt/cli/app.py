@@ -101,10 +101,12 @@ def save_with_report(result: dict[str, Any], save: Callable[[], str] | None,
     if report is not None:
         try:
             result["report_path"] = str(report())
-        except OSError as exc:
-            if result["run_id"]:
+        except Exception as exc:
+            if result["run_id"]:  # no saved run without its report
                 RunStore().delete(result["run_id"])
                 result["run_id"] = None
-            raise GigawattError(f"--out: cannot write the report: {exc}; the run was not "
-                                "saved") from None
+            if isinstance(exc, OSError):
+                raise GigawattError(f"--out: cannot write the report: {exc}; the run was not "
+                                    "saved") from None
+            raise
     return failed

@@ -207,6 +207,13 @@ class Ramp(Frozen):
     source: str | None = None
     note: str | None = None
 
+    @model_validator(mode="after")
+    def _reaches_some_power(self) -> Ramp:
+        if max(step.facility_gw for step in self.steps) <= 0:
+            raise ValueError("steps: facility_gw is 0 in every step; accepted: a ramp that "
+                             "reaches more than 0 GW")
+        return self
+
 
 class Facility(Frozen):
     """Site-level assumptions applied to every period."""
