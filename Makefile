@@ -2,6 +2,8 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+# Every install takes its versions from constraints.txt (README: "Reproducible installs").
+CONSTRAINTS := -c constraints.txt
 
 .PHONY: plan test serve lint docs bench clean chromium screenshots
 
@@ -9,16 +11,16 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install -q -e .
+$(VENV)/.installed: pyproject.toml constraints.txt | $(BIN)/python
+	$(BIN)/pip install -q $(CONSTRAINTS) -e .
 	touch $@
 
-$(VENV)/.installed-serve: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install -q -e '.[serve]'
+$(VENV)/.installed-serve: pyproject.toml constraints.txt | $(BIN)/python
+	$(BIN)/pip install -q $(CONSTRAINTS) -e '.[serve]'
 	touch $@ $(VENV)/.installed
 
-$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install -q -e '.[test]'
+$(VENV)/.installed-test: pyproject.toml constraints.txt | $(BIN)/python
+	$(BIN)/pip install -q $(CONSTRAINTS) -e '.[test]'
 	touch $@ $(VENV)/.installed
 
 $(VENV)/.installed-bench: pyproject.toml | $(BIN)/python

@@ -3,11 +3,11 @@ rule, limits, and concurrent plans writing to one run store."""
 
 from __future__ import annotations
 
-import importlib
 import json
+import os
 import subprocess
 import sys
-import threading
+import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -20,6 +20,7 @@ from fastapi.testclient import TestClient
 
 from gigawatt.api import ServiceSettings, create_app, lane
 from gigawatt.api.http import problem_from_error
+from gigawatt.api.workers import Busy, ComputePool, Stopped
 from gigawatt.errors import ScenarioError
 from gigawatt.report.charts import plan_figures
 from gigawatt.store import RunStore
@@ -28,11 +29,13 @@ PLAN_KEYS = {"scenario", "facility_gw", "it_gw", "gpus", "gpu_dies", "racks", "c
              "investment_usd", "first_gw_date", "energy_twh_per_year", "timeline", "run_id"}
 DEFAULT = "openai-nvidia-10gw"
 
+LOCAL = "http://127.0.0.1"  # the tests' client names a loopback host, as a browser would
+
 
 @pytest.fixture
 def client(private_store):
     """The app on loopback, on the test's private run store (the CLI's default store)."""
-    with TestClient(create_app()) as c:
+    with TestClient(create_app(), base_url=LOCAL) as c:
         yield c
 
 
@@ -210,7 +213,7 @@ def test_library_messages_become_field_paths():
 # ---------- limits ----------
 
 def test_request_body_over_the_limit_is_413(private_store):
-    with TestClient(create_app(ServiceSettings(max_body_bytes=2000))) as c:
+    with TestClient(create_app(ServiceSettings(max_body_bytes=2000)), base_url=LOCAL) as c:
         big = {"scenario_yaml": "x" * 3000}
         assert only_problem(c.post("/api/plan", json=big), 413)["type"] == "too_large"
         streamed = c.post("/api/plan", content=iter([b'{"scenario_yaml": "', b"x" * 3000, b'"}']),
@@ -219,48 +222,64 @@ def test_request_body_over_the_limit_is_413(private_store):
         assert c.post("/api/plan", json={"save": False}).status_code == 200
 
 
-def test_a_plan_over_the_time_limit_is_503_and_saves_nothing(private_store, monkeypatch):
-    pipeline = importlib.import_module("gigawatt.pipeline")  # the route imports plan from here
-    release = threading.Event()
-    real_plan = pipeline.plan
-
-    def slow_plan(*args, **kwargs):
-        release.wait(10)
-        return real_plan(*args, **kwargs)
-
-    monkeypatch.setattr(pipeline, "plan", slow_plan)
-    with TestClient(create_app(ServiceSettings(timeout_s=0.2))) as c:
+def test_a_plan_over_the_time_limit_is_503_and_saves_nothing(private_store):
+    with TestClient(create_app(ServiceSettings(timeout_s=0.01)), base_url=LOCAL) as c:
         problem = only_problem(c.post("/api/plan", json={}), 503)
-        assert problem["type"] == "timeout" and "0.2 s" in problem["msg"]
-        release.set()
+        assert problem["type"] == "timeout" and "0.01 s" in problem["msg"]
+        assert "stopped" in problem["msg"]
         assert c.get("/api/runs").json() == []
+        assert c.app.state.service.pool.processes == []  # its worker was killed
 
 
-def test_a_long_plan_does_not_block_other_requests(private_store, monkeypatch):
-    pipeline = importlib.import_module("gigawatt.pipeline")  # the route imports plan from here
-    release = threading.Event()
-    real_plan = pipeline.plan
+def test_a_computation_past_its_deadline_is_killed():
+    pool = ComputePool(size=1, max_waiting=0, memory_bytes=None)
+    try:
+        assert pool.run(abs, (-3,), {}, timeout_s=30) == 3
+        (pid,) = pool.processes
+        started = time.monotonic()
+        with pytest.raises(Stopped):
+            pool.run(time.sleep, (30,), {}, timeout_s=0.5)
+        assert time.monotonic() - started < 10
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)  # the process that ran it is gone, with its memory
+        assert pool.run(abs, (-4,), {}, timeout_s=30) == 4  # a fresh worker takes over
+    finally:
+        pool.close()
 
-    def held_plan(*args, **kwargs):
-        assert release.wait(10), "the other request never got through"
-        return real_plan(*args, **kwargs)
 
-    monkeypatch.setattr(pipeline, "plan", held_plan)
-    with TestClient(create_app()) as c, ThreadPoolExecutor(1) as pool:
-        pending = pool.submit(c.post, "/api/plan", json={"save": False})
-        # The plan is parked in a worker thread; these answer while it waits.
-        assert c.get("/api/info").status_code == 200
-        assert c.post("/api/validate", json={}).json()["valid"] is True
-        assert not pending.done()
-        release.set()
-        assert pending.result(timeout=10).status_code == 200
+def test_heavy_requests_beyond_the_limit_are_refused_at_once():
+    pool = ComputePool(size=1, max_waiting=0, memory_bytes=None)
+    try:
+        with ThreadPoolExecutor(1) as threads:
+            running = threads.submit(pool.run, time.sleep, (3,), {}, 30)
+            deadline = time.monotonic() + 20
+            while not pool.processes and time.monotonic() < deadline:
+                time.sleep(0.05)  # until the first call holds the only worker
+            started = time.monotonic()
+            with pytest.raises(Busy):
+                pool.run(abs, (1,), {}, timeout_s=30)
+            assert time.monotonic() - started < 1
+            assert running.result(timeout=30) is None
+    finally:
+        pool.close()
+
+
+def test_a_worker_over_its_memory_limit_fails_cleanly():
+    pool = ComputePool(size=1, max_waiting=0, memory_bytes=2 << 30)
+    try:
+        with pytest.raises(MemoryError):
+            pool.run(bytearray, (8 << 30,), {}, timeout_s=60)
+        assert pool.run(abs, (-5,), {}, timeout_s=30) == 5
+    finally:
+        pool.close()
 
 
 def test_an_unreachable_run_store_is_503(tmp_path, monkeypatch):
     monkeypatch.setattr(lane, "STORE_BUSY_RETRIES", 2)
     blocker = tmp_path / "a-file"
     blocker.write_text("")
-    with TestClient(create_app(ServiceSettings(store_path=blocker / "runs.duckdb"))) as c:
+    app = create_app(ServiceSettings(store_path=blocker / "runs.duckdb"))
+    with TestClient(app, base_url=LOCAL) as c:
         problem = only_problem(c.post("/api/plan", json={}), 503)
         assert problem["type"] == "store_unavailable"
         assert "cannot open the run store" in problem["msg"]
@@ -278,7 +297,8 @@ def test_token_is_required_off_loopback(host, required):
 
 
 def test_writes_off_loopback_need_the_token(private_store):
-    with TestClient(create_app(ServiceSettings(host="0.0.0.0", token="s3cret"))) as c:
+    app = create_app(ServiceSettings(host="0.0.0.0", token="s3cret"))
+    with TestClient(app, base_url=LOCAL) as c:
         assert c.get("/api/info").json()["token_required"] is True
         missing = c.post("/api/plan", json={})
         assert only_problem(missing, 401)["type"] == "unauthorized"
@@ -289,17 +309,20 @@ def test_writes_off_loopback_need_the_token(private_store):
         assert c.get("/api/runs").json() == []
         ok = c.post("/api/plan", json={}, headers={"Authorization": "Bearer s3cret"})
         assert ok.status_code == 200 and ok.json()["run_id"]
-        # reads and unsaved plans need no token
-        assert c.post("/api/plan", json={"save": False}).status_code == 200
+        # reads need no token; every computation does, saved or not
+        assert c.post("/api/plan", json={"save": False}).status_code == 401
+        for path in ("/api/validate", "/api/train", "/api/infer", "/api/sweep"):
+            assert c.post(path, json={}).status_code == 401, path
+        assert c.get("/api/fabric", params={"gpus": 8, "gpu": "b200"}).status_code == 401
         assert len(c.get("/api/runs").json()) == 1
 
 
 def test_without_a_token_off_loopback_writes_are_disabled(private_store):
-    with TestClient(create_app(ServiceSettings(host="0.0.0.0"))) as c:
+    with TestClient(create_app(ServiceSettings(host="0.0.0.0")), base_url=LOCAL) as c:
         assert c.get("/api/info").json()["writes_enabled"] is False
         r = c.post("/api/plan", json={}, headers={"Authorization": "Bearer anything"})
         assert "GIGAWATT_TOKEN" in only_problem(r, 403)["msg"]
-        assert c.post("/api/plan", json={"save": False}).status_code == 200
+        assert c.post("/api/plan", json={"save": False}).status_code == 403
 
 
 def test_token_comes_from_the_environment(monkeypatch):

@@ -29,11 +29,13 @@ SMALL_MODEL = {"name": "tiny-moe", "layers": 8, "hidden_size": 1024, "ffn_hidden
                "moe": {"routed_experts": 8, "active_experts": 2,
                        "expert_ffn_hidden_size": 1024}}
 
+LOCAL = "http://127.0.0.1"  # the tests' client names a loopback host, as a browser would
+
 
 @pytest.fixture
 def client(private_store):
     """The app on loopback, on the test's private run store (the CLI's default store)."""
-    with TestClient(create_app()) as c:
+    with TestClient(create_app(), base_url=LOCAL) as c:
         yield c
 
 
@@ -203,7 +205,7 @@ BAD = {
                           "model.gated_mlp", "'maybe' is not accepted"),
     "train model too large": ("train", {**TRAIN, "model": {
         **SMALL_MODEL, "moe": {**SMALL_MODEL["moe"], "routed_experts": MAX_MODEL_DIMENSION + 1}}},
-        "model.moe.routed_experts", "over the 1,048,576"),
+        "model.moe.routed_experts", "less than or equal to 1048576"),
     "train model heads": ("train", {**TRAIN, "model": {**SMALL_MODEL, "hidden_size": 8}},
                           "model.attention_heads", "no room in hidden_size 8"),
     "train gpus 0": ("train", {**TRAIN, "gpus": 0}, "gpus", "greater than or equal to 1"),
@@ -329,7 +331,8 @@ def test_a_tiny_scale_out_bandwidth_still_needs_a_plane():
 # ---------- the token rule and the OpenAPI document ----------
 
 def test_a_saved_sweep_off_loopback_needs_the_token(private_store):
-    with TestClient(create_app(ServiceSettings(host="0.0.0.0", token="s3cret"))) as c:
+    app = create_app(ServiceSettings(host="0.0.0.0", token="s3cret"))
+    with TestClient(app, base_url=LOCAL) as c:
         missing = c.post("/api/sweep", json={"samples": 20})
         assert only_problem(missing, 401)["type"] == "unauthorized"
         wrong = c.post("/api/sweep", json={"samples": 20},
@@ -339,7 +342,11 @@ def test_a_saved_sweep_off_loopback_needs_the_token(private_store):
         ok = c.post("/api/sweep", json={"samples": 20},
                     headers={"Authorization": "Bearer s3cret"})
         assert ok.status_code == 200 and ok.json()["run_id"]
-        # unsaved sweeps and the other capabilities read nothing and write nothing
+        # every computation needs the token off loopback, saved or not
+        assert c.post("/api/sweep", json={"samples": 20, "save": False}).status_code == 401
+        for endpoint, inputs in (("train", TRAIN), ("fabric", FABRIC)):
+            assert call(c, endpoint, inputs).status_code == 401, endpoint
+        c.headers["Authorization"] = "Bearer s3cret"
         assert c.post("/api/sweep", json={"samples": 20, "save": False}).status_code == 200
         for endpoint, inputs in (("train", TRAIN), ("infer", {}), ("fabric", FABRIC),
                                  ("reliability", {**RELIABILITY, "trials": 0})):
@@ -348,11 +355,11 @@ def test_a_saved_sweep_off_loopback_needs_the_token(private_store):
 
 
 def test_without_a_token_off_loopback_saved_sweeps_are_disabled(private_store):
-    with TestClient(create_app(ServiceSettings(host="0.0.0.0"))) as c:
+    with TestClient(create_app(ServiceSettings(host="0.0.0.0")), base_url=LOCAL) as c:
         r = c.post("/api/sweep", json={"samples": 20},
                    headers={"Authorization": "Bearer anything"})
         assert "GIGAWATT_TOKEN" in only_problem(r, 403)["msg"]
-        assert c.post("/api/sweep", json={"samples": 20, "save": False}).status_code == 200
+        assert c.post("/api/sweep", json={"samples": 20, "save": False}).status_code == 403
 
 
 def test_openapi_document_lists_the_capabilities_and_their_inputs(client):
@@ -363,7 +370,7 @@ def test_openapi_document_lists_the_capabilities_and_their_inputs(client):
                        "/api/reliability": {"get"}, "/api/sweep": {"post"}}
     fabric = {p["name"] for p in doc["paths"]["/api/fabric"]["get"]["parameters"]}
     assert fabric == {"gpus", "gpu", "switch", "rails", "planes", "oversubscription", "cpo",
-                      "copper_leaf", "gbps_per_gpu", "frontend_fraction"}
+                      "copper_leaf", "gbps_per_gpu", "frontend_fraction", "authorization"}
     train = doc["components"]["schemas"]["TrainRequest"]
     assert set(train["required"]) == {"model", "gpu", "gpus", "global_batch"}
     assert "gpt3-175b" in json.dumps(train["properties"]["model"])

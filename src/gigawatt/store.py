@@ -10,13 +10,22 @@ timeline  one row per run and half-year, with the timeline's numeric columns,
 A run is written in one transaction: a crash or Ctrl-C leaves either the whole
 run or nothing. The database lives at ``$GIGAWATT_HOME/runs.duckdb``
 (default ``~/.local/share/gigawatt/runs.duckdb``).
+
+Concurrent writers: DuckDB lets one process at a time open the file, so a connection
+that finds the file locked by another process retries with exponential back-off and
+jitter for up to :data:`BUSY_TIMEOUT_S` before giving up (then the error says the run
+was not saved). Every connection runs with DuckDB's extension auto-install and
+auto-load off, so opening a file never reaches the network.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 import os
+import random
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -54,6 +63,72 @@ CREATE TABLE IF NOT EXISTS timeline (
 """
 
 
+DUCKDB_CONFIG: dict[str, str | bool | int | float | list[str]] = {
+    # A file that is not a DuckDB database (SQLite, Parquet) would otherwise make DuckDB
+    # download a scanner extension over HTTP; gigawatt never needs one.
+    "autoinstall_known_extensions": "false",
+    "autoload_known_extensions": "false",
+}
+"""The settings of every connection to a run store (the service's lane uses them too:
+DuckDB shares one database between connections only when their settings match)."""
+
+BUSY_TIMEOUT_S = 60.0
+"""How long a connection waits for another process to release the file, s."""
+_LOCKED = ("could not set lock", "conflicting lock", "lock on file")
+
+
+def connect(path: Path) -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection to ``path`` with :data:`DUCKDB_CONFIG`, waiting while another
+    process holds the file (up to :data:`BUSY_TIMEOUT_S`).
+
+    Raises
+    ------
+    StoreError
+        One line: the file is still busy, cannot be created, or is not a run store
+        (then the message says what to do with it).
+    """
+    import duckdb  # imported here: only commands that touch the store pay for it
+
+    deadline = time.monotonic() + BUSY_TIMEOUT_S
+    wait_s = 0.01
+    while True:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            return duckdb.connect(str(path), config=DUCKDB_CONFIG)
+        except OSError as exc:
+            raise StoreError(f"{path}: cannot open the run store: {exc}") from None
+        except duckdb.Error as exc:
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            if not any(word in first.lower() for word in _LOCKED):
+                raise StoreError(
+                    f"{path}: cannot open the run store, the file is damaged or not a DuckDB "
+                    f"database ({first}); move it aside (or set GIGAWATT_HOME to another "
+                    "folder) and gigawatt starts a new store") from None
+            if time.monotonic() >= deadline:
+                raise StoreError(f"{path}: cannot open the run store: another process held "
+                                 f"it for over {BUSY_TIMEOUT_S:g} s ({first})") from None
+        # Jitter keeps a crowd of waiting writers from retrying in step.
+        time.sleep(wait_s * random.uniform(0.5, 1.5))
+        wait_s = min(wait_s * 2, 0.25)
+
+
+def non_finite_field(data: Any, path: str = "") -> str | None:
+    """The path of the first NaN or infinity in a JSON-like value, or None if all finite."""
+    if isinstance(data, float) and not math.isfinite(data):
+        return path or "(top level)"
+    if isinstance(data, dict):
+        for key, value in data.items():
+            found = non_finite_field(value, f"{path}.{key}" if path else str(key))
+            if found:
+                return found
+    elif isinstance(data, list | tuple):
+        for i, value in enumerate(data):
+            found = non_finite_field(value, f"{path}[{i}]")
+            if found:
+                return found
+    return None
+
+
 def default_path() -> Path:
     """``$GIGAWATT_HOME/runs.duckdb``, else ``~/.local/share/gigawatt/runs.duckdb``."""
     home = os.environ.get("GIGAWATT_HOME")
@@ -69,28 +144,52 @@ class RunStore:
 
     @contextmanager
     def _connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        import duckdb  # imported here: only commands that touch the store pay for it
+        import duckdb
 
+        con = connect(self.path)
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            con = duckdb.connect(str(self.path))
-        except (OSError, duckdb.Error) as exc:
-            raise StoreError(f"{self.path}: cannot open the run store: {exc}") from None
-        try:
-            con.execute(SCHEMA)
+            try:
+                con.execute(SCHEMA)
+            except duckdb.Error as exc:
+                raise StoreError(f"{self.path}: the run store cannot be used "
+                                 f"({str(exc).splitlines()[0]}); move it aside and gigawatt "
+                                 "starts a new store") from None
             yield con
         finally:
             con.close()
 
     def save(self, kind: str, scenario: str, version: str, scenario_yaml: str,
              result: dict[str, Any]) -> str:
-        """Write one run in a single transaction and return its ID (stored as its ``run_id``)."""
+        """Write one run in a single transaction and return its ID (stored as its ``run_id``).
+
+        Raises
+        ------
+        StoreError
+            The result holds a NaN or an infinity (named by its field path), or the store
+            cannot be written; either way the message says the run was not saved.
+        """
+        bad = non_finite_field(result)
+        if bad:
+            raise StoreError(f"run not saved: result field {bad} is not a finite number")
         run_id = uuid.uuid4().hex[:12]
         result = {**result, "run_id": run_id}
         rows = [
             (run_id, row["period"], *[row.get(c) for c in TIMELINE_COLUMNS])
             for row in result.get("timeline", [])
         ]
+        import duckdb
+
+        try:
+            self._write(run_id, kind, scenario, version, scenario_yaml, result, rows)
+        except StoreError as exc:
+            raise StoreError(f"run not saved: {exc}") from None
+        except duckdb.Error as exc:
+            raise StoreError(f"run not saved: {self.path}: {str(exc).splitlines()[0]}"
+                             ) from None
+        return run_id
+
+    def _write(self, run_id: str, kind: str, scenario: str, version: str, scenario_yaml: str,
+               result: dict[str, Any], rows: list[tuple[Any, ...]]) -> None:
         with self._connect() as con:
             con.execute("BEGIN TRANSACTION")
             try:
@@ -106,7 +205,19 @@ class RunStore:
             except BaseException:
                 con.execute("ROLLBACK")
                 raise
-        return run_id
+
+    def delete(self, run_id: str) -> None:
+        """Remove one run (its row and its timeline) in a single transaction: how a save
+        is undone when the report that goes with it cannot be written."""
+        with self._connect() as con:
+            con.execute("BEGIN TRANSACTION")
+            try:
+                con.execute("DELETE FROM timeline WHERE run_id = ?", [run_id])
+                con.execute("DELETE FROM runs WHERE run_id = ?", [run_id])
+                con.execute("COMMIT")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
 
     def list_runs(self) -> list[dict[str, Any]]:
         """All runs, newest first, with their headline figures."""

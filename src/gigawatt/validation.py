@@ -8,27 +8,103 @@ accepted.
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+from contextvars import ContextVar
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from gigawatt.errors import GigawattError
 
 M = TypeVar("M", bound=BaseModel)
 
+# Bounds every input number meets: far beyond any real plan, close enough that no stage
+# allocates or loops without limit. The error names the bound (pydantic's "less than or
+# equal to ...").
+MAX_QUANTITY = 1e15
+"""The largest plain quantity a schema field takes (USD, MW, tokens, ...)."""
+MAX_COUNT = 10**9
+"""The largest count a schema field takes (GPUs, racks, ports, sequences, ...)."""
+MAX_DIMENSION = 1 << 20
+"""The largest model dimension (layers, hidden size, heads, experts, vocabulary)."""
+MAX_FACILITY_GW = 1000.0
+"""The most facility power a ramp step may name, GW (a tenth of the world's generation
+capacity; the announced build-outs are 10 GW)."""
+MAX_SITE_GW = 100.0
+"""The most facility power one site may hold, GW."""
+MAX_ITEMS = 1000
+"""The most entries a list or mapping of a scenario may hold (ramp steps, claims, ...)."""
+MAX_SAMPLES = 200_000
+"""The most samples or grid points one sweep runs: twice the 100,000 samples a whole-plan
+sweep of the default scenario takes in seconds; the bound keeps memory to a few GB."""
+MAX_WORKERS = 256
+"""The most worker processes (or Ray tasks in flight) a pooled sweep starts."""
+MAX_YAML_BYTES = 1 << 20
+"""The largest YAML document read, bytes."""
+MAX_YAML_DEPTH = 32
+"""The deepest nesting of a YAML document (a scenario needs six levels)."""
+MAX_YAML_ALIASES = 100
+"""The most alias references (``*name``) a YAML document may hold: aliases let a few
+bytes expand into a huge document."""
+
+Finite = Annotated[float, Field(allow_inf_nan=False)]
+"""A finite float: NaN and infinities are refused, naming the field."""
+Quantity = Annotated[float, Field(allow_inf_nan=False, ge=-MAX_QUANTITY, le=MAX_QUANTITY)]
+"""A finite float within +-:data:`MAX_QUANTITY`."""
+PositiveFloat = Annotated[float, Field(allow_inf_nan=False, gt=0, le=MAX_QUANTITY)]
+NonNegativeFloat = Annotated[float, Field(allow_inf_nan=False, ge=0, le=MAX_QUANTITY)]
+PositiveInt = Annotated[int, Field(gt=0, le=MAX_COUNT)]
+NonNegativeInt = Annotated[int, Field(ge=0, le=MAX_COUNT)]
+Dimension = Annotated[int, Field(gt=0, le=MAX_DIMENSION)]
+"""A model dimension: a whole number in 1 to :data:`MAX_DIMENSION`."""
+
 
 class Frozen(BaseModel):
-    """Base of every input record: immutable, unknown fields rejected."""
+    """Base of every input record: immutable, unknown fields rejected, finite numbers only
+    (NaN and infinities are refused in every float field, nested ones included)."""
 
     # defer_build: a model's validator is built on its first use, not at import; a command
     # that reads the cached catalog (:mod:`gigawatt.catalog.loader`) never builds most of them.
     model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True,
-                              defer_build=True)
+                              allow_inf_nan=False, defer_build=True)
+
+
+_USER_FILES = ContextVar("gigawatt_user_files", default=True)
+_PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+@contextlib.contextmanager
+def no_user_files() -> Iterator[None]:
+    """Within this block :func:`read_yaml` reads only the package's own data files.
+
+    The HTTP service computes every request inside it, so no request can make the
+    server read, or reveal the existence of, a file it names.
+    """
+    token = _USER_FILES.set(False)
+    try:
+        yield
+    finally:
+        _USER_FILES.reset(token)
+
+
+def forbid_user_files() -> None:
+    """For the rest of this process (a service's worker), read only the package's files."""
+    _USER_FILES.set(False)
+
+
+def user_files_allowed() -> bool:
+    """Whether files named by the user may be read here (False inside the service)."""
+    return _USER_FILES.get()
 
 
 def read_yaml(path: Path, error: type[GigawattError]) -> Any:
     """Parse a YAML file, turning I/O and syntax errors into one-line ``error``s."""
+    if not _USER_FILES.get() and not path.resolve().is_relative_to(_PACKAGE_DIR):
+        raise error("files are not read over HTTP; accepted: a catalog ID, a built-in name "
+                    "or an inline document")
     if not path.exists():
         raise error(f"{path}: file not found")
     if not path.is_file():
@@ -43,18 +119,49 @@ def read_yaml(path: Path, error: type[GigawattError]) -> Any:
 def parse_yaml(text: str, where: str, error: type[GigawattError]) -> Any:
     """Parse YAML text; a syntax error names the line and column.
 
-    libyaml's loader when PyYAML was built with it (several times faster), else PyYAML's own.
+    Documents over :data:`MAX_YAML_BYTES`, nested deeper than :data:`MAX_YAML_DEPTH`
+    or with more than :data:`MAX_YAML_ALIASES` aliases are refused before they are
+    built, and so are numbers too long to convert: each is one line, never a
+    RecursionError or a document that expands beyond memory.
     """
-    import yaml
-
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    size = len(text.encode("utf-8", "surrogatepass"))
+    if size > MAX_YAML_BYTES:
+        raise error(f"{where}: the document is {size:,} bytes; accepted: at most "
+                    f"{MAX_YAML_BYTES:,}")
     try:
-        return yaml.load(text, Loader=loader)  # a safe loader: plain data only
+        _check_shape(text, where, error)
+        # libyaml's loader when PyYAML was built with it (several times faster); both safe
+        return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         at = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
         raise error(f"{where}: YAML syntax error{at}: {problem}") from None
+    except (ValueError, OverflowError) as exc:  # int('9' * 5000): over Python's digit limit
+        raise error(f"{where}: a number is not accepted: {str(exc).splitlines()[0]}") from None
+    except RecursionError:  # the depth check above makes this unreachable; kept as a guard
+        raise error(f"{where}: the document is nested too deeply; accepted: at most "
+                    f"{MAX_YAML_DEPTH} levels") from None
+
+
+def _check_shape(text: str, where: str, error: type[GigawattError]) -> None:
+    # The event stream comes from PyYAML's iterative parser, so measuring depth here
+    # cannot itself recurse; the composer that safe_load runs afterwards does.
+    depth = aliases = 0
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_YAML_DEPTH:
+                line = event.start_mark.line + 1 if event.start_mark else 0
+                raise error(f"{where}: the document is nested over {MAX_YAML_DEPTH} levels "
+                            f"deep (line {line}); accepted: at most {MAX_YAML_DEPTH}")
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+        elif isinstance(event, yaml.AliasEvent):
+            aliases += 1
+            if aliases > MAX_YAML_ALIASES:
+                raise error(f"{where}: over {MAX_YAML_ALIASES} YAML aliases (*name); "
+                            f"accepted: at most {MAX_YAML_ALIASES}")
 
 
 def field_path(loc: tuple[int | str, ...]) -> str:
@@ -88,10 +195,26 @@ def field_errors(exc: ValidationError, prefix: tuple[int | str, ...] = ()
             reason = "unknown field"
         elif isinstance(given, dict | list):
             reason = msg
+            loc += _named_field(msg, given)
         else:
             reason = f"{given!r} is not accepted: {msg}"
         out.append((loc, reason))
     return out
+
+
+def _named_field(msg: str, given: Any) -> tuple[str, ...]:
+    # A record-level check names the field it is about first ("attention_heads 16 leave
+    # no room ..."): place the problem at that field when the record has it.
+    first = msg.split(" ", 1)[0]
+    if "_" not in first and "." not in first:  # a plain word ("value ...") is prose
+        return ()
+    parts = tuple(first.split("."))
+    node = given
+    for part in parts:
+        if not isinstance(node, dict) or part not in node:
+            return ()
+        node = node[part]
+    return parts
 
 
 def field_location(loc: tuple[int | str, ...]) -> tuple[int | str, ...]:

@@ -7,9 +7,11 @@ capability.
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import anyio
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
@@ -19,15 +21,54 @@ from gigawatt.api.http import JSONBody, Problem, error_response, install_handler
 from gigawatt.api.routes import API_ROUTES, dashboard
 from gigawatt.api.service import Service
 from gigawatt.api.settings import ServiceSettings
+from gigawatt.api.workers import set_preload
 from gigawatt.version import __version__
 
 
-class BodyLimit:
-    """Refuse request bodies over ``max_bytes`` with 413, by header or as they stream in."""
+def name_of(host: str) -> str:
+    """A Host header's name without its port: ``'[::1]:8000'`` -> ``'[::1]'``."""
+    if host.startswith("["):
+        return host.split("]", 1)[0] + "]"
+    return host.split(":", 1)[0] if host.count(":") == 1 else host
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+
+class TrustedHosts:
+    """Answer only requests whose Host header names this server (400 otherwise).
+
+    A web page on another origin can reach a loopback server through a name it
+    controls (DNS rebinding); the browser then sends that name as the Host, so
+    refusing names other than the server's own closes the door.
+    """
+
+    def __init__(self, app: ASGIApp, names: frozenset[str]) -> None:
+        self.app = app
+        self.names = names
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or "*" in self.names:
+            await self.app(scope, receive, send)
+            return
+        given = dict(scope["headers"]).get(b"host", b"").decode("latin-1").strip().lower()
+        if name_of(given) not in self.names:
+            response = error_response(400, [Problem(
+                loc=["header", "Host"], field="Host", type="untrusted_host",
+                msg=f"Host {given!r} is not a name this server answers; accepted: "
+                    f"{', '.join(sorted(self.names))} (gigawatt serve --allowed-host adds "
+                    "names)")])
+            await response(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+
+class BodyLimit:
+    """Refuse request bodies over ``max_bytes`` with 413, by header or as they stream in,
+    and bodies that take over ``timeout_s`` to arrive with 408 (a client sending a byte
+    now and then holds a connection and a task for nothing)."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int, timeout_s: float) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.timeout_s = timeout_s
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -41,10 +82,16 @@ class BodyLimit:
             await response(scope, receive, send)
             return
         received = 0
+        deadline = time.monotonic() + self.timeout_s
 
         async def counted() -> Message:
             nonlocal received
-            message = await receive()
+            try:
+                with anyio.fail_after(max(0.0, deadline - time.monotonic())):
+                    message = await receive()
+            except TimeoutError:
+                raise HTTPException(408, f"the request body took over {self.timeout_s:g} s "
+                                         "to arrive") from None
             received += len(message.get("body", b""))
             if received > self.max_bytes:  # FastAPI's body reader lets HTTPException through
                 raise HTTPException(413, f"request body over {self.max_bytes} bytes")
@@ -56,12 +103,15 @@ class BodyLimit:
 def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     """The app for these settings (default: loopback, the CLI's run store)."""
     settings = settings or ServiceSettings()
+    set_preload()
     service = Service(settings)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        await anyio.to_thread.run_sync(service.pool.start)
         yield
         service.lane.close()
+        service.pool.close()
 
     app = FastAPI(
         title="gigawatt",
@@ -76,7 +126,9 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     )
     app.state.service = service
     install_handlers(app)
-    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes,
+                       timeout_s=settings.body_timeout_s)
+    app.add_middleware(TrustedHosts, names=settings.host_names)  # added last: runs first
 
     for router in API_ROUTES:
         app.include_router(router, prefix="/api")

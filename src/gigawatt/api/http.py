@@ -47,7 +47,9 @@ class ErrorBody(BaseModel):
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     code: {"model": ErrorBody, "description": text} for code, text in (
+        (400, "The Host header is not one this server answers"),
         (404, "Unknown ID or name"),
+        (408, "The request body arrived too slowly"),
         (413, "Request body too large"),
         (422, "Invalid input: each problem names the field and the reason"),
         (503, "The computation took too long, or the run store is unavailable"),
@@ -58,9 +60,10 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 WRITE_ERRORS: dict[int | str, dict[str, Any]] = {
     **ERRORS,
     401: {"model": ErrorBody, "description": "Missing or wrong token"},
-    403: {"model": ErrorBody, "description": "Writes are disabled on this address"},
+    403: {"model": ErrorBody, "description": "Writes and computations are disabled on this "
+                                             "address"},
 }
-"""The error responses of routes that may write to the run store."""
+"""The error responses of routes that compute or write: off loopback they need the token."""
 
 
 def split_path(field: str) -> list[str | int]:
@@ -82,6 +85,10 @@ class ApiError(Exception):
         self.status = status
         self.problems = problems
         self.headers = headers
+
+    def __reduce__(self) -> tuple[type[ApiError], tuple[Any, ...]]:
+        # raised in a worker process and re-raised in the server: it must pickle
+        return type(self), (self.status, self.problems, self.headers)
 
 
 def bad_input(field: str, msg: str, source: str = "body", status: int = 422) -> ApiError:
@@ -166,6 +173,12 @@ def install_handlers(app: FastAPI) -> None:
                                     msg=msg, type=str(err.get("type", "value_error"))))
         return error_response(422, problems)
 
+    @app.exception_handler(RecursionError)
+    async def _too_deep(_: Request, exc: RecursionError) -> JSONBody:
+        # Python's JSON reader recurses once per level: a body nested thousands deep
+        return error_response(422, [Problem(loc=["body"], field="", type="json_invalid",
+                                            msg="the body is nested too deeply")])
+
     @app.exception_handler(GigawattError)
     async def _gigawatt(_: Request, exc: GigawattError) -> JSONBody:
         if isinstance(exc, StoreError):  # routes answer "not found" themselves: this is the file
@@ -178,7 +191,8 @@ def install_handlers(app: FastAPI) -> None:
         if exc.status_code == 400:  # FastAPI's answer to a body that is not text at all
             return error_response(422, [Problem(loc=["body"], field="", type="json_invalid",
                                                 msg="the body is not JSON text in UTF-8")])
-        kind = {404: "not_found", 405: "method_not_allowed", 413: "too_large"}.get(
+        kind = {404: "not_found", 405: "method_not_allowed", 408: "timeout",
+                413: "too_large"}.get(
             exc.status_code, "http_error")
         return error_response(exc.status_code,
                               [Problem(loc=[], field="", msg=str(exc.detail), type=kind)],

@@ -98,11 +98,33 @@ def _validated(data: Any, where: str) -> Scenario:
     except ValidationError as exc:
         raise ApiError(422, [problem(field_path(loc), reason)
                              for loc, reason in field_errors(exc, (where,))]) from None
+    catalog = load_catalog()
+    check_catalog_models(scenario, catalog, where)
     try:
-        check_scenario(scenario, load_catalog(), where)
+        check_scenario(scenario, catalog, where)
     except ScenarioError as exc:
         raise ApiError(422, [problem_from_error(exc)]) from None
     return scenario
+
+
+FILES_NOT_READ = "files are not read over HTTP"
+"""What a 422 says when a request names something that is not a catalog ID or document."""
+
+
+def check_catalog_models(scenario: Scenario, catalog: Catalog, where: str) -> None:
+    """Raise 422 unless every model the scenario names is a catalog model ID.
+
+    On the command line a scenario may name a model YAML file; over HTTP nothing is read
+    from the server's disk, and nothing is said about what exists there.
+    """
+    problems = [
+        problem(f"{where}.{section}.model", f"{block.model!r} is not a catalog model ID; "
+                f"{FILES_NOT_READ}; accepted: {', '.join(sorted(catalog.models))}")
+        for section, block in (("serving", scenario.serving), ("training", scenario.training))
+        if block is not None and block.model not in catalog.models
+    ]
+    if problems:
+        raise ApiError(422, problems)
 
 
 MAX_GPUS = 10_000_000
@@ -167,8 +189,9 @@ def resolve_model(model: str | dict[str, Any], catalog: Catalog, field: str = "m
     """
     if isinstance(model, str):
         if model not in catalog.models:
-            raise bad_input(field, f"unknown model {model!r}; accepted: a catalog model ID "
-                                   f"({', '.join(sorted(catalog.models))}) or a model document")
+            raise bad_input(field, f"unknown model {model!r} ({FILES_NOT_READ}); accepted: a "
+                                   f"catalog model ID ({', '.join(sorted(catalog.models))}) "
+                                   "or a model document")
         return model
     try:
         spec = ModelSpec.model_validate(model)

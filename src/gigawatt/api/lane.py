@@ -19,15 +19,17 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from gigawatt.errors import StoreError
-from gigawatt.store import RunStore
+from gigawatt.store import DUCKDB_CONFIG, RunStore
 
 if TYPE_CHECKING:
     import duckdb
 
 T = TypeVar("T")
 
-# Another process (the CLI) may hold the DuckDB file for a moment: wait for it this long.
-STORE_BUSY_RETRIES = 40
+# Another process (the CLI) may hold the DuckDB file for a moment: the store's own
+# connect waits for it with back-off (gigawatt.store.BUSY_TIMEOUT_S); these are extra
+# whole-call retries, kept for a store that gave up while the file stayed busy.
+STORE_BUSY_RETRIES = 1
 STORE_BUSY_WAIT_S = 0.05
 
 
@@ -67,7 +69,7 @@ class StoreLane:
         import duckdb
 
         try:  # same path, default configuration: the store's connections share this database
-            return duckdb.connect(str(self.store.path))
+            return duckdb.connect(str(self.store.path), config=DUCKDB_CONFIG)
         except duckdb.Error:
             return None  # the file is busy elsewhere: the calls go on without the speed-up
 
@@ -77,7 +79,7 @@ class StoreLane:
             try:
                 return fn(*args)
             except StoreError as exc:
-                if "cannot open the run store" not in str(exc):
+                if "another process held it" not in str(exc):
                     raise
                 time.sleep(STORE_BUSY_WAIT_S)
         return fn(*args)

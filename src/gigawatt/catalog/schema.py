@@ -11,17 +11,21 @@ import datetime as dt
 import re
 from typing import Literal
 
-from pydantic import (
-    Field,
+from pydantic import Field, model_validator
+
+from gigawatt.models.perf.flops import Transformer
+
+# Finite, bounded versions of pydantic's types (the names pydantic gives them): every
+# number in a catalog row or a model file has an upper bound no real entry reaches.
+from gigawatt.validation import (
+    MAX_DIMENSION,
+    Dimension,
+    Frozen,
     NonNegativeFloat,
     NonNegativeInt,
     PositiveFloat,
     PositiveInt,
-    model_validator,
 )
-
-from gigawatt.models.perf.flops import Transformer
-from gigawatt.validation import Frozen
 
 Status = Literal["official", "reported", "estimate", "derived", "disputed"]
 HALF_YEAR = re.compile(r"^(\d{4})H([12])$")
@@ -140,14 +144,14 @@ class Optic(Entry):
 class MoE(Frozen):
     """Mixture-of-experts block of a model file."""
 
-    routed_experts: PositiveInt
-    active_experts: PositiveInt
-    shared_experts: int = Field(default=0, ge=0)
-    expert_ffn_hidden_size: PositiveInt
-    dense_layers: int = Field(default=0, ge=0)
-    shared_expert_ffn_hidden_size: PositiveInt | None = Field(
+    routed_experts: Dimension
+    active_experts: Dimension
+    shared_experts: int = Field(default=0, ge=0, le=MAX_DIMENSION)
+    expert_ffn_hidden_size: Dimension
+    dense_layers: int = Field(default=0, ge=0, le=MAX_DIMENSION)
+    shared_expert_ffn_hidden_size: Dimension | None = Field(
         default=None, description="hidden size of each shared expert; default the expert's")
-    latent_size: PositiveInt | None = Field(
+    latent_size: Dimension | None = Field(
         default=None, description="LatentMoE: experts run in this width (Nemotron 3 Super)")
 
     @model_validator(mode="after")
@@ -172,22 +176,24 @@ class Mamba(Frozen):
 class LatentAttention(Frozen):
     """Multi-head latent attention (DeepSeek-V2/V3): K and V compressed to a latent."""
 
-    kv_lora_rank: PositiveInt
-    q_lora_rank: int = Field(default=0, ge=0, description="0: Q is not compressed")
-    rope_head_dim: int = Field(default=0, ge=0, description="decoupled RoPE key per head")
+    kv_lora_rank: Dimension
+    q_lora_rank: int = Field(default=0, ge=0, le=MAX_DIMENSION,
+                             description="0: Q is not compressed")
+    rope_head_dim: int = Field(default=0, ge=0, le=MAX_DIMENSION,
+                               description="decoupled RoPE key per head")
 
 
 class ModelSpec(Frozen):
     """A transformer's shape, as in a model file (see DESIGN.md)."""
 
     name: str
-    layers: PositiveInt
-    hidden_size: PositiveInt
-    ffn_hidden_size: PositiveInt
-    attention_heads: PositiveInt
-    kv_heads: PositiveInt | None = None
-    head_dim: PositiveInt | None = Field(default=None, description="default hidden/heads")
-    vocab_size: PositiveInt
+    layers: Dimension
+    hidden_size: Dimension
+    ffn_hidden_size: Dimension
+    attention_heads: Dimension
+    kv_heads: Dimension | None = None
+    head_dim: Dimension | None = Field(default=None, description="default hidden/heads")
+    vocab_size: Dimension
     gated_mlp: bool
     moe: MoE | None = None
     mla: LatentAttention | None = None
@@ -214,6 +220,10 @@ class ModelSpec(Frozen):
                 raise ValueError("hybrid_layer_pattern has Mamba layers (M): give mamba.heads")
             if "E" in pattern and self.moe is None:
                 raise ValueError("hybrid_layer_pattern has MoE layers (E): give moe")
+        if self.head_dim is None and self.attention_heads > self.hidden_size:
+            raise ValueError(
+                f"attention_heads {self.attention_heads} leave no room in hidden_size "
+                f"{self.hidden_size}; accepted: at most hidden_size heads, or a head_dim")
         return self
 
     def transformer(self) -> Transformer:

@@ -7,6 +7,7 @@ its own module here and registers itself on :data:`gigawatt.cli.app.app`.
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import Any
 
@@ -28,6 +29,7 @@ from gigawatt.cli import (  # noqa: F401  (importing registers the commands)
     train,
 )
 from gigawatt.cli.app import app
+from gigawatt.cli.flags import harden
 from gigawatt.errors import GigawattError
 
 __all__ = ["app", "main", "run"]
@@ -39,6 +41,7 @@ def run(argv: list[str] | None = None) -> int:
     if not args:
         args = ["--help"]
     command, args, prog = _command(args)
+    command = harden(command)
     try:
         code = command.main(args=args, prog_name=prog, standalone_mode=False)
     except typer.Exit as exc:
@@ -55,6 +58,12 @@ def run(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         sys.stderr.write("gigawatt: interrupted\n")
         return 130
+    except Exception as exc:  # a bug, not bad input: one line, the traceback on request
+        if os.environ.get("GIGAWATT_DEBUG"):
+            raise
+        sys.stderr.write(f"gigawatt: internal error: {type(exc).__name__}: {exc} (a bug; "
+                         "GIGAWATT_DEBUG=1 shows the traceback)\n")
+        return 1
     return int(code) if isinstance(code, int) else 0
 
 

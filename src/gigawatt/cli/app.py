@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
@@ -17,6 +17,8 @@ if TYPE_CHECKING:
     from rich.console import Console
 
 from gigawatt.progress import Progress
+
+from gigawatt.errors import GigawattError, StoreError
 
 app = typer.Typer(
     help="Plan and simulate gigawatt-scale AI factories.",
@@ -138,3 +140,51 @@ def _root(
         help="Print the version and exit.")] = False,
 ) -> None:
     """Plan and simulate gigawatt-scale AI factories."""
+
+
+def check_out_folder(out: Path) -> None:
+    """Refuse an ``--out`` that cannot hold the report, before any work is done or saved."""
+    probe = out
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    if probe == out and not out.is_dir():
+        raise typer.BadParameter(f"--out {out}: is a file, not a folder; accepted: a folder "
+                                 "(created if missing)")
+    if not probe.is_dir():
+        raise typer.BadParameter(f"--out {out}: {probe} is a file, not a folder; accepted: "
+                                 "a folder (created if missing)")
+    if not os.access(probe, os.W_OK | os.X_OK):
+        raise typer.BadParameter(f"--out {out}: {probe} is not writable; accepted: a folder "
+                                 "you can write to")
+
+
+def save_with_report(result: dict[str, Any], save: Callable[[], str] | None,
+                     report: Callable[[], Path] | None) -> StoreError | None:
+    """Save the run (if ``save``), then write its report (if ``report``).
+
+    Sets ``run_id`` and ``report_path`` in ``result``. A report that cannot be written
+    undoes the save and raises; a save that fails is returned, not raised, so that the
+    command still prints the result it computed before it reports that it was not saved.
+    """
+    from gigawatt.store import RunStore
+
+    result["run_id"] = None
+    result["report_path"] = None
+    failed: StoreError | None = None
+    if save is not None:
+        try:
+            result["run_id"] = save()
+        except StoreError as exc:
+            failed = exc
+    if report is not None:
+        try:
+            result["report_path"] = str(report())
+        except Exception as exc:
+            if result["run_id"]:  # no saved run without its report
+                RunStore().delete(result["run_id"])
+                result["run_id"] = None
+            if isinstance(exc, OSError):
+                raise GigawattError(f"--out: cannot write the report: {exc}; the run was not "
+                                    "saved") from None
+            raise
+    return failed

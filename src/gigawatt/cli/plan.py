@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -16,10 +17,12 @@ from gigawatt.cli.app import (
     SaveFlag,
     ScenarioArgument,
     app,
+    check_out_folder,
     chosen_format,
     console,
     emit_json,
     print_text,
+    save_with_report,
 )
 
 
@@ -41,6 +44,8 @@ def plan_command(
     from gigawatt.scenario import load_scenario
 
     fmt = chosen_format(fmt, as_json, as_csv)
+    if report:
+        check_out_folder(out)
     scenario_obj, text = load_scenario(scenario)
     if yardstick_days is not None:
         from gigawatt.errors import ScenarioError
@@ -52,18 +57,19 @@ def plan_command(
                                                        .model_copy(update={
                                                            "yardstick_days": yardstick_days})})
     result = plan(scenario_obj).to_dict()
-    result["run_id"] = None
-    if save:
+
+    def saved() -> str:
         from gigawatt.store import RunStore
 
-        result["run_id"] = RunStore().save("plan", scenario_obj.name,
-                                           result["gigawatt_version"], text, result)
-    result["report_path"] = None
-    if report:
+        return RunStore().save("plan", scenario_obj.name, result["gigawatt_version"], text,
+                               result)
+
+    def written() -> Path:
         from gigawatt.report.html import write_html
 
-        path = write_html(result, out / f"{scenario_obj.name}.html")
-        result["report_path"] = str(path)
+        return write_html(result, out / f"{scenario_obj.name}.html")
+
+    not_saved = save_with_report(result, saved if save else None, written if report else None)
     if fmt is Format.json:
         emit_json(result)
     elif fmt is Format.csv:
@@ -80,3 +86,5 @@ def plan_command(
         if result["run_id"]:
             run_id = result["run_id"]
             out_console.print(f"Run saved: {run_id} (gigawatt runs show {run_id})")
+    if not_saved is not None:
+        raise not_saved  # after the result: the work is printed, the error says it was lost

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -14,9 +15,11 @@ from gigawatt.cli.app import (
     SaveFlag,
     ScenarioArgument,
     app,
+    check_out_folder,
     console,
     emit_json,
     progress_bar,
+    save_with_report,
 )
 
 
@@ -49,26 +52,31 @@ def sweep_command(
     from gigawatt.sweep import parse_vary, sweep
     from gigawatt.version import __version__
 
+    if report:
+        check_out_folder(out)
     scenario_obj, text = load_scenario(scenario)
     with progress_bar("sweep: samples") as progress:
         result = sweep(scenario_obj, samples=samples, seed=seed,
                        vary=parse_vary(vary) if vary else None, backend=backend,
                        workers=workers, ray_address=ray_address, targets=target or (),
                        sobol_indices=sobol, progress=progress).to_dict()
-    result["run_id"] = None
-    if save:
+
+    def saved() -> str:
         from gigawatt.store import RunStore
 
-        result["run_id"] = RunStore().save("sweep", scenario_obj.name, __version__, text, result)
-    result["report_path"] = None
-    if report:
+        return RunStore().save("sweep", scenario_obj.name, __version__, text, result)
+
+    def written() -> Path:
         from gigawatt.report.html import render_sweep_html, write_html
 
-        path = write_html(result, out / f"{scenario_obj.name}-sweep.html", render_sweep_html)
-        result["report_path"] = str(path)
+        return write_html(result, out / f"{scenario_obj.name}-sweep.html", render_sweep_html)
+
+    not_saved = save_with_report(result, saved if save else None, written if report else None)
     if as_json:
         emit_json(result)
-        return
-    from gigawatt.report.terminal import render_sweep
+    else:
+        from gigawatt.report.terminal import render_sweep
 
-    render_sweep(result, console())
+        render_sweep(result, console())
+    if not_saved is not None:
+        raise not_saved  # after the result: the work is printed, the error says it was lost

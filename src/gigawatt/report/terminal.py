@@ -174,6 +174,11 @@ def _serving_rows(r: Mapping[str, Any]) -> list[tuple[str, str, str]]:
     return rows
 
 
+def _days(days: float | None) -> str:
+    # a first period with no GPUs online (a ramp starting at 0 GW) has no training time
+    return "no GPUs online" if days is None else f"{days:,.1f} days"
+
+
 def _training_rows(r: Mapping[str, Any]) -> list[tuple[str, str, str]]:
     if r.get("training_days") is None:
         return []
@@ -197,7 +202,7 @@ def _training_rows(r: Mapping[str, Any]) -> list[tuple[str, str, str]]:
          f"{fmt.count(r['training_job_gpus'])} {r['training_system']} GPUs ({layout}), "
          f"MFU {fmt.percent(r['training_mfu'])}, {r['training_ideal_days']:,.2f} days without "
          "failures; "
-         f"first period {r['first_period_training_days']:,.1f} days"),
+         f"first period {_days(r.get('first_period_training_days'))}"),
         ("Failures of that job", f"goodput {fmt.percent(r['training_goodput'])}",
          f"{r['training_interruptions_per_day']:,.0f} interruptions/day (one every "
          f"{r['training_mtti_min']:,.0f} min), checkpoint every "

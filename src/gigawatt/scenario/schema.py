@@ -22,7 +22,21 @@ from pydantic import (
 )
 
 from gigawatt.catalog.schema import HALF_YEAR
-from gigawatt.validation import Frozen
+from gigawatt.validation import (
+    MAX_COUNT,
+    MAX_FACILITY_GW,
+    MAX_ITEMS,
+    MAX_SITE_GW,
+    Frozen,
+    NonNegativeFloat,
+)
+
+MAX_CLAIMS = 200
+"""The most claims a scenario may list (each may size a whole site)."""
+MAX_SEQUENCE_TOKENS = 1 << 21
+"""The longest training sequence a scenario may name, tokens."""
+MAX_LATENCY_MS = 1e7
+"""The longest latency limit a scenario may name, ms (about three hours)."""
 
 AssumptionStatus = Literal[
     "official", "reported", "estimate", "derived", "disputed", "assumption", "input"
@@ -42,7 +56,7 @@ class Distribution(Frozen):
     triangular: tuple[float, float, float] | None = None
     normal: tuple[float, float] | None = None
     lognormal: tuple[float, float] | None = None
-    choice: tuple[float, ...] | None = Field(default=None, min_length=1)
+    choice: tuple[float, ...] | None = Field(default=None, min_length=1, max_length=MAX_ITEMS)
 
     @model_validator(mode="after")
     def _one_valid_form(self) -> Distribution:
@@ -197,7 +211,8 @@ class RampStep(Frozen):
     """
 
     period: str = Field(pattern=HALF_YEAR.pattern, description="e.g. 2026H2")
-    facility_gw: float = Field(ge=0.0, description="cumulative, at the end of the period")
+    facility_gw: float = Field(ge=0.0, le=MAX_FACILITY_GW,
+                               description="cumulative, at the end of the period")
     system: str = Field(description="catalog system ID of the capacity added in this period")
     distribution: Distribution | None = Field(default=None, description=(
         "uncertainty of facility_gw, for gigawatt sweep (a sample below an earlier step's "
@@ -239,10 +254,17 @@ class RampStep(Frozen):
 class Ramp(Frozen):
     """The build-out ramp: steps in time order, with where the ramp comes from."""
 
-    steps: list[RampStep] = Field(min_length=1)
+    steps: list[RampStep] = Field(min_length=1, max_length=MAX_ITEMS)
     status: AssumptionStatus = "assumption"
     source: str | None = None
     note: str | None = None
+
+    @model_validator(mode="after")
+    def _reaches_some_power(self) -> Ramp:
+        if max(step.facility_gw for step in self.steps) <= 0:
+            raise ValueError("steps: facility_gw is 0 in every step; accepted: a ramp that "
+                             "reaches more than 0 GW")
+        return self
 
 
 class Facility(Frozen):
@@ -268,9 +290,11 @@ class Network(Frozen):
     """How the scale-out fabric of each platform is built (``gigawatt.estimates.fabric``)."""
 
     switches: dict[str, str] = Field(
-        default_factory=dict, description="system ID -> switch ID; default: the system's own")
+        default_factory=dict, max_length=MAX_ITEMS,
+        description="system ID -> switch ID; default: the system's own")
     co_packaged_optics: bool = False
-    oversubscription: float = Field(default=1.0, ge=1.0, description="at the leaf; 1 = none")
+    oversubscription: float = Field(default=1.0, ge=1.0, le=100.0,
+                                    description="at the leaf; 1 = none")
 
 
 Precision = Literal["bf16", "fp8", "fp4"]
@@ -282,8 +306,8 @@ class Serving(Frozen):
     share_of_fleet: Fraction = Field(description="share of each period's GPUs serving")
     model: str = Field(description="catalog model ID or a model YAML file")
     precision: Precision
-    ttft_ms: float | None = Field(default=None, gt=0)
-    tpot_ms: float | None = Field(default=None, gt=0)
+    ttft_ms: float | None = Field(default=None, gt=0, le=MAX_LATENCY_MS)
+    tpot_ms: float | None = Field(default=None, gt=0, le=MAX_LATENCY_MS)
     status: AssumptionStatus = "assumption"
     source: str | None = None
     note: str | None = None
@@ -294,10 +318,11 @@ class Training(Frozen):
 
     model: str = Field(description="catalog model ID or a model YAML file")
     tokens: Positive
-    seq_len: int = Field(gt=0)
-    global_batch: int = Field(gt=0, description="sequences per step")
+    seq_len: int = Field(gt=0, le=MAX_SEQUENCE_TOKENS)
+    global_batch: int = Field(gt=0, le=1 << 24, description="sequences per step")
     precision: Precision
-    max_site_facility_gw: Positive | None = Field(default=None, description=(
+    max_site_facility_gw: Annotated[Number, in_range(0.0, MAX_SITE_GW, low_open=True)
+                                    ] | None = Field(default=None, description=(
         "the largest single site, facility GW; required with a ramp (a buildout's sites "
         "hold what they hold)"))
     profile: Literal["research", "production", "fault-tolerant"] = "production"
@@ -428,7 +453,8 @@ class Claim(Frozen):
     metric: Metric
     low: float | dt.date
     high: float | dt.date | None = None
-    at_gpus: int | None = Field(default=None, gt=0, description="site size of a site metric")
+    at_gpus: int | None = Field(default=None, gt=0, le=MAX_COUNT,
+                                description="site size of a site metric")
     quote: str | None = Field(default=None, description="the source's own words, verbatim")
     reading: str | None = Field(default=None, description=(
         "how the claim's words become the range, where sources disagree"))
@@ -481,8 +507,8 @@ class Amounts(Sourced):
     """An amount per period, each period a year (``'2027'``), half-year (``'2027H1'``) or
     quarter (``'2027Q3'``); the optimiser spreads each evenly over its quarters."""
 
-    per_period: Annotated[dict[str, float], BeforeValidator(_period_keys)] = Field(
-        min_length=1)
+    per_period: Annotated[dict[str, NonNegativeFloat], BeforeValidator(_period_keys)] = Field(
+        min_length=1, max_length=MAX_ITEMS)
 
     @property
     def total(self) -> float:
@@ -502,7 +528,7 @@ class BuildoutPlatform(Frozen):
 class BuildoutTarget(Sourced):
     """Facility power that must be online by the end of a quarter."""
 
-    facility_gw: float = Field(gt=0.0)
+    facility_gw: float = Field(gt=0.0, le=MAX_FACILITY_GW)
     quarter: str = Field(pattern=QUARTER_LABEL)
 
 
@@ -514,7 +540,7 @@ class Buildout(Sourced):
     power, size and lead time, the racks delivered and the money available.
     """
 
-    sites: list[str] = Field(min_length=1, description="catalog site IDs")
+    sites: list[str] = Field(min_length=1, max_length=MAX_ITEMS, description="catalog site IDs")
     first_quarter: str = Field(pattern=QUARTER_LABEL)
     last_quarter: str = Field(pattern=QUARTER_LABEL)
     objective: Literal["compute", "cost"] = Field(
@@ -522,11 +548,12 @@ class Buildout(Sourced):
                                        "meet the target at least capex plus electricity")
     target: BuildoutTarget | None = None
     precision: Precision = Field(default="fp8", description="the compute the objective counts")
-    platforms: dict[str, BuildoutPlatform] = Field(min_length=1)
+    platforms: dict[str, BuildoutPlatform] = Field(min_length=1, max_length=MAX_ITEMS)
     capital_usd: Amounts
     committed_mw: dict[str, NonNegative] = Field(
-        default_factory=dict, description="site ID -> facility MW already financed, in place "
-                                          "of the catalog's committed_mw")
+        default_factory=dict, max_length=MAX_ITEMS,
+        description="site ID -> facility MW already financed, in place of the catalog's "
+                    "committed_mw")
 
     @model_validator(mode="after")
     def _cost_needs_target(self) -> Buildout:
@@ -590,11 +617,11 @@ class Scenario(Frozen):
     name: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
     title: str
     description: str = ""
-    sources: list[str] = Field(default_factory=list)
+    sources: list[str] = Field(default_factory=list, max_length=MAX_ITEMS)
     ramp: Ramp | None = None
     buildout: Buildout | None = None
     facility: Facility
-    platforms: dict[str, Platform] = Field(default_factory=dict)
+    platforms: dict[str, Platform] = Field(default_factory=dict, max_length=MAX_ITEMS)
     network: Network = Field(default_factory=Network)
     serving: Serving | None = None
     demand: Demand | None = None
@@ -602,7 +629,7 @@ class Scenario(Frozen):
     operations: Operations | None = None
     finance: Finance
     investment: Investment | None = None
-    claims: list[Claim] = Field(default_factory=list)
+    claims: list[Claim] = Field(default_factory=list, max_length=MAX_CLAIMS)
     correlation: RankCorrelation | None = None
 
     @model_validator(mode="after")

@@ -20,6 +20,7 @@ Analysis (:mod:`gigawatt.sweep.analysis`)
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
@@ -31,6 +32,7 @@ from gigawatt.catalog import Catalog
 from gigawatt.pipeline import gather_inputs
 from gigawatt.progress import Progress
 from gigawatt.scenario.schema import Scenario
+from gigawatt.validation import MAX_SAMPLES, MAX_WORKERS
 from gigawatt.sweep.analysis import (
     all_first_order,
     cdf,
@@ -249,6 +251,8 @@ def parse_vary(specs: Sequence[str]) -> dict[str, list[float]]:
             out[path.strip()] = [float(v) for v in values.split(",")]
         except ValueError:
             raise SweepError(f"--vary {spec!r}: values must be numbers") from None
+        if not all(math.isfinite(v) for v in out[path.strip()]):
+            raise SweepError(f"--vary {spec!r}: values must be finite numbers (no nan, inf)")
     return out
 
 
@@ -282,6 +286,19 @@ def sweep(scenario: Scenario, samples: int = 1000, seed: int | None = 0,
     """
     if backend not in BACKENDS:
         raise SweepError(f"backend {backend!r}; accepted: {', '.join(BACKENDS)}")
+    if not 1 <= workers <= MAX_WORKERS:
+        raise SweepError(f"--workers {workers}: accepted: 1 to {MAX_WORKERS}")
+    if vary:
+        points = math.prod(len(values) for values in vary.values())
+        if points > MAX_SAMPLES:
+            raise SweepError(f"--vary: {points:,} grid points; accepted: at most "
+                             f"{MAX_SAMPLES:,} (the product of the value counts)")
+        bad_value = next((v for values in vary.values() for v in values
+                          if not math.isfinite(v)), None)
+        if bad_value is not None:
+            raise SweepError(f"--vary: {bad_value} is not a finite number")
+    elif samples > MAX_SAMPLES:
+        raise SweepError(f"--samples {samples:,}: accepted: at most {MAX_SAMPLES:,}")
     names = output_names(scenario)
     parsed = [parse_target(t, names, DATE_OUTPUTS) for t in targets]
     inputs = gather_inputs(scenario, catalog)

@@ -7,12 +7,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from pydantic import Field
 
-from gigawatt.api.http import ERRORS
+from gigawatt.api.http import WRITE_ERRORS
 from gigawatt.api.inputs import MAX_GPUS, GpuId, QueryInput, catalog_ids
-from gigawatt.api.service import ServiceDep
+from gigawatt.api.service import ServiceDep, TokenRequired
 from gigawatt.estimates.fabric import fabric_json
 
-router = APIRouter(tags=["fabric"])
+router = APIRouter(tags=["fabric"], dependencies=[TokenRequired])
 
 SwitchId = Annotated[str, Field(min_length=1, max_length=128, json_schema_extra={
     "enum": catalog_ids("switches")})]
@@ -40,7 +40,7 @@ class FabricQuery(QueryInput):
                                      "share of this fabric's capex and power, reported apart.")
 
 
-@router.get("/fabric", responses=ERRORS)
+@router.get("/fabric", responses=WRITE_ERRORS)
 async def fabric(q: Annotated[FabricQuery, Query()], service: ServiceDep) -> dict[str, Any]:
     """Scale-up domains and the rail-optimised scale-out fabric for N GPUs: the keys of
     ``gigawatt fabric --json`` (``tiers``, ``leaf_switches``, ``spine_switches``,

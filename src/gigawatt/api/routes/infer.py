@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter
 from pydantic import Field
 
-from gigawatt.api.http import ERRORS
+from gigawatt.api.http import WRITE_ERRORS
 from gigawatt.api.inputs import (
     MAX_GPUS,
     MAX_TOKENS_PER_SEQUENCE,
@@ -18,11 +18,11 @@ from gigawatt.api.inputs import (
     one_of,
     with_model,
 )
-from gigawatt.api.service import ServiceDep
+from gigawatt.api.service import ServiceDep, TokenRequired
 from gigawatt.estimates.infer import infer_json
 from gigawatt.models.perf.inference import FORMATS
 
-router = APIRouter(tags=["infer"])
+router = APIRouter(tags=["infer"], dependencies=[TokenRequired])
 
 
 class InferRequest(ModelInput):
@@ -60,7 +60,7 @@ class InferRequest(ModelInput):
                                            "per million output tokens.")
 
 
-@router.post("/infer", responses=ERRORS)
+@router.post("/infer", responses=WRITE_ERRORS)
 async def infer(body: InferRequest, service: ServiceDep) -> dict[str, Any]:
     """Serving throughput of a model on a GPU type: the keys of ``gigawatt infer --json``
     (``tokens_per_s_per_gpu``, ``tokens_per_s``, ``batch_size``, ``ttft_ms``, ``tpot_ms``,

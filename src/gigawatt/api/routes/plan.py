@@ -11,11 +11,11 @@ from pydantic import Field
 
 from gigawatt.api.http import WRITE_ERRORS
 from gigawatt.api.inputs import ScenarioInput, resolve_scenario
-from gigawatt.api.service import Service, ServiceDep, TokenDep
+from gigawatt.api.service import Service, ServiceDep, TokenDep, TokenRequired
 from gigawatt.api.view import plan_view
 from gigawatt.scenario import builtin_scenarios
 
-router = APIRouter(tags=["plan"])
+router = APIRouter(tags=["plan"], dependencies=[TokenRequired])
 
 
 class PlanRequest(ScenarioInput):

@@ -7,13 +7,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from pydantic import Field
 
-from gigawatt.api.http import ERRORS
+from gigawatt.api.http import WRITE_ERRORS
 from gigawatt.api.inputs import MAX_GPUS, GpuId, QueryInput, one_of
-from gigawatt.api.service import ServiceDep
+from gigawatt.api.service import ServiceDep, TokenRequired
 from gigawatt.estimates.profiles import PROFILES
 from gigawatt.estimates.reliability import reliability_json
 
-router = APIRouter(tags=["reliability"])
+router = APIRouter(tags=["reliability"], dependencies=[TokenRequired])
 
 MAX_SIMULATED_INTERRUPTIONS = 1e7
 """The most interruptions a request may simulate (trials x interruptions per trial): a few
@@ -54,7 +54,7 @@ class ReliabilityQuery(QueryInput):
     seed: int = Field(0, ge=0, le=2**63 - 1, description="Random seed.")
 
 
-@router.get("/reliability", responses=ERRORS)
+@router.get("/reliability", responses=WRITE_ERRORS)
 async def reliability(q: Annotated[ReliabilityQuery, Query()],
                       service: ServiceDep) -> dict[str, Any]:
     """Interruptions, checkpoint interval and goodput of a training job: the keys of

@@ -8,8 +8,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import PlainTextResponse, Response
 
-from gigawatt.api.http import ERRORS, JSONBody, bad_input
-from gigawatt.api.service import Service, ServiceDep
+from gigawatt.api.http import ERRORS, WRITE_ERRORS, JSONBody, bad_input
+from gigawatt.api.service import Service, ServiceDep, TokenRequired
 from gigawatt.api.view import plan_view, sweep_view
 from gigawatt.compare import diff_runs
 from gigawatt.errors import StoreError
@@ -61,7 +61,7 @@ async def runs_show(run_id: RunIdPath, service: ServiceDep) -> dict[str, Any]:
     return await fetch_run(service, run_id, "run_id", "path")
 
 
-@router.get("/runs/{run_id}/view", responses=ERRORS)
+@router.get("/runs/{run_id}/view", responses=WRITE_ERRORS, dependencies=[TokenRequired])
 async def runs_view(run_id: RunIdPath, service: ServiceDep) -> dict[str, Any]:
     """The report's charts (plotly JSON) and tables for a stored run (a sweep: its charts)."""
     run = await fetch_run(service, run_id, "run_id", "path")

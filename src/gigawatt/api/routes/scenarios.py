@@ -8,9 +8,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import PlainTextResponse, Response
 
-from gigawatt.api.http import ERRORS, JSONBody, bad_input
+from gigawatt.api.http import ERRORS, WRITE_ERRORS, JSONBody, bad_input
 from gigawatt.api.inputs import ScenarioInput, resolve_scenario
-from gigawatt.api.service import ServiceDep
+from gigawatt.api.service import ServiceDep, TokenRequired
 from gigawatt.catalog.browse import scenario_document, scenario_rows
 from gigawatt.scenario import builtin_scenarios, load_scenario, scenario_to_yaml
 
@@ -49,7 +49,7 @@ def scenarios_show(
     return JSONBody(scenario_document(name))
 
 
-@router.post("/validate", responses=ERRORS)
+@router.post("/validate", responses=WRITE_ERRORS, dependencies=[TokenRequired])
 async def scenarios_validate(body: ScenarioInput, service: ServiceDep) -> dict[str, Any]:
     """Check a scenario without planning it: 200 if valid, else 422 naming each field."""
     scenario, _ = await service.compute(resolve_scenario, body)

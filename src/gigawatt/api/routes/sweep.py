@@ -11,12 +11,12 @@ from pydantic import Field
 
 from gigawatt.api.http import WRITE_ERRORS, bad_input
 from gigawatt.api.inputs import ScenarioInput, resolve_scenario
-from gigawatt.api.service import ServiceDep, TokenDep
+from gigawatt.api.service import ServiceDep, TokenDep, TokenRequired
 from gigawatt.api.view import sweep_view
 from gigawatt.sweep import sweep as run_sweep
 from gigawatt.version import __version__
 
-router = APIRouter(tags=["sweep"])
+router = APIRouter(tags=["sweep"], dependencies=[TokenRequired])
 
 MAX_SAMPLES = 20_000
 """The most samples (or grid points) a vectorised sweep may run: well under a second."""

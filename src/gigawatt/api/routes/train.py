@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter
 from pydantic import Field
 
-from gigawatt.api.http import ERRORS
+from gigawatt.api.http import WRITE_ERRORS
 from gigawatt.api.inputs import (
     MAX_GPUS,
     MAX_TOKENS_PER_SEQUENCE,
@@ -16,12 +16,12 @@ from gigawatt.api.inputs import (
     one_of,
     with_model,
 )
-from gigawatt.api.service import ServiceDep
+from gigawatt.api.service import ServiceDep, TokenRequired
 from gigawatt.estimates.train import PRECISIONS, train_json
 from gigawatt.models.perf.memory import RECOMPUTE, SHARDING
 from gigawatt.models.perf.training import SCHEDULES
 
-router = APIRouter(tags=["train"])
+router = APIRouter(tags=["train"], dependencies=[TokenRequired])
 
 Degree = Annotated[int | None, Field(ge=1, le=MAX_GPUS, description="Held at this size; "
                                      "searched if left out (--tp --pp --dp --cp --ep).")]
@@ -58,7 +58,7 @@ class TrainRequest(ModelInput):
                                         "GPU, for a system the catalog gives none.")
 
 
-@router.post("/train", responses=ERRORS)
+@router.post("/train", responses=WRITE_ERRORS)
 async def train(body: TrainRequest, service: ServiceDep) -> dict[str, Any]:
     """The fastest training layout that fits: the keys of ``gigawatt train --json``
     (``model_tflops_per_gpu``, ``hardware_tflops_per_gpu``, ``mfu``, ``step_time_s``,

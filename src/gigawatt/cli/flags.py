@@ -1,0 +1,109 @@
+"""Every numeric flag of every command: finite, and within a bound no real plan reaches.
+
+:func:`harden` walks the click command that Typer builds and gives each ``int`` or
+``float`` option a check (chained after any callback the command declares): NaN and
+infinities are refused, and so is a value outside the flag's accepted range, with one
+line that names the flag, the value and the range. A command declares nothing for
+this; a flag whose range differs from the default is listed in :data:`FLAG_RANGES`.
+"""
+
+from __future__ import annotations
+
+import math
+import types
+from collections.abc import Callable
+from typing import Any, Union, get_args, get_origin
+
+import typer
+
+from gigawatt.validation import MAX_SAMPLES, MAX_WORKERS
+
+MAX_FLOAT = 1e15
+"""A float flag's upper bound unless :data:`FLAG_RANGES` says otherwise."""
+MAX_INT = 10**9
+"""An int flag's upper bound unless :data:`FLAG_RANGES` says otherwise."""
+MAX_GPUS = 10_000_000
+"""The most GPUs a flag may name: beyond a 10 GW build-out's millions."""
+MAX_TRIALS = 100_000
+"""The most Monte Carlo trials ``reliability`` runs (a few seconds of a core)."""
+
+FLAG_RANGES: dict[str, tuple[float | None, float]] = {
+    "--gpus": (None, MAX_GPUS),
+    "--hot-spares": (None, MAX_GPUS),
+    "--tp": (None, MAX_GPUS), "--pp": (None, MAX_GPUS), "--dp": (None, MAX_GPUS),
+    "--cp": (None, MAX_GPUS), "--ep": (None, MAX_GPUS),
+    "--micro-batch": (None, 1 << 24), "--global-batch": (None, 1 << 24),
+    "--seq-len": (None, 1 << 21), "--input-tokens": (None, 1 << 21),
+    "--output-tokens": (None, 1 << 21),
+    "--tokens": (None, 1e18),
+    "--top": (None, 100),
+    "--trials": (0, MAX_TRIALS),
+    "--samples": (None, MAX_SAMPLES),
+    "--workers": (1, MAX_WORKERS),
+    "--seed": (0, 2**63 - 1),
+    "--port": (1, 65535),
+    "--days": (None, 36500),
+    "--rack-age-days": (None, 36500),
+    "--goodput": (None, 1), "--frontend-fraction": (None, 1), "--daily-active-share": (None, 1),
+    "--oversubscription": (None, 100),
+    "--rails": (None, 1024), "--planes": (None, 1024),
+    "--peak-to-average": (None, 1000),
+    "--users": (None, 1e11),
+    "--rate-scale": (None, 1e6),
+    "--usd-per-gpu-hour": (0, 1e6),
+}
+"""Accepted ranges of flags whose bounds are not the defaults: ``(low, high)``. A low of
+None leaves the lower bound to the library, whose message says what is accepted."""
+
+
+def flag_range(flag: str, kind: type) -> tuple[float | None, float]:
+    """The accepted ``(low, high)`` of a flag of type ``kind`` (int or float); a low of
+    None: checked by the library."""
+    return FLAG_RANGES.get(flag, (None, MAX_INT if kind is int else MAX_FLOAT))
+
+
+def _number_kind(annotation: Any) -> type | None:
+    if annotation in (int, float):
+        return annotation
+    if get_origin(annotation) in (Union, types.UnionType, list):
+        kinds = {k for a in get_args(annotation) if (k := _number_kind(a))}
+        return kinds.pop() if len(kinds) == 1 else None
+    return None
+
+
+def _checker(flag: str, kind: type,
+             before: Callable[..., Any] | None) -> Callable[..., Any]:
+    low, high = flag_range(flag, kind)
+    accepted = f"{_shown(low)} to {_shown(high)}" if low is not None else f"at most {_shown(high)}"
+
+    def check_one(value: Any) -> None:
+        if isinstance(value, float) and not math.isfinite(value):
+            raise typer.BadParameter(f"{value} is not a finite number; accepted: {accepted}")
+        if isinstance(value, int | float) and (value > high or (low is not None and value < low)):
+            raise typer.BadParameter(f"{_shown(value)} is out of range; accepted: {accepted}")
+
+    def check(ctx: Any, param: Any, value: Any) -> Any:
+        for item in value if isinstance(value, list | tuple) else (value,):
+            check_one(item)
+        return before(ctx, param, value) if before else value
+
+    return check
+
+
+def _shown(x: float) -> str:
+    return f"{int(x):,}" if float(x).is_integer() and abs(x) < 1e12 else f"{x:g}"
+
+
+def harden(command: Any) -> Any:
+    """Give every numeric option of ``command`` (a click command or group, recursively)
+    the finite-and-bounded check; returns ``command``."""
+    for sub in getattr(command, "commands", {}).values():
+        harden(sub)
+    for param in getattr(command, "params", ()):
+        descriptor = getattr(param, "type_descriptor", None)
+        kind = _number_kind(descriptor.annotation) if descriptor else None
+        if kind is None:
+            continue
+        flag = next((o for o in param.opts if o.startswith("--")), param.opts[0])
+        param.callback = _checker(flag, kind, param.callback)
+    return command
