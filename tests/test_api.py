@@ -481,32 +481,35 @@ def test_dashboard_page_and_assets_are_local(client):
 
 # ---------- the command and the import rule ----------
 
-def test_serve_command_binds_loopback_by_default(cli, monkeypatch):
+def _served(monkeypatch) -> list:
+    """The uvicorn configs ``gigawatt serve`` would run, without starting a server."""
     import uvicorn
 
-    calls = []
-    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: calls.append((app, kw)))
+    configs: list = []
+    monkeypatch.setattr(uvicorn.Server, "run", lambda self, *a, **k: configs.append(self.config))
+    return configs
+
+
+def test_serve_command_binds_loopback_by_default(cli, monkeypatch):
+    configs = _served(monkeypatch)
     r = cli("serve")
     assert r.code == 0, r.err
-    app, kw = calls[-1]
-    assert kw["host"] == "127.0.0.1" and kw["port"] == 8000
-    assert app.state.service.settings.token_required is False
+    config = configs[-1]
+    assert config.host == "127.0.0.1" and config.port == 8000
+    assert config.app.state.service.settings.token_required is False
     assert "http://127.0.0.1:8000/" in r.err
 
 
 def test_serve_command_warns_off_loopback_without_token(cli, monkeypatch):
-    import uvicorn
-
-    calls = []
-    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: calls.append((app, kw)))
+    configs = _served(monkeypatch)
     monkeypatch.delenv("GIGAWATT_TOKEN", raising=False)
     r = cli("serve", "--host", "0.0.0.0", "--port", "9000")
-    assert r.code == 0 and "saving runs is disabled" in r.err
-    assert calls[-1][1]["port"] == 9000
+    assert r.code == 0 and "computing and saving are disabled" in r.err
+    assert configs[-1].port == 9000
     monkeypatch.setenv("GIGAWATT_TOKEN", "t")
     r = cli("serve", "--host", "0.0.0.0")
     assert "disabled" not in r.err
-    assert calls[-1][0].state.service.settings.token == "t"
+    assert configs[-1].app.state.service.settings.token == "t"
 
 
 def test_serve_command_rejects_a_bad_port(cli):

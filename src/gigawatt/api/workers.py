@@ -104,9 +104,10 @@ class ComputePool:
         atexit.register(self._finalizer)
 
     def start(self) -> None:
-        """Start the workers now (the server does at start-up), not on the first calls."""
+        """Start one worker now (the server does at start-up), so that the first call does
+        not wait for a process; the others start when calls need them."""
         with self._lock:
-            missing = self.size - len(self._all)
+            missing = min(self.size, 1) - len(self._all)
         for _ in range(max(0, missing)):
             worker = _Worker(self._ctx, self.memory_bytes)
             with self._lock:

@@ -16,9 +16,8 @@ import typer
 if TYPE_CHECKING:
     from rich.console import Console
 
-from gigawatt.progress import Progress
-
 from gigawatt.errors import GigawattError, StoreError
+from gigawatt.progress import Progress
 
 app = typer.Typer(
     help="Plan and simulate gigawatt-scale AI factories.",

@@ -32,7 +32,6 @@ from gigawatt.catalog import Catalog
 from gigawatt.pipeline import gather_inputs
 from gigawatt.progress import Progress
 from gigawatt.scenario.schema import Scenario
-from gigawatt.validation import MAX_SAMPLES, MAX_WORKERS
 from gigawatt.sweep.analysis import (
     all_first_order,
     cdf,
@@ -65,6 +64,7 @@ from gigawatt.sweep.sampling import (
     uncertain_inputs,
     with_values,
 )
+from gigawatt.validation import MAX_SAMPLES, MAX_WORKERS
 
 __all__ = ["BACKENDS", "OUTPUTS", "SERVING_OUTPUTS", "TRAINING_OUTPUTS", "SweepError",
            "SweepResult", "first_order_indices", "latin_hypercube", "output_names",
