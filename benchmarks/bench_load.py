@@ -18,7 +18,6 @@ import argparse
 import http.client
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -27,30 +26,10 @@ import threading
 import time
 from pathlib import Path
 
+from loopback import free_port, wait_ready
+
 REQUEST_TIMEOUT_S = 120.0
 SCENARIO = "openai-nvidia-10gw"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
-def _wait_ready(port: int, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            sys.exit(f"gigawatt serve exited with code {process.returncode}")
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            conn.request("GET", "/api/info")
-            if conn.getresponse().status == 200:
-                return
-        except OSError:
-            time.sleep(0.2)
-    sys.exit("gigawatt serve did not answer within 120 s")
 
 
 class Tally:
@@ -104,7 +83,7 @@ def main() -> None:
                         help="gigawatt plan processes saving during the burst")
     args = parser.parse_args()
 
-    port = _free_port()
+    port = free_port()
     gigawatt = [sys.executable, "-m", "gigawatt"]
     with tempfile.TemporaryDirectory() as home:
         env = {**os.environ, "GIGAWATT_HOME": home}
@@ -114,7 +93,7 @@ def main() -> None:
         cli_ids: list[str] = []
         cli_errors: list[str] = []
         try:
-            _wait_ready(port, server)
+            wait_ready(port, server, 120)
             body = json.dumps({"scenario": SCENARIO, "save": True}).encode()
             _client(port, body, 2, time.monotonic() + 60, tally)  # warm the workers
             warm_ids = set(tally.run_ids)

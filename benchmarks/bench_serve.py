@@ -15,7 +15,6 @@ import argparse
 import http.client
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -24,32 +23,11 @@ import threading
 import time
 from pathlib import Path
 
+from loopback import free_port, wait_ready
 from summary import record
 
 P99_TARGET_S = 1.0
 REQUEST_TIMEOUT_S = 30.0
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
-def _wait_ready(port: int, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            sys.exit(f"gigawatt serve exited with code {process.returncode}")
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
-            conn.request("GET", "/api/info")
-            if conn.getresponse().status == 200:
-                return
-        except OSError:
-            time.sleep(0.1)
-    sys.exit("gigawatt serve did not answer within 30 s")
 
 
 def _client(port: int, body: bytes, count: int, latencies: list[float],
@@ -89,14 +67,14 @@ def main() -> None:
     parser.add_argument("--view", action="store_true", help="also ask for the charts")
     args = parser.parse_args()
 
-    port = _free_port()
+    port = free_port()
     with tempfile.TemporaryDirectory() as home:
         env = {**os.environ, "GIGAWATT_HOME": home}
         server = subprocess.Popen(
             [sys.executable, "-m", "gigawatt", "serve", "--port", str(port)], env=env,
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
-            _wait_ready(port, server)
+            wait_ready(port, server, 30)
             body = json.dumps({"scenario": "openai-nvidia-10gw", "save": args.save,
                                "view": args.view}).encode()
             latencies: list[float] = []
