@@ -128,7 +128,8 @@ def headline_rows(r: Mapping[str, Any]) -> list[tuple[str, str, str]]:
         ("Emissions", f"{r['emissions_mt_co2_per_year']:,.1f} Mt CO2/yr",
          f"energy x {_assumption(r, 'facility.grid_kg_co2_per_kwh')} kg CO2/kWh"),
         ("Fleet failures", f"{fmt.count(r['fleet_failures_per_day'])}/day",
-         f"{fmt.count(r['gpu_replacements_per_day'])} GPU replacements/day (production profile)"),
+         f"{fmt.count(r['gpu_replacements_per_day'])} GPU replacements/day "
+         f"({r.get('operations_profile', 'production')} operations)"),
         *_serving_rows(r),
         *_training_rows(r),
     ]
