@@ -524,3 +524,17 @@ def test_import_gigawatt_does_not_import_the_web_stack():
                          check=True).stdout
     assert out.strip() == "[]"
 
+
+
+def test_an_idle_worker_never_holds_up_exit(tmp_path):
+    # multiprocessing joins live non-daemon children at exit; an idle worker no pool tracks
+    # any more (or a pool still referenced then) must not keep the process from exiting
+    script = tmp_path / "leave_a_worker.py"
+    script.write_text("import multiprocessing\n"
+                      "from gigawatt.api.workers import _Worker\n"
+                      "if __name__ == '__main__':\n"
+                      "    w = _Worker(multiprocessing.get_context('forkserver'), None)\n"
+                      "    print(w.process.pid)\n")
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0 and done.stdout.strip().isdigit(), done.stderr

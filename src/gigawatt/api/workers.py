@@ -18,11 +18,10 @@ is ready in a fraction of a second.
 
 from __future__ import annotations
 
-import atexit
 import multiprocessing
+import multiprocessing.util
 import threading
 import time
-import weakref
 from collections.abc import Callable
 from multiprocessing.connection import Connection
 from typing import Any
@@ -70,12 +69,12 @@ def _serve(conn: Connection, memory_bytes: int | None) -> None:
 
 
 class _Worker:
-    # Not a daemon: a process-pool sweep starts processes of its own. The pool's atexit
-    # hook (registered after multiprocessing's own) stops workers before exit joins them.
+    # Not a daemon: a process-pool sweep starts processes of its own. The pool's finalizer
+    # (multiprocessing's, run at exit before it joins its children) stops the workers.
     def __init__(self, ctx: Any, memory_bytes: int | None) -> None:
         self.conn, child = ctx.Pipe()
         self.process = ctx.Process(target=_serve, args=(child, memory_bytes), daemon=False,
-                                   name="gigawatt-compute")
+                                   name=WORKER_NAME)
         self.process.start()
         child.close()
 
@@ -85,6 +84,20 @@ class _Worker:
         self.process.join(5)
         self.conn.close()
         self.process.close()
+
+
+WORKER_NAME = "gigawatt-compute"
+
+
+def _kill_workers_at_exit() -> None:
+    """Kill every compute worker still alive: multiprocessing joins its non-daemon children
+    at exit, and an idle worker waits for work for ever. Runs first among its exit steps."""
+    for process in multiprocessing.active_children():
+        if process.name == WORKER_NAME:
+            process.kill()
+
+
+multiprocessing.util.Finalize(None, _kill_workers_at_exit, exitpriority=100)
 
 
 class ComputePool:
@@ -100,8 +113,10 @@ class ComputePool:
         self._idle: list[_Worker] = []
         self._waiting = 0
         self._all: set[_Worker] = set()
-        self._finalizer = weakref.finalize(self, ComputePool._stop_all, self._all)
-        atexit.register(self._finalizer)
+        # multiprocessing joins every live non-daemon child at exit, after running the
+        # finalizers it knows of: stopping the workers there keeps exit from waiting on them
+        self._finalizer = multiprocessing.util.Finalize(
+            self, ComputePool._stop_all, args=(self._all,), exitpriority=10)
 
     def start(self) -> None:
         """Start one worker now (the server does at start-up), so that the first call does
