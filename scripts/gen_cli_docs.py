@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import typer
+from docfile import write_or_check
 
 from gigawatt.cli import app
 
@@ -34,16 +35,7 @@ def render() -> str:
 
 
 def main() -> int:
-    text = render()
-    if "--check" in sys.argv[1:]:
-        if not DOC.exists() or DOC.read_text() != text:
-            print(f"{DOC} is stale: run 'make docs'", file=sys.stderr)
-            return 1
-        return 0
-    DOC.parent.mkdir(exist_ok=True)
-    DOC.write_text(text)
-    print(f"wrote {DOC}")
-    return 0
+    return write_or_check(DOC, render())
 
 
 if __name__ == "__main__":

@@ -14,6 +14,8 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from docfile import write_or_check
+
 DOC = Path(__file__).resolve().parent.parent / "docs" / "json.md"
 
 # The keys other tools script against: they must exist, and are never renamed.
@@ -204,16 +206,7 @@ def render() -> str:
 
 
 def main() -> int:
-    text = render()
-    if "--check" in sys.argv[1:]:
-        if not DOC.exists() or DOC.read_text() != text:
-            print(f"{DOC} is stale: run 'make docs'", file=sys.stderr)
-            return 1
-        return 0
-    DOC.parent.mkdir(exist_ok=True)
-    DOC.write_text(text)
-    print(f"wrote {DOC}")
-    return 0
+    return write_or_check(DOC, render())
 
 
 if __name__ == "__main__":
