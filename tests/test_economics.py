@@ -91,7 +91,7 @@ def test_investment_falls_in_the_release_period():
 
 
 def test_capital_recovery_factor():
-    from gigawatt.pipeline.economics import capital_recovery_factor
+    from gigawatt.models.finance import capital_recovery_factor
 
     # zero rate is straight-line; a positive rate always costs more per year
     assert capital_recovery_factor(0.0, 5.0) == pytest.approx(0.2)

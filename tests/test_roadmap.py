@@ -121,3 +121,36 @@ def test_no_platform_can_run_it_says_why_per_platform(cli):
     assert "hgx-a100: --precision fp8" in r.err and "hgx-h100: the model does not fit" in r.err
     with pytest.raises(CompareError):
         parse_workload("serve")
+
+
+def test_capex_holds_the_scale_out_fabric_of_one_gw(served, catalog):
+    """Capex per GPU = rack price / k + facility + the fabric one GW of the platform needs."""
+    from gigawatt.estimates.roadmap import network_usd_per_gpu
+
+    priced = [r for r in served["rows"] if r.get("capex_usd_per_gpu") is not None]
+    assert priced
+    basis = served["basis"]
+    for row in priced:
+        system = catalog.systems[row["platform"]]
+        assert row["network_capex_usd_per_gpu"] == pytest.approx(
+            network_usd_per_gpu(catalog, system.id, row["gpus_per_gw"]))
+        assert row["network_capex_usd_per_gpu"] > 0
+        rack_kw = basis["rack_power_kw"].get(system.id, system.rack_power_kw)
+        price = basis["rack_price_usd"].get(system.id, system.rack_price_usd)
+        facility = (basis["build_usd_per_mw_it"] * rack_kw * (1 + basis["it_overhead_fraction"])
+                    / 1e3 / system.packages_per_rack)
+        assert row["capex_usd_per_gpu"] == pytest.approx(
+            price / system.packages_per_rack + facility
+            + row["network_capex_usd_per_gpu"])
+
+
+def test_compare_runs_as_its_own_process():
+    """A fresh interpreter importing the roadmap first (no plan loaded before it) works."""
+    import subprocess
+    import sys
+
+    r = subprocess.run([sys.executable, "-m", "gigawatt", "compare", "--workload",
+                        "serve:llama3-70b", "--platform", "gb200-nvl72", "--json"],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)[0]["platform"] == "gb200-nvl72"

@@ -10,17 +10,21 @@ electricity price ``c``, lives, maintenance ``m``, WACC ``r``):
 
     facility power per GPU    f = P_rack (1 + o) e / k                 (k: GPUs per rack)
     tokens/s per MW           x / f * 1e6
-    capex per GPU             K = (rack price + b P_rack (1 + o) / 1e6) / k
+    network capex per GPU     n = C(G) / G, the scale-out fabric of one GW's G = 1e9 / f GPUs
+                              (:func:`gigawatt.estimates.fabric.size_networks`)
+    capex per GPU             K = (rack price + b P_rack (1 + o) / 1e6) / k + n
     tokens/s per $ capex      x / K
     cost per GPU-hour         h = (K_hw / n_hw + K_fac / n_fac + m K + f u 8760 c / 1e6) / 8760
+                              (K_hw: rack price / k + n, depreciated over the hardware life)
     $/M tokens                h / (3600 x) * 1e6        (at full load; with WACC: h_r)
     tokens per $ total cost   3600 x / h
     GPUs per GW               1e9 / f
     days per GW (training)    tokens / (x GPUs per GW) / 86400    (per-GPU rate of the
                                                                     reference job, scaled)
 
-The scale-out network is left out of capex here (the plan sizes it); a system without a
-rack price has no $ metrics, and says so.
+The scale-out network's power is inside the IT overhead ``o``, as in the plan; its capex is
+that of the rail-optimised fat trees the plan would build for one GW of the platform. A
+system without a rack price has no $ metrics, and says so.
 """
 
 from __future__ import annotations
@@ -30,11 +34,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from gigawatt import units
 from gigawatt.catalog import Catalog, ModelSpec, System, load_catalog
 from gigawatt.catalog.modelfile import load_model
 from gigawatt.errors import GigawattError, unknown_id
-from gigawatt.pipeline.economics import capital_recovery_factor
+from gigawatt.estimates.fabric import size_networks
+from gigawatt.models.finance import capital_recovery_factor
 from gigawatt.scenario import load_scenario
 from gigawatt.scenario.schema import Scenario
 
@@ -172,7 +179,8 @@ def platform_row(w: Workload, model: ModelSpec, system: System, basis: EconomicB
         row.update({"tokens_per_s_per_usd_capex": None, "usd_per_million_tokens": None,
                     "note": f"no rack price for {system.id} in the catalog or scenario"})
         return row
-    hardware = price / system.packages_per_rack
+    network = network_usd_per_gpu(catalog, system.id, gpus_per_gw)
+    hardware = price / system.packages_per_rack + network
     facility = basis.build_usd_per_mw_it * units.w_to_mw(rack_it_w) / system.packages_per_rack
     capex = hardware + facility
     energy_usd = (units.w_to_mw(facility_w) * basis.utilisation * units.HOURS_PER_YEAR
@@ -186,6 +194,7 @@ def platform_row(w: Workload, model: ModelSpec, system: System, basis: EconomicB
     usd_hour = per_hour(1.0 / basis.depreciation_years, 1.0 / basis.facility_life_years)
     tokens_per_hour = x * units.SECONDS_PER_HOUR
     row.update({
+        "network_capex_usd_per_gpu": network,
         "capex_usd_per_gpu": capex,
         "capex_usd_per_gw": capex * gpus_per_gw,
         "tokens_per_s_per_usd_capex": x / capex,
@@ -201,6 +210,12 @@ def platform_row(w: Workload, model: ModelSpec, system: System, basis: EconomicB
                     "usd_per_million_tokens_with_wacc": with_wacc / tokens_per_hour
                     * units.MEGA})
     return row
+
+
+def network_usd_per_gpu(catalog: Catalog, system_id: str, gpus: float) -> float:
+    """Scale-out fabric capex per GPU, $: ``C(G) / G`` for the fabrics of ``gpus`` GPUs."""
+    g = max(float(round(gpus)), 1.0)
+    return float(size_networks(catalog, [system_id], np.array([g])).capex_usd[0]) / g
 
 
 def compare_platforms(workload: Workload, platforms: Sequence[str] | None = None,
@@ -251,8 +266,7 @@ def basis_text(result: dict[str, Any]) -> str:
             f"{b['scenario']}: PUE {b['pue']:g}, IT overhead {b['it_overhead_fraction']:g}, "
             f"${units.usd_to_musd(b['build_usd_per_mw_it']):g}M per MW of IT, "
             f"{b['electricity_usd_per_mwh']:g} $/MWh at utilisation {b['utilisation']:g}, "
-            f"{b['depreciation_years']:g}-year hardware{wacc}; full load; scale-out network "
-            "not included")
+            f"{b['depreciation_years']:g}-year hardware and scale-out network{wacc}; full load")
 
 
 def json_rows(result: dict[str, Any]) -> list[dict[str, Any]]:
@@ -263,40 +277,3 @@ def json_rows(result: dict[str, Any]) -> list[dict[str, Any]]:
     for r in result["cannot_run"]:
         out.append({**r, **{m: None for m in METRICS}, "basis": basis})
     return out
-
-
-def gigawatt_buys(scenario: Scenario, catalog: Catalog | None = None) -> list[dict[str, Any]]:
-    """What one gigawatt of facility power buys on each catalog platform, for a plan's report:
-    GPUs, the scenario's serving model's tokens/s (its first demand kind's shape and limits),
-    the days its named run takes, capex and $/M tokens, all per GW.
-
-    Platforms that cannot run a workload keep their row with that figure left out.
-    """
-    catalog = catalog or load_catalog()
-    out: dict[str, dict[str, Any]] = {}
-    if scenario.serving is not None and scenario.demand is not None:
-        from gigawatt.pipeline.serving import kind_shapes
-
-        k = kind_shapes(scenario.demand, scenario.serving)[0]
-        serve = compare_platforms(Workload(
-            "serve", scenario.serving.model, scenario.serving.precision, k.input_tokens,
-            k.decode_tokens, k.ttft_ms, k.tpot_ms), scenario=scenario, catalog=catalog)
-        for r in serve["rows"]:
-            out[r["platform"]] = {
-                "platform": r["platform"], "available": r["available"],
-                "gpus_per_gw": r["gpus_per_gw"],
-                "serve_tokens_per_s_per_gw": r["tokens_per_s_per_gpu"] * r["gpus_per_gw"],
-                "serve_tokens_per_s_per_mw": r["tokens_per_s_per_mw"],
-                "usd_per_million_tokens": r.get("usd_per_million_tokens"),
-                "capex_usd_per_gw": r.get("capex_usd_per_gw")}
-    if scenario.training is not None:
-        t = scenario.training
-        train = compare_platforms(Workload(
-            "train", t.model, t.precision, tokens=t.tokens.value, seq_len=t.seq_len,
-            global_batch=t.global_batch), scenario=scenario, catalog=catalog)
-        for r in train["rows"]:
-            row = out.setdefault(r["platform"], {
-                "platform": r["platform"], "available": r["available"],
-                "gpus_per_gw": r["gpus_per_gw"], "capex_usd_per_gw": r.get("capex_usd_per_gw")})
-            row["train_days_per_gw"] = r["days_per_gw"]
-    return sorted(out.values(), key=lambda r: (r["available"], r["platform"]))

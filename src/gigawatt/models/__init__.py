@@ -7,4 +7,5 @@ result. :mod:`gigawatt.estimates` binds them to catalog rows; the plan's stages 
 - :mod:`~gigawatt.models.perf`: FLOPs, memory, communication, training step time, serving.
 - :mod:`~gigawatt.models.network`: NVLink domains and the rail-optimised scale-out fat tree.
 - :mod:`~gigawatt.models.failures`: failure rates, job goodput and fleet failures.
+- :mod:`~gigawatt.models.finance`: the capital recovery factor.
 """

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from gigawatt import units
+from gigawatt.models.finance import capital_recovery_factor
 from gigawatt.units import Param
 
 
@@ -132,16 +133,6 @@ def estimate_costs(
         usd_per_gpu_hour=per_hour,
         usd_per_gpu_hour_with_wacc=with_wacc,
     )
-
-
-def capital_recovery_factor(rate: Param, years: Param) -> np.ndarray:
-    """Yearly payment that repays 1 USD over ``years`` at ``rate``:
-    ``r / (1 - (1 + r) ** -n)``, and ``1 / n`` at ``r = 0`` (straight line)."""
-    r = np.asarray(rate, dtype=float)
-    n = np.asarray(years, dtype=float)
-    safe = np.where(r > 0, r, 1.0)
-    annuity = safe / (1.0 - (1.0 + safe) ** -n)
-    return np.asarray(np.where(r > 0, annuity, 1.0 / n))
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ import numpy as np
 
 from gigawatt import units
 from gigawatt.catalog import Catalog
-from gigawatt.estimates.roadmap import gigawatt_buys
+from gigawatt.pipeline.buys import gigawatt_buys
 from gigawatt.pipeline.claims import (
     buildable_values,
     check_claims,
