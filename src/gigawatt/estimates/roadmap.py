@@ -37,6 +37,7 @@ from typing import Any
 import numpy as np
 
 from gigawatt import units
+from gigawatt.cache import memo
 from gigawatt.catalog import Catalog, ModelSpec, System, load_catalog
 from gigawatt.catalog.modelfile import load_model
 from gigawatt.errors import GigawattError, unknown_id
@@ -115,15 +116,29 @@ class Workload:
 
 def _throughput(w: Workload, model: ModelSpec, system: System,
                 catalog: Catalog) -> tuple[float, dict[str, Any]]:
-    """Tokens/s per GPU of the workload on one system, and details of how."""
-    x, how = _cached_throughput(w, model, system.id, catalog)
+    """Tokens/s per GPU of the workload on one system, and details of how.
+
+    With the built-in catalog the answer (or the reason the system cannot run it) is kept
+    in the user cache (:func:`gigawatt.cache.memo`): every plan asks for the same rows."""
+    def compute() -> tuple[float, dict[str, Any]] | str:
+        try:
+            return _cached_throughput(w, model, system.id, catalog)
+        except GigawattError as exc:
+            return str(exc)
+
+    found = (memo("compare-throughput", (w, model.model_dump_json(), system.id), compute)
+             if catalog is load_catalog() else compute())
+    if isinstance(found, str):
+        raise CompareError(found)
+    x, how = found
     return x, dict(how)
 
 
 @functools.lru_cache(maxsize=512)
 def _cached_throughput(w: Workload, model: ModelSpec, system_id: str,
                        catalog: Catalog) -> tuple[float, dict[str, Any]]:
-    """:func:`_throughput`, cached: plans and their reports ask for the same rows again."""
+    """:func:`_throughput`, cached in memory: plans and their reports ask for the same rows
+    again."""
     system = catalog.system(system_id)
     if w.kind == "serve":
         from gigawatt.estimates.infer import serving_capacity

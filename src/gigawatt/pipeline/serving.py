@@ -24,7 +24,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from gigawatt import units
-from gigawatt.catalog import Catalog
+from gigawatt.cache import memo
+from gigawatt.catalog import Catalog, load_catalog
 from gigawatt.catalog.modelfile import load_model
 from gigawatt.estimates.infer import serving_capacity
 from gigawatt.models.perf.demand import (
@@ -126,24 +127,37 @@ def serving_rates(catalog: Catalog, system_ids: Sequence[str], serving: Serving,
                   demand: Demand) -> tuple[dict[str, dict[str, float]], dict[str, dict[str, int]]]:
     """Decode tokens/s per GPU and the tensor-parallel size chosen, per kind and platform.
 
-    A kind a platform cannot serve within its limits gets rate 0 (tp 0)."""
+    A kind a platform cannot serve within its limits gets rate 0 (tp 0). With the built-in
+    catalog the answer is kept in the user cache (:func:`gigawatt.cache.memo`), keyed by the
+    model, the platforms, the precision and every kind's shape and limits: the engine search
+    costs about a second, and it does not depend on the ramp, the power or the prices.
+    """
     model = load_model(serving.model, catalog)
-    rates: dict[str, dict[str, float]] = {}
-    tps: dict[str, dict[str, int]] = {}
-    for k in kind_shapes(demand, serving):
-        rates[k.kind], tps[k.kind] = {}, {}
-        for system_id in system_ids:
-            try:
-                est = serving_capacity(
-                    model, system_id, serving.precision, k.input_tokens, k.decode_tokens,
-                    ttft_s=units.ms_to_s(k.ttft_ms) if k.ttft_ms else None,
-                    tpot_s=units.ms_to_s(k.tpot_ms) if k.tpot_ms else None,
-                    catalog=catalog)
-                rates[k.kind][system_id], tps[k.kind][system_id] = (
-                    est.tokens_per_s_per_gpu, est.tp)
-            except ServingError:
-                rates[k.kind][system_id], tps[k.kind][system_id] = 0.0, 0
-    return rates, tps
+    shapes = kind_shapes(demand, serving)
+
+    def search() -> tuple[dict[str, dict[str, float]], dict[str, dict[str, int]]]:
+        rates: dict[str, dict[str, float]] = {}
+        tps: dict[str, dict[str, int]] = {}
+        for k in shapes:
+            rates[k.kind], tps[k.kind] = {}, {}
+            for system_id in system_ids:
+                try:
+                    est = serving_capacity(
+                        model, system_id, serving.precision, k.input_tokens, k.decode_tokens,
+                        ttft_s=units.ms_to_s(k.ttft_ms) if k.ttft_ms else None,
+                        tpot_s=units.ms_to_s(k.tpot_ms) if k.tpot_ms else None,
+                        catalog=catalog)
+                    rates[k.kind][system_id], tps[k.kind][system_id] = (
+                        est.tokens_per_s_per_gpu, est.tp)
+                except ServingError:
+                    rates[k.kind][system_id], tps[k.kind][system_id] = 0.0, 0
+        return rates, tps
+
+    if catalog is not load_catalog():  # a catalog from elsewhere: no disk cache
+        return search()
+    key = (model.model_dump_json(), tuple(system_ids), serving.precision,
+           tuple((k.kind, k.input_tokens, k.decode_tokens, k.ttft_ms, k.tpot_ms) for k in shapes))
+    return memo("serving-rates", key, search)
 
 
 def serve_fleet(system_ids: Sequence[str], packages_by_system: Sequence[np.ndarray],
