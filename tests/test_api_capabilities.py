@@ -13,10 +13,10 @@ from fastapi.testclient import TestClient
 
 from gigawatt.api import ServiceSettings, create_app
 from gigawatt.api.inputs import MAX_MODEL_DIMENSION
-from gigawatt.api.routes.sweep import MAX_POOLED_SAMPLES, MAX_SAMPLES
 from gigawatt.models.network.tree import planes_needed
 from gigawatt.store import RunStore
 from gigawatt.sweep import SweepResult
+from gigawatt.validation import MAX_API_POOLED_SAMPLES, MAX_API_SAMPLES
 
 TRAIN = {"model": "gpt3-175b", "gpu": "a100-sxm-80gb", "gpus": 1024, "seq_len": 2048,
          "global_batch": 1536}
@@ -262,9 +262,9 @@ BAD = {
     "reliability seed": ("reliability", {**RELIABILITY, "seed": -1}, "seed",
                          "greater than or equal to 0"),
     "sweep samples 0": ("sweep", {"samples": 0}, "samples", "greater than or equal to 1"),
-    "sweep samples": ("sweep", {"samples": MAX_SAMPLES + 1}, "samples", "less than or equal"),
-    "sweep pooled samples": ("sweep", {"samples": MAX_POOLED_SAMPLES + 1, "backend": "process"},
-                             "samples", f"at most {MAX_POOLED_SAMPLES:,}"),
+    "sweep samples": ("sweep", {"samples": MAX_API_SAMPLES + 1}, "samples", "less than or equal"),
+    "sweep pooled samples": ("sweep", {"samples": MAX_API_POOLED_SAMPLES + 1, "backend": "process"},
+                             "samples", f"at most {MAX_API_POOLED_SAMPLES:,}"),
     "sweep vary field": ("sweep", {"vary": {"facility.pux": [1.2]}}, "vary",
                          "not a numeric field of this scenario"),
     "sweep vary range": ("sweep", {"vary": {"facility.pue": [9.0]}}, "vary", "out of range"),

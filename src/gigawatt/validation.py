@@ -40,6 +40,12 @@ MAX_ITEMS = 1000
 MAX_SAMPLES = 200_000
 """The most samples or grid points one sweep runs: twice the 100,000 samples a whole-plan
 sweep of the default scenario takes in seconds; the bound keeps memory to a few GB."""
+MAX_API_SAMPLES = 20_000
+"""The most samples (or grid points) one vectorised sweep over HTTP runs: a shared service
+answers each request in about a second (the CLI takes :data:`MAX_SAMPLES`)."""
+MAX_API_POOLED_SAMPLES = 200
+"""The most samples one process-pool sweep over HTTP runs: each sample (and each tornado
+end) is a whole scalar plan, with the stages that do not vectorise (a training search)."""
 MAX_WORKERS = 256
 """The most worker processes (or Ray tasks in flight) a pooled sweep starts."""
 MAX_YAML_BYTES = 1 << 20

@@ -14,16 +14,11 @@ from gigawatt.api.inputs import ScenarioInput, resolve_scenario
 from gigawatt.api.service import ServiceDep, TokenDep, TokenRequired
 from gigawatt.api.view import sweep_view
 from gigawatt.sweep import sweep as run_sweep
+from gigawatt.validation import MAX_API_POOLED_SAMPLES, MAX_API_SAMPLES
 from gigawatt.version import __version__
 
 router = APIRouter(tags=["sweep"], dependencies=[TokenRequired])
 
-MAX_SAMPLES = 20_000
-"""The most samples (or grid points) a vectorised sweep may run: well under a second."""
-MAX_POOLED_SAMPLES = 200
-"""The most a process-pool sweep may run: each sample (and each tornado end) is a whole
-scalar plan, with the stages that do not vectorise (a training search): up to a few tenths
-of a second of a core each."""
 MAX_WORKERS = os.cpu_count() or 1
 
 
@@ -31,8 +26,8 @@ class SweepRequest(ScenarioInput):
     """The inputs of ``gigawatt sweep``: the scenario as ``POST /api/plan`` takes it, and
     the flags by their names in snake case (``vary`` as a mapping, not FIELD=V1,V2 text)."""
 
-    samples: int = Field(1000, ge=1, le=MAX_SAMPLES, description="Latin-hypercube samples "
-                         f"(at most {MAX_POOLED_SAMPLES:,} on the process backend).")
+    samples: int = Field(1000, ge=1, le=MAX_API_SAMPLES, description="Latin-hypercube samples "
+                         f"(at most {MAX_API_POOLED_SAMPLES:,} on the process backend).")
     seed: int = Field(0, ge=0, le=2**63 - 1, description="Random seed.")
     vary: dict[str, list[float]] | None = Field(
         None, max_length=8, description="A grid instead of sampling: field path -> values, "
@@ -55,7 +50,7 @@ def _sweep(body: SweepRequest) -> tuple[str, str, dict[str, Any]]:
 
 
 def _check_size(body: SweepRequest) -> None:
-    limit = MAX_POOLED_SAMPLES if body.backend == "process" else MAX_SAMPLES
+    limit = MAX_API_POOLED_SAMPLES if body.backend == "process" else MAX_API_SAMPLES
     if body.vary:
         points = math.prod(len(values) for values in body.vary.values())
         if points > limit:
