@@ -64,6 +64,12 @@ def write(path: Path, value: Any) -> None:
         pass
 
 
+def _builtin_catalog() -> object:
+    from gigawatt.catalog import load_catalog  # the catalog reads its own cache through here
+
+    return load_catalog()
+
+
 @functools.cache
 def code_key() -> str:
     """SHA-256 of the interpreter, the version, and every file of ``gigawatt.models``,
@@ -80,14 +86,16 @@ def code_key() -> str:
     return digest.hexdigest()
 
 
-def memo(kind: str, key: Any, compute: Callable[[], T]) -> T:
+def memo(kind: str, key: Any, compute: Callable[[], T], catalog: object = None) -> T:
     """``compute()``, read from the cache when the same ``key`` was computed before.
 
     ``key`` must pickle to the same bytes for the same arguments (plain numbers, strings,
-    frozen records); it is hashed with :func:`code_key`.
+    frozen records); it is hashed with :func:`code_key`. ``catalog``: the catalog the result
+    was computed with; one other than the built-in catalog (a user's own, whose files the
+    key does not cover) is never cached.
     """
     folder = cache_dir()
-    if folder is None:
+    if folder is None or (catalog is not None and catalog is not _builtin_catalog()):
         return compute()
     try:
         blob = pickle.dumps(key, protocol=pickle.HIGHEST_PROTOCOL)

@@ -116,18 +116,8 @@ class Workload:
 
 def _throughput(w: Workload, model: ModelSpec, system: System,
                 catalog: Catalog) -> tuple[float, dict[str, Any]]:
-    """Tokens/s per GPU of the workload on one system, and details of how.
-
-    With the built-in catalog the answer (or the reason the system cannot run it) is kept
-    in the user cache (:func:`gigawatt.cache.memo`): every plan asks for the same rows."""
-    def compute() -> tuple[float, dict[str, Any]] | str:
-        try:
-            return _cached_throughput(w, model, system.id, catalog)
-        except GigawattError as exc:
-            return str(exc)
-
-    found = (memo("compare-throughput", (w, model.model_dump_json(), system.id), compute)
-             if catalog is load_catalog() else compute())
+    """Tokens/s per GPU of the workload on one system, and details of how."""
+    found = _cached_throughput(w, model, system.id, catalog)
     if isinstance(found, str):
         raise CompareError(found)
     x, how = found
@@ -136,9 +126,23 @@ def _throughput(w: Workload, model: ModelSpec, system: System,
 
 @functools.lru_cache(maxsize=512)
 def _cached_throughput(w: Workload, model: ModelSpec, system_id: str,
-                       catalog: Catalog) -> tuple[float, dict[str, Any]]:
-    """:func:`_throughput`, cached in memory: plans and their reports ask for the same rows
-    again."""
+                       catalog: Catalog) -> tuple[float, dict[str, Any]] | str:
+    """:func:`_rate`, or the reason the system cannot run the workload; cached in memory
+    and, with the built-in catalog, in the user cache (:func:`gigawatt.cache.memo`): every
+    plan and its report ask for the same rows."""
+    def compute() -> tuple[float, dict[str, Any]] | str:
+        try:
+            return _rate(w, model, system_id, catalog)
+        except GigawattError as exc:
+            return str(exc)
+
+    return memo("compare-throughput", (w, model.model_dump_json(), system_id), compute,
+                catalog)
+
+
+def _rate(w: Workload, model: ModelSpec, system_id: str,
+          catalog: Catalog) -> tuple[float, dict[str, Any]]:
+    """Tokens/s per GPU from the serving model or the training search, and details of how."""
     system = catalog.system(system_id)
     if w.kind == "serve":
         from gigawatt.estimates.infer import serving_capacity

@@ -176,13 +176,11 @@ def _estimate(model: ModelSpec, system_id: str, gpus: int, seq_len: int, global_
             return None
 
     from gigawatt.cache import memo
-    from gigawatt.catalog import load_catalog
 
-    if catalog is not load_catalog():  # a catalog from elsewhere: no disk cache
-        return search()
-    # kept on disk between runs, keyed by the arguments and the model's code and data
+    # kept on disk between runs (built-in catalog only), keyed by the arguments and the
+    # model's code and data
     return memo("training-search", (model.model_dump_json(), system_id, gpus, seq_len,
-                                    global_batch, precision, tokens), search)
+                                    global_batch, precision, tokens), search, catalog)
 
 
 def site_gpus(facility_gw: float, pue: float, overhead: float, rack_power_kw: float,

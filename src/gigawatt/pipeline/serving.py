@@ -25,7 +25,7 @@ import numpy as np
 
 from gigawatt import units
 from gigawatt.cache import memo
-from gigawatt.catalog import Catalog, load_catalog
+from gigawatt.catalog import Catalog
 from gigawatt.catalog.modelfile import load_model
 from gigawatt.estimates.infer import serving_capacity
 from gigawatt.models.perf.demand import (
@@ -153,11 +153,9 @@ def serving_rates(catalog: Catalog, system_ids: Sequence[str], serving: Serving,
                     rates[k.kind][system_id], tps[k.kind][system_id] = 0.0, 0
         return rates, tps
 
-    if catalog is not load_catalog():  # a catalog from elsewhere: no disk cache
-        return search()
     key = (model.model_dump_json(), tuple(system_ids), serving.precision,
            tuple((k.kind, k.input_tokens, k.decode_tokens, k.ttft_ms, k.tpot_ms) for k in shapes))
-    return memo("serving-rates", key, search)
+    return memo("serving-rates", key, search, catalog)
 
 
 def serve_fleet(system_ids: Sequence[str], packages_by_system: Sequence[np.ndarray],
