@@ -115,3 +115,17 @@ def test_cached_training_searches_give_the_same_plan(cache: Path, monkeypatch, a
     for key in ("training_days", "training_goodput", "largest_job_goodput",
                 "training_parallelism", "first_period_training_days"):
         assert first[key] == again[key] == fresh[key], key
+
+
+def test_builtin_scenario_is_cached_and_a_users_catalog_is_not(cache: Path):
+    from gigawatt.catalog.loader import _read, data_dir
+    from gigawatt.scenario import load_scenario
+
+    first, text = load_scenario("openai-nvidia-10gw")
+    assert len(list((cache / "scenario").glob("*.pickle"))) == 1
+    again, again_text = load_scenario("openai-nvidia-10gw")  # read back from the file
+    assert again == first and again_text == text
+    own = _read(data_dir())  # equal to the built-in catalog, but not that object
+    mine, _ = load_scenario("stargate-2025", catalog=own)
+    assert len(list((cache / "scenario").glob("*.pickle"))) == 1
+    assert mine.name

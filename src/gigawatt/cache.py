@@ -4,9 +4,11 @@ Two kinds live there, each in a file named by a SHA-256 key of everything it dep
 
 - the validated catalog (:func:`gigawatt.catalog.loader.cached_catalog`), keyed by the
   catalog files' bytes and the code that reads them;
-- search results (:func:`memo`), keyed by their arguments and by the bytes of every module
-  and data file of ``gigawatt.models`` and ``gigawatt.estimates`` and of the catalog, so a
-  change to the model, its constants or the catalog never reads a stale answer.
+- search results and validated built-in scenarios (:func:`memo`), keyed by their arguments
+  and by the bytes of every module and data file of ``gigawatt.models``,
+  ``gigawatt.estimates``, ``gigawatt.scenario`` and the catalog, and of the validation code,
+  so a change to the model, its constants, a scenario's schema or the catalog never reads a
+  stale answer.
 
 ``$GIGAWATT_CACHE_DIR`` chooses the folder (``off`` disables the cache); the default is
 ``$XDG_CACHE_HOME/gigawatt`` or ``~/.cache/gigawatt``. A cache that cannot be read or written
@@ -72,17 +74,19 @@ def _builtin_catalog() -> object:
 
 @functools.cache
 def code_key() -> str:
-    """SHA-256 of the interpreter, the version, and every file of ``gigawatt.models``,
-    ``gigawatt.estimates`` and ``gigawatt.catalog`` (code and data)."""
+    """SHA-256 of the interpreter, the version, every file of ``gigawatt.models``,
+    ``gigawatt.estimates``, ``gigawatt.scenario`` and ``gigawatt.catalog`` (code and data),
+    and ``gigawatt/validation.py``."""
     from gigawatt.version import __version__
 
     root = Path(__file__).parent
     digest = hashlib.sha256(f"{__version__} {sys.version}".encode())
-    for folder in ("models", "estimates", "catalog"):
-        for path in sorted((root / folder).rglob("*")):
-            if path.suffix in (".py", ".yaml") and path.is_file():
-                digest.update(str(path.relative_to(root)).encode())
-                digest.update(path.read_bytes())
+    files = [p for folder in ("models", "estimates", "scenario", "catalog")
+             for p in sorted((root / folder).rglob("*"))]
+    for path in [*files, root / "validation.py"]:
+        if path.suffix in (".py", ".yaml") and path.is_file():
+            digest.update(str(path.relative_to(root)).encode())
+            digest.update(path.read_bytes())
     return digest.hexdigest()
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 import yaml
 
+from gigawatt import cache
 from gigawatt.catalog import Catalog, load_catalog
 from gigawatt.errors import ScenarioError
 from gigawatt.scenario.checks import check_scenario
@@ -52,10 +53,21 @@ def parse_scenario(data: Any, where: str, catalog: Catalog | None = None) -> Sce
 
 def load_scenario(name_or_path: str = DEFAULT_SCENARIO,
                   catalog: Catalog | None = None) -> tuple[Scenario, str]:
-    """A scenario and its source text, from a built-in name or a YAML path."""
+    """A scenario and its source text, from a built-in name or a YAML path.
+
+    A built-in scenario checked against the built-in catalog is kept in the user cache
+    (:func:`gigawatt.cache.memo`, keyed by its text and the code that validates it): building
+    the scenario schema's validators was a tenth of a plan's start-up.
+    """
     path = scenario_path(name_or_path)
-    data = read_yaml(path, ScenarioError)
-    return parse_scenario(data, str(path), catalog), path.read_text(encoding="utf-8")
+    if path.parent != _data_dir():
+        data = read_yaml(path, ScenarioError)
+        return parse_scenario(data, str(path), catalog), path.read_text(encoding="utf-8")
+    text = path.read_text(encoding="utf-8")
+    checked = catalog or load_catalog()
+    scenario = cache.memo("scenario", (path.name, text),
+                          lambda: scenario_from_text(text, str(path), checked), checked)
+    return scenario, text
 
 
 def scenario_from_text(text: str, where: str = "scenario",
