@@ -458,6 +458,7 @@ class _Flops:
     attention: float  # attention scores (model-FLOPs convention) and Mamba scans
     executed: float  # what fused causal attention kernels execute
     logits: float  # output projection
+    up: float  # latent attention's up-projections (part of dense)
 
     @classmethod
     def of(cls, m: Transformer, seq_len: int) -> _Flops:
@@ -465,7 +466,8 @@ class _Flops:
         expert = 2.0 * m.moe_layers * m.active_experts * flops.expert_params(m)
         dense = flops.matmul_flops_per_token(m) - logits - expert
         return cls(dense, expert, float(flops.attention_flops_per_token(m, seq_len)),
-                   float(flops.attention_flops_executed(m, seq_len)), logits)
+                   float(flops.attention_flops_executed(m, seq_len)), logits,
+                   2.0 * m.attention_layers * flops.latent_up_params(m))
 
 
 def _multipliers(recompute: np.ndarray, layers_share: np.ndarray | float = 0.0
@@ -520,7 +522,9 @@ def evaluate(job: Job, hw: Hardware, c: Constants, grid: Grid) -> Evaluation:
         dense_s = f.dense * (low / (eff_low * hw.peak_flops)
                              + (1.0 - low) / (eff_hi * hw.bf16_peak))
     attention_s = f.executed / (c.attention_fraction * hw.bf16_peak)
-    layers_s = share * (body_x * dense_s + attn_x * attention_s)
+    # Selective recomputation runs latent attention's up-projections again.
+    redo_up = np.where(rc == 1, FLOAT(f.up / f.dense), FLOAT(0.0)) if f.up else FLOAT(0.0)
+    layers_s = share * ((body_x + redo_up) * dense_s + attn_x * attention_s)
     if m.experts:
         # Each expert's GEMM sees the tokens routed to it from the ep ranks of its group.
         per_expert = tokens * m.active_experts * ep / m.experts * etp / tp
@@ -656,7 +660,8 @@ def evaluate(job: Job, hw: Hardware, c: Constants, grid: Grid) -> Evaluation:
                                  shard_group=float(job.shard_group),
                                  weight_copy_bytes=hw.weight_copy_bytes)
     model_flops = 3.0 * (f.dense + f.expert + f.attention + f.logits)
-    hardware_flops = body_x * (f.dense + f.expert) + attn_x * f.attention + 3.0 * f.logits
+    hardware_flops = body_x * (f.dense + f.expert) + attn_x * f.attention + 3.0 * f.logits \
+        + np.where(rc == 1, FLOAT(f.up), FLOAT(0.0))
     return Evaluation(grid=grid, valid=valid_virtual(job, grid),
                       step_s=np.broadcast_to(step, grid.shape), parts_s=parts, memory=mem,
                       usable_bytes=hw.hbm_bytes * c.hbm_usable_fraction,
