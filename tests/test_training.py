@@ -87,6 +87,19 @@ def test_plan_mode_uses_at_most_the_cluster():
     assert r.wall_days < 30
 
 
+def test_context_parallel_pays_for_short_blocks():
+    # ring attention's per-step cost shows at 1,024-token blocks, hides behind 16K ones
+    def cp_share(seq_len, batch):
+        best = estimate_training("llama3-405b", "gb200-nvl72", 1024, seq_len=seq_len,
+                                 global_batch=batch, precision="fp8",
+                                 fixed=Fixed(tp=8, cp=8, micro_batch=1)).search.best
+        return best.breakdown_s["cp_comm"] / best.step_time_s
+
+    short, long = cp_share(8192, 512), cp_share(131072, 32)
+    assert short > 0.01
+    assert long < short / 2
+
+
 def test_model_file(tmp_path):
     path = tmp_path / "tiny.yaml"
     path.write_text("name: tiny\nlayers: 4\nhidden_size: 512\nffn_hidden_size: 2048\n"

@@ -49,3 +49,16 @@ def test_bubble_one_f_one_b_and_interleaved():
 
 def test_p2p_stays_on_nvlink_inside_a_domain():
     assert list(comm.p2p_bandwidth(np.array([4.0, 8.0]), 8, UP, OUT)) == [UP, OUT]
+
+
+def test_ring_attention_steps_pay_latency_unless_attention_hides_them():
+    kv, alpha, merge = _a(6e6), 1e-5, _a(2e-6)
+    # each of the cp - 1 steps: forward max(alpha + kv/bw - a/cp, 0), backward with 2x both,
+    # each plus the merge of its partial result
+    t = comm.ring_attention_s(kv, _a(4), _a(UP), _a(0.0), _a(1.0), alpha, merge)[0]
+    assert t == pytest.approx(3 * (alpha + 6e6 / UP + alpha + 2 * 6e6 / UP + 2 * 2e-6))
+    hidden = comm.ring_attention_s(kv, _a(4), _a(UP), _a(1.0), _a(1.0), alpha, merge)[0]
+    assert hidden == pytest.approx(3 * 2 * 2e-6)  # only the merges remain
+    assert comm.ring_attention_s(kv, _a(1), _a(UP), _a(0.0), _a(2.0), alpha, merge)[0] == 0.0
+    recomputed = comm.ring_attention_s(kv, _a(4), _a(UP), _a(0.0), _a(2.0), alpha, merge)[0]
+    assert recomputed > t

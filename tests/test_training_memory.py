@@ -42,6 +42,19 @@ def test_one_stage_activations(recompute, fused, per_layer):
     assert last[0] == pytest.approx(first[0] + 2048 * 4 * 51200)  # plus fp32 logits
 
 
+def test_selective_recompute_drops_latent_attention_up_projections():
+    # DeepSeek-V3-style latent attention (Megatron's recompute_modules mla_up_proj): the
+    # up-projected Q, K, V are rebuilt from the latents, which are kept.
+    mla = Transformer(layers=4, hidden=7168, ffn=18432, heads=128, kv_heads=128, head_dim=128,
+                      vocab=129280, gated=True, q_lora_rank=1536, kv_lora_rank=512,
+                      rope_head_dim=64)
+    dense, _ = memory.selective_saving_bytes_per_token(mla)
+    q, kv = 128 * (128 + 64), 128 * 128
+    assert dense == 4 * 7168 + 2 * 18432 + 4 * q + 4 * kv - 2 * (1536 + 512 + 64)
+    gqa, _ = memory.selective_saving_bytes_per_token(GPT)
+    assert gqa == 4 * 2048 + 2 * 8192
+
+
 def test_full_recompute_keeps_layer_inputs_and_one_layer():
     tp, pp, cp, b, m, v = _a(1, 1, 1, 1, 8, 1)
     first, _ = memory.activations(GPT, 2048, tp, pp, cp, b, m, v, np.array([2]), fused=False)

@@ -7,7 +7,8 @@ innermost, then context, then data (experts carved out of data ranks), pipeline 
 a group whose consecutive ranks sit ``stride`` GPUs apart has ``min(n, domain // stride)``
 members in each domain.
 
-Collectives are bandwidth-bound rings (NCCL's large-message regime); latency is left out.
+Collectives are bandwidth-bound rings (NCCL's large-message regime); latency is left out,
+except in ring attention's many small steps (:func:`ring_attention_s`).
 A ring whose members span several domains runs hierarchically: each domain's ``n_in``
 members share the traffic that leaves it, so every GPU's NIC carries ``1 / n_in`` of it.
 
@@ -74,6 +75,27 @@ def moe_dispatch_s(token_bytes: np.ndarray, k: float, n: np.ndarray, stride: np.
     remote = (domains - 1.0) * (1.0 - (1.0 - 1.0 / domains) ** k)
     nvlink = k * (n - 1.0) / n * token_bytes / up
     return np.maximum(nvlink, remote * token_bytes / out)
+
+
+def ring_attention_s(kv_bytes: np.ndarray, cp: np.ndarray, bandwidth: np.ndarray,
+                     forward_s: np.ndarray, forwards: np.ndarray, step_latency_s: float,
+                     merge_s: np.ndarray) -> np.ndarray:
+    """Exposed context-parallel time of one attention layer and micro-batch (ring attention).
+
+    Each pass takes ``cp - 1`` steps; a step sends one ``kv_bytes`` block of ``s / cp``
+    tokens to the next rank (backward also returns its dK and dV: twice the bytes) while
+    the attention of the block already held runs, ``1 / cp`` of the pass's attention
+    (``a`` forward, ``2 a`` backward). A step costs the longer of the two, its transfer
+    paying a fixed latency ``alpha`` (send/receive and the step's kernel launches), then
+    ``merge_s`` to fold its partial result into the fp32 accumulator:
+    ``(cp - 1) [F (max(alpha + kv/bw - a/cp, 0) + m) + max(alpha + 2 kv/bw - 2a/cp, 0) + m]``,
+    ``F`` forward passes (2 when recomputed).
+    """
+    send = kv_bytes / bandwidth
+    ahead = forward_s / cp
+    fwd = np.maximum(step_latency_s + send - ahead, 0.0) + merge_s
+    bwd = np.maximum(step_latency_s + 2.0 * send - 2.0 * ahead, 0.0) + merge_s
+    return (cp - 1.0) * (forwards * fwd + bwd)
 
 
 def p2p_bandwidth(stride: np.ndarray, domain: int, up: float, out: float) -> np.ndarray:

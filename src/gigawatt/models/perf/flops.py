@@ -138,6 +138,15 @@ def attention_params(m: Transformer) -> int:
     return q_proj + kv_proj + n * d * m.hidden
 
 
+def latent_up_params(m: Transformer) -> int:
+    """Up-projections of latent attention in one layer, from the latents to the heads:
+    ``r_q n (d + d_r) + r_kv n 2d`` (0 without latent attention)."""
+    if not m.latent_attention:
+        return 0
+    n, d = m.heads, m.head_dim
+    return m.q_lora_rank * n * (d + m.rope_head_dim) + m.kv_lora_rank * n * 2 * d
+
+
 def dense_mlp_params(m: Transformer) -> int:
     """One dense MLP: ``matrices * h * ffn``."""
     return m.mlp_matrices * m.hidden * m.ffn

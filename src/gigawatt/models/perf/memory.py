@@ -161,13 +161,20 @@ def selective_saving_bytes_per_token(m: Transformer) -> tuple[float, float]:
 
     Besides the core attention's scores (or, fused, its log-sum-exp), selective recomputation
     (Megatron's ``recompute_modules``: core attention, layer norms, MLP and expert activation
-    functions) drops the norm outputs ``4h`` and the activation function's outputs ``2 f``
-    per MLP that touches the token; it costs the attention forward again and element-wise
-    work, no weight matrix multiplies.
+    functions, and latent attention's up-projections) drops the norm outputs ``4h``, the
+    activation function's outputs ``2 f`` per MLP that touches the token and, with latent
+    attention, the up-projected Q, K, V ``4q + 4kv``, keeping their latents
+    ``2 (r_q + r_kv + d_r)``; it costs the attention forward and the up-projections again and
+    element-wise work.
     """
     h = m.hidden
-    dense = 4 * h + 2 * m.ffn
-    moe = 4 * h + 2 * m.expert_ffn * m.active_experts + 2 * m.shared_ffn * m.shared_experts
+    up = 0.0
+    if m.latent_attention:
+        q = m.heads * (m.head_dim + m.rope_head_dim)
+        up = 4 * q + 4 * m.heads * m.head_dim \
+            - ACTIVATION_BYTES * (m.q_lora_rank + m.kv_lora_rank + m.rope_head_dim)
+    dense = 4 * h + 2 * m.ffn + up
+    moe = 4 * h + 2 * m.expert_ffn * m.active_experts + 2 * m.shared_ffn * m.shared_experts + up
     if m.hybrid:
         mlp = m.dense_layers * 2 * m.ffn + m.moe_layers * (moe - 4 * h)
         average = 4 * h + mlp / m.layers

@@ -47,6 +47,9 @@ OPTIMIZER_STEP_BYTES_PER_PARAM = 28.0
 (12), write them back (12) and the bf16 weight (2)."""
 ACTIVATION_VALUE_BYTES = 2.0
 """Activations cross the network in bf16."""
+MERGE_BYTES_PER_VALUE = 8.0
+"""Ring attention folds each step's partial result into an fp32 accumulator: read and write
+4 bytes per value."""
 SCHEDULES = ("interleaved", "1f1b")
 FLOAT = np.float32
 """The search computes in single precision: seven significant digits are far finer than the
@@ -122,6 +125,9 @@ class Constants:
     low_precision_fraction: float = 1.0
     """Achieved fraction of FP8/FP4 peak relative to ``peak_fraction`` (scaling, smaller
     tiles)."""
+    cp_step_latency_s: float = 1e-5
+    """Fixed cost of one ring-attention step, seconds: send/receive latency and the step's
+    kernel launches."""
 
 
 @dataclass(frozen=True)
@@ -452,6 +458,7 @@ class _Flops:
     attention: float  # attention scores (model-FLOPs convention) and Mamba scans
     executed: float  # what fused causal attention kernels execute
     logits: float  # output projection
+    up: float  # latent attention's up-projections (part of dense)
 
     @classmethod
     def of(cls, m: Transformer, seq_len: int) -> _Flops:
@@ -459,7 +466,8 @@ class _Flops:
         expert = 2.0 * m.moe_layers * m.active_experts * flops.expert_params(m)
         dense = flops.matmul_flops_per_token(m) - logits - expert
         return cls(dense, expert, float(flops.attention_flops_per_token(m, seq_len)),
-                   float(flops.attention_flops_executed(m, seq_len)), logits)
+                   float(flops.attention_flops_executed(m, seq_len)), logits,
+                   2.0 * m.attention_layers * flops.latent_up_params(m))
 
 
 def _multipliers(recompute: np.ndarray, layers_share: np.ndarray | float = 0.0
@@ -514,7 +522,9 @@ def evaluate(job: Job, hw: Hardware, c: Constants, grid: Grid) -> Evaluation:
         dense_s = f.dense * (low / (eff_low * hw.peak_flops)
                              + (1.0 - low) / (eff_hi * hw.bf16_peak))
     attention_s = f.executed / (c.attention_fraction * hw.bf16_peak)
-    layers_s = share * (body_x * dense_s + attn_x * attention_s)
+    # Selective recomputation runs latent attention's up-projections again.
+    redo_up = np.where(rc == 1, FLOAT(f.up / f.dense), FLOAT(0.0)) if f.up else FLOAT(0.0)
+    layers_s = share * ((body_x + redo_up) * dense_s + attn_x * attention_s)
     if m.experts:
         # Each expert's GEMM sees the tokens routed to it from the ep ranks of its group.
         per_expert = tokens * m.active_experts * ep / m.experts * etp / tp
@@ -557,16 +567,19 @@ def evaluate(job: Job, hw: Hardware, c: Constants, grid: Grid) -> Evaluation:
     t_tp = (1.0 - hidden_tp) * stage * per_block * passes_comm * comm.allreduce_s(
         activation, tp, tp_bw)
 
-    # Context parallel: K and V blocks go round the ring (dK, dV too in backward),
-    # overlapped with the attention-score compute of the same layer.
+    # Context parallel: K and V blocks go round the ring (dK, dV too in backward), each
+    # step overlapped with the attention of the block already held (ring attention).
     kv_width = (m.heads * (2 * m.head_dim + m.rope_head_dim) if m.latent_attention
                 else 2 * m.kv_heads * m.head_dim)
     kv_bytes = tokens * kv_width * ACTIVATION_VALUE_BYTES / tp
     cp_bw = np.where(cp <= comm.members_per_domain(cp, tp, domain), FLOAT(up), FLOAT(out))
-    cp_comm = (cp - 1) * kv_bytes * (passes_comm + 1.0) / cp_bw
-    attn_compute = tokens / tp * attn_x * attention_s / max(m.attention_layers, 1)
+    attn_forward = tokens / tp * attention_s / max(m.attention_layers, 1)
+    # Each step's partial output (forward) or dQ (backward) is read and written in fp32.
+    merge = tokens * m.heads * m.head_dim / tp * MERGE_BYTES_PER_VALUE / hw.hbm_bytes_per_s
+    per_layer_cp = comm.ring_attention_s(kv_bytes, cp, cp_bw, attn_forward, attn_x - 2.0,
+                                         c.cp_step_latency_s, merge)
     attn_share = m.attention_layers / m.layers
-    t_cp = stage * attn_share * np.maximum(cp_comm - attn_compute, 0.0)
+    t_cp = stage * attn_share * per_layer_cp
 
     # Expert parallel: dispatch and combine per MoE layer and pass, in the experts' width (a
     # LatentMoE dispatches its latent); a low-precision recipe dispatches in its format
@@ -647,7 +660,8 @@ def evaluate(job: Job, hw: Hardware, c: Constants, grid: Grid) -> Evaluation:
                                  shard_group=float(job.shard_group),
                                  weight_copy_bytes=hw.weight_copy_bytes)
     model_flops = 3.0 * (f.dense + f.expert + f.attention + f.logits)
-    hardware_flops = body_x * (f.dense + f.expert) + attn_x * f.attention + 3.0 * f.logits
+    hardware_flops = body_x * (f.dense + f.expert) + attn_x * f.attention + 3.0 * f.logits \
+        + np.where(rc == 1, FLOAT(f.up), FLOAT(0.0))
     return Evaluation(grid=grid, valid=valid_virtual(job, grid),
                       step_s=np.broadcast_to(step, grid.shape), parts_s=parts, memory=mem,
                       usable_bytes=hw.hbm_bytes * c.hbm_usable_fraction,
