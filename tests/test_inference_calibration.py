@@ -31,8 +31,8 @@ SHIPPED = {e["id"]: e for e in serving_constants().raw["errors"]}
 
 # Tolerances reached by the shipped fit (see the module docstring for the targets): the
 # MLPerf records meet the targets; the TensorRT-LLM rows (Hopper worst) do not yet.
-MEDIAN_REACHED = 0.20
-MAX_REACHED = 1.50
+MEDIAN_REACHED = 0.12
+MAX_REACHED = 0.55
 MLPERF_MEDIAN = 0.08
 MLPERF_MAX = 0.25
 RATIO_REACHED = 0.12
