@@ -40,6 +40,7 @@ from gigawatt import units
 from gigawatt.catalog import load_catalog
 from gigawatt.catalog.calibration import records
 from gigawatt.estimates.infer import (
+    LINEAGE,
     RELEASES,
     MlperfCase,
     case_engine,
@@ -277,10 +278,11 @@ def leave_one_platform_out(cases: list[MlperfCase], shared: dict[str, float],
                            workloads: dict[str, Any],
                            fitted: dict[Group, tuple[float, float]]) -> dict[str, list[float]]:
     """Fit without each GPU generation; predict its cases with the fractions of the same
-    precision and release from the other generations (their mean)."""
+    precision and release from the other data-center generations (their mean), as the
+    estimates borrow (``LINEAGE``: the PCIe RTX Blackwell lends to none)."""
     out = {}
     for gen in sorted({family(c.architecture) for c in cases}):
-        rest = {k: v for k, v in fitted.items() if k[0] != gen}
+        rest = {k: v for k, v in fitted.items() if k[0] != gen and k[0] in LINEAGE}
         errs = []
         for c in (c for c in cases if family(c.architecture) == gen):
             _, prec, rel = group_of(c)

@@ -73,7 +73,8 @@ def number_format(precision: str) -> NumberFormat:
 def gpu_spec(acc: Accelerator, precision: str, system: System | None = None) -> GpuSpec:
     """One accelerator's serving figures in SI units at ``precision``.
 
-    NVLink is quoted bidirectional per package; the all-reduce uses one direction.
+    NVLink is quoted bidirectional per package; the all-reduce uses one direction. A GPU
+    without NVLink reaches its peers over PCIe (``Accelerator.scaleup_gb_per_s``).
     """
     number_format(precision)
     peak = getattr(acc, f"{precision}_dense_tflops")
@@ -88,7 +89,7 @@ def gpu_spec(acc: Accelerator, precision: str, system: System | None = None) -> 
         attention_peak_flops=units.tflops_to_flops(kv_peak),
         hbm_bytes=units.gb_to_bytes(acc.hbm_gb),
         hbm_bytes_per_s=units.tb_to_bytes(acc.hbm_tb_per_s),
-        link_bytes_per_s=units.gb_to_bytes(acc.nvlink_gb_per_s) / 2,
+        link_bytes_per_s=units.gb_to_bytes(acc.scaleup_gb_per_s) / 2,
         scaleout_bytes_per_s=units.gbps_to_bytes_per_s(
             system.scaleout_gbps_per_package or 400.0) if system else units.gbps_to_bytes_per_s(
             400.0),
@@ -103,6 +104,11 @@ KV_PRECISION = {"fp4": "fp8"}
 def it_power_w_per_gpu(system: System) -> float:
     """IT power of one GPU's share of its rack (GPU, CPUs, NVLink switches), W."""
     return units.kw_to_w(system.rack_power_kw) / system.packages_per_rack
+
+
+LINEAGE = ("Hopper", "Blackwell")
+"""Data-center GPU generations, oldest first: a generation with no calibrated group of its
+own (Rubin) borrows from the newest of these, never from the PCIe RTX Blackwell."""
 
 
 def family(architecture: str) -> str:
@@ -148,8 +154,9 @@ class ServingConstants:
         newest calibrated one when ``release`` is ``None``), or the nearest calibrated.
 
         Lookup order: the same generation and precision (at ``release``, else its newest
-        release); the same generation at another precision; the same precision on another
-        generation (the latest listed); else the mean of all groups. ``basis`` says which
+        release); the same generation at another precision; the same precision on the
+        newest data-center generation (:data:`LINEAGE`; RTX Blackwell lends to none); else
+        the mean of all groups. ``basis`` says which
         was used; ``release`` which software release the fractions are from.
         """
         gen = family(architecture)
@@ -160,7 +167,8 @@ class ServingConstants:
 
         exact = [k for k in self.groups if k[:2] == (gen, precision)]
         same_gen = [k for k in self.groups if k[0] == gen]
-        same_prec = [k for k in self.groups if k[1] == precision]
+        same_prec = sorted((k for k in self.groups if k[1] == precision and k[0] in LINEAGE),
+                           key=lambda k: LINEAGE.index(k[0]))
         if release is not None and (gen, precision, release) in self.groups:
             key = (gen, precision, release)
             basis = f"calibrated: {gen} {precision} {release}"
@@ -288,6 +296,7 @@ RECORD_GPUS = {
     "GB200 (NVL72, 186 GB)": "b200-nvl",
     "H100": "h100-sxm", "H200": "h200-sxm", "B200": "b200", "B300": "b300",
     "GB200": "b200-nvl", "GB300": "b300-nvl",
+    "RTX-PRO-6000-Blackwell-Server": "rtx-pro-6000",
 }
 """Record ``gpu_type`` (MLPerf after ``NVIDIA``, TensorRT-LLM as printed) -> accelerator."""
 MLPERF_GPUS = RECORD_GPUS
@@ -400,7 +409,7 @@ def trtllm_cases(records: list[dict[str, Any]], catalog: Catalog | None = None,
                  models: tuple[str, ...] | None = None) -> list[MlperfCase]:
     """TensorRT-LLM's maximum-throughput rows as Offline model inputs with their layout.
 
-    Rows on GPUs the catalog lacks (RTX PRO 6000) or models outside ``models`` (catalog
+    Rows on GPUs the catalog lacks or models outside ``models`` (catalog
     IDs; default every mapped model in the catalog) are left out.
     """
     cat = catalog or load_catalog()

@@ -285,11 +285,12 @@ class Engine:
         read = (w.dense / lay.attention_tp * self.fmt.weight_bytes
                 + read_exp * self.fmt.expert_bytes) / pp
         matrices = np.maximum(t_dense + t_exp, read / bw)
-        # Attention: each GPU serves 1/tp of the heads (TP) or of the sequences (DP).
+        # Attention: each GPU serves 1/tp of the heads (TP) or of the sequences (DP), of
+        # the micro-batch's sequences (1/pp) in its stage's layers (1/pp, in kv_share).
         att_flops = (d_tok * attention_flops(m, dec_context, decode=True)
-                     + c * attention_flops(m, pre_context)) / pp / lay.tp / (
+                     + c * attention_flops(m, pre_context)) / pp / pp / lay.tp / (
             self.gpu.attention_flops * eff.flops)
-        kv_read = d * kv_bytes(m, self.fmt.kv_bytes, dec_context) * self.kv_share() / bw
+        kv_read = d / pp * kv_bytes(m, self.fmt.kv_bytes, dec_context) * self.kv_share() / bw
         attention = np.maximum(att_flops, kv_read)
         link_bw, latency = self._link()
         layers = m.layers / pp
