@@ -353,33 +353,36 @@ def _lognormal_points(mean: np.ndarray, cv: float) -> np.ndarray:
     return mean[..., None] * np.exp(sigma * z - sigma * sigma / 2)
 
 
-def _ttft_quantile(q: float, rho: np.ndarray, wait_mean: np.ndarray,
-                   service: np.ndarray, tail_s: np.ndarray) -> np.ndarray:
-    """Solve ``P(W + S > t) = 1 - q`` in closed form, vectorised.
+def _ttft_quantiles(qs: Sequence[float], rho: np.ndarray, wait_mean: np.ndarray,
+                    service: np.ndarray, tail_s: np.ndarray) -> list[np.ndarray]:
+    """Solve ``P(W + S > t) = 1 - q`` for each ``q`` in closed form, vectorised.
 
     ``W``: 0 with probability ``1 - rho``, else exponential of rate
-    ``r = rho / wait_mean``; ``S``: values on the last axis of ``service`` with
-    probabilities ``LENGTH_WEIGHTS``; ``tail_s`` a fixed delay added (the first token's
-    iteration). Between consecutive sorted service values ``s_k <= t < s_(k+1)``
+    ``r = rho / wait_mean``; ``S``: values on the last axis of ``service``, ascending (as
+    the length points are), with probabilities ``LENGTH_WEIGHTS``; ``tail_s`` a fixed
+    delay added (the first token's iteration). Between consecutive values
+    ``s_k <= t < s_(k+1)``
     ``P(W + S > t) = A_k + rho e^(-r t) B_k`` with ``A_k`` the weight above ``s_k`` and
     ``B_k = sum_(j <= k) w_j e^(r s_j)``, so each segment's root is
     ``t_k = ln(rho B_k / (1 - q - A_k)) / r`` (at least ``s_k``); the quantile is the
     least root that falls in its segment (``B_k`` by a running log-sum-exp).
     """
-    order = np.argsort(service, axis=-1)
-    s = np.take_along_axis(service, order, -1)
-    w = LENGTH_WEIGHTS[order]
-    above = 1.0 - np.cumsum(w, axis=-1)  # A_k: weight of the values past s_k
+    s, w = service, LENGTH_WEIGHTS
+    above = 1.0 - np.cumsum(w)  # A_k: weight of the values past s_k
     rate = (rho / np.maximum(wait_mean, 1e-300))[..., None]
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        log_b = np.logaddexp.accumulate(np.log(w) + rate * s, axis=-1)
-        gap = (1 - q) - above
-        root = (np.log(rho)[..., None] + log_b - np.log(gap)) / rate
-        root = np.where(np.isfinite(rate) & (wait_mean[..., None] > 0), root, -np.inf)
-        t = np.maximum(root, s)
+    waits = np.isfinite(rate) & (wait_mean[..., None] > 0)
     nxt = np.concatenate([s[..., 1:], np.full(s.shape[:-1] + (1,), np.inf)], axis=-1)
-    ok = (gap > -1e-12) & (t < nxt)  # at equality (no wait) the value itself
-    return np.min(np.where(ok, t, np.inf), axis=-1) + tail_s
+    out = []
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        log_rho_b = np.log(rho)[..., None] + np.logaddexp.accumulate(np.log(w) + rate * s,
+                                                                     axis=-1)
+        for q in qs:
+            gap = (1 - q) - above
+            root = np.where(waits, (log_rho_b - np.log(gap)) / rate, -np.inf)
+            t = np.maximum(root, s)
+            ok = (gap > -1e-12) & (t < nxt)  # at equality (no wait) the value itself
+            out.append(np.min(np.where(ok, t, np.inf), axis=-1) + tail_s)
+    return out
 
 
 def _trailing(engine: Engine, axes: int) -> Engine:
@@ -458,8 +461,7 @@ def operating_points(engine: Engine, work: Workload, batch: np.ndarray,
     if latency and not prefill:  # decode pool: the first token comes from the prefill pool
         ttft = [np.zeros(rho_s.shape)] * 3
     elif latency:
-        ttft = [_ttft_quantile(q, rho_s, wait, service, np.asarray(first))
-                for q in (0.5, 0.9, 0.99)]
+        ttft = _ttft_quantiles((0.5, 0.9, 0.99), rho_s, wait, service, np.asarray(first))
     else:  # Offline: throughput only
         ttft = [np.full(rho_s.shape, np.nan)] * 3
     t_dec99 = engine.iteration_s(b99, 0.0, dec_ctx, pre_ctx)
@@ -937,7 +939,8 @@ def _prefill_rate(eng: Engine, work: Workload, ttft_s: float, transfer_s: float,
     service_mean = n_in / mu
     wait = lam * service_mean ** 2 * (1 + work.input_cv ** 2) / (2 * (1 - rho))
     lengths = _lognormal_points(np.full(rho.shape, n_in), work.input_cv) / mu
-    t99 = _ttft_quantile(0.99, rho, wait, lengths, np.full(rho.shape, t_full / 2 + transfer_s))
+    t99 = _ttft_quantiles((0.99,), rho, wait, lengths,
+                          np.full(rho.shape, t_full / 2 + transfer_s))[0]
     ok = t99 <= ttft_s
     return float(lam[ok].max()) if ok.any() else 0.0
 
