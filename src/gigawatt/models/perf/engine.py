@@ -449,7 +449,7 @@ def operating_points(engine: Engine, work: Workload, batch: np.ndarray,
         work_s = lengths / mu[..., None]
         s1 = work_s @ wts
         s2 = (work_s ** 2) @ wts
-        rho = lam * s1 if prefill else 0.0 * s1
+        rho = lam * s1 if prefill else np.zeros(np.shape(s1))  # decode pool: no prompts
     stable = (rho < 1) & (mu > 0) if prefill else np.ones(np.shape(rho), dtype=bool)
     rho_s = np.where(stable, rho, 0.5)
     service_mean = np.where(stable, s1, 1.0)
