@@ -99,9 +99,8 @@ def test_spec_decode_tokens_per_step():
     (20.0, 1024.0, 0.0), (120.0, 1024.0, 0.0), (60.0, 4096.0, 1.0), (120.0, 1024.0, 1.0)])
 def test_queueing_approximation_against_simulation(llama70, batch, budget, cv):
     """The approximation against the step simulation at the same rate: p50 and p99
-    TTFT and TPOT within 50% (measured gaps: 0-46%; the approximation runs high on p99
-    TPOT at large budgets and on p99 TTFT of equal prompts near saturation, low on p99 TTFT
-    for spread-out prompts at light load)."""
+    TTFT and TPOT within 40% (measured gaps: 2-36%; the approximation runs low on p50 and
+    p99 TTFT, most for spread-out prompts at a large budget, and on p99 TPOT there)."""
     eng = Engine(llama70, FP8, GPU, EFF, Layout(tp=2), 8)
     work = Workload(600.0, 250.0, cv, cv)
     pts = operating_points(eng, work, np.array([batch]), (budget,))
@@ -111,7 +110,7 @@ def test_queueing_approximation_against_simulation(llama70, batch, budget, cv):
     for key in ("ttft_p50_s", "ttft_p99_s", "tpot_p50_s", "tpot_p99_s"):
         approx = float(getattr(pts, key).reshape(-1)[0])
         sim = float(np.median([r[key] for r in runs]))  # p99 of 3,000 requests is noisy
-        assert approx == pytest.approx(sim, rel=0.50), (key, approx, sim)
+        assert approx == pytest.approx(sim, rel=0.40), (key, approx, sim)
 
 
 def test_simulation_is_reproducible_and_independent(llama70):
