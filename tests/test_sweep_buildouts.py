@@ -1,0 +1,105 @@
+"""Optimised build-outs per sample: the programme of each sample, warm against cold, and the
+sweep's outputs against the whole plan per sample."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from gigawatt.buildout import formulate
+from gigawatt.buildout.blocks import compute_coefficients
+from gigawatt.pipeline import gather_inputs
+from gigawatt.pipeline.inputs import buildout_problem
+from gigawatt.scenario import load_scenario
+from gigawatt.sweep import buildouts, sweep
+from gigawatt.sweep.evaluation import scalar_outputs, vectorised_outputs
+from gigawatt.sweep.sampling import clip_to_ranges, latin_hypercube, uncertain_inputs
+
+
+@pytest.fixture(scope="module")
+def stargate():
+    scenario = load_scenario("stargate-2025")[0]
+    inputs = gather_inputs(scenario)
+    uncertain = uncertain_inputs(scenario, inputs)
+    paths = tuple(uncertain)
+    rows, _ = clip_to_ranges(paths, latin_hypercube(
+        [uncertain[p].distribution for p in paths], 80, np.random.default_rng(3)))
+    reads = buildouts.sampled_paths(scenario, paths)
+    columns = [paths.index(p) for p in reads]
+    return scenario, inputs, paths, rows, buildouts.programme(scenario, inputs, reads), \
+        rows[:, columns]
+
+
+def test_the_programme_reads_the_platforms_prices_and_costs(stargate):
+    scenario, _, paths, _, p, _ = stargate
+    assert "facility.wue_l_per_kwh" in paths and "facility.wue_l_per_kwh" not in p.paths
+    assert {"platforms.vr-nvl72.rack_power_kw", "facility.build_usd_per_mw_it"} <= set(p.paths)
+
+
+def test_a_varied_problem_is_the_one_the_plan_builds(stargate):
+    scenario, inputs, _, _, p, rows = stargate
+    for row in rows[:5]:
+        values = dict(zip(p.paths, row, strict=True))
+        varied = buildouts.vary_problem(p, values)
+        built = buildout_problem(scenario, inputs.catalog, {**inputs.values, **values})
+        for part in ("sites", "platforms", "money"):
+            a, b = getattr(varied, part), getattr(built, part)
+            for name, value in vars(a).items():
+                assert np.array_equal(np.asarray(value), np.asarray(getattr(b, name))), name
+        assert varied.utilisation == built.utilisation
+        assert np.array_equal(varied.supply_racks, built.supply_racks)
+
+
+def test_warm_starts_give_the_cold_optimum(stargate):
+    _, _, _, _, p, rows = stargate
+    warm, _, iterations = buildouts.solve_rows(p, rows[:20])
+    cold_iterations = 0
+    for i, row in enumerate(rows[:20]):
+        problem = buildouts.vary_problem(p, dict(zip(p.paths, row, strict=True)))
+        model = formulate(problem)
+        model.build()
+        cold = model.solve()
+        assert cold.status == "optimal"
+        cold_iterations += cold.iterations
+        x = np.maximum(cold.col_value[model.racks], 0.0)
+        gain = compute_coefficients(problem)[None]
+        assert (gain * warm[i]).sum() == pytest.approx((gain * x).sum(), rel=1e-9)
+        # alternative optima may move racks between equally good sites, not between
+        # platforms or quarters
+        np.testing.assert_allclose(warm[i].sum(axis=0), x.sum(axis=0), rtol=1e-6, atol=1e-3)
+    assert iterations < cold_iterations / 2  # the warm start does save work
+
+
+def test_the_pool_gives_the_same_answer_as_one_process(stargate):
+    _, _, paths, _, p, rows = stargate
+    alone = buildouts.solve_rows(p, rows)
+    solver = buildouts.Solver(p, p.paths, 2, pool=buildouts.local_pool(2))
+    try:
+        racks, halls = solver(rows)
+    finally:
+        solver.close()
+    assert len(rows) >= buildouts.POOLED_FROM
+    assert np.array_equal(racks, alone[0]) and np.array_equal(halls, alone[1])
+
+
+def test_per_sample_outputs_match_the_whole_plan_per_sample(stargate):
+    scenario, inputs, paths, rows, p, _ = stargate
+    solver = buildouts.Solver(p, paths)
+    fast = vectorised_outputs(scenario, inputs, paths, rows[:3], solver.restage)
+    slow = scalar_outputs(scenario, paths, rows[:3])
+    names = list(fast)
+    for j, name in enumerate(names):
+        # whole racks are floored per site: a rack's worth between equally good sites
+        np.testing.assert_allclose(fast[name], slow[:, j], rtol=2e-3, err_msg=name)
+    gpus = fast["gpus"]
+    assert len(set(gpus.tolist())) > 1  # the fleet does vary with the sampled rack power
+
+
+def test_a_sweep_without_inputs_the_programme_reads_keeps_one_schedule():
+    scenario = load_scenario("stargate-2025")[0]
+    fixed = sweep(scenario, vary={"facility.wue_l_per_kwh": [0.2, 0.4]})
+    assert "serves every sample" in fixed.note
+    assert fixed.outputs["gpus"][0] == fixed.outputs["gpus"][1]
+    varied = sweep(scenario, vary={"platforms.vr-nvl72.rack_power_kw": [150.0, 220.0]})
+    assert "solved for each of 2 samples" in varied.note
+    assert varied.outputs["gpus"][0] > varied.outputs["gpus"][1]  # lighter racks, more GPUs
