@@ -226,11 +226,14 @@ def ray_map(fn: Callable[..., Any], shared: tuple[Any, ...], blocks: Sequence[np
     if not ray.is_initialized():
         if address is not None:
             _check_reachable(address)
+        host = (address or "").removeprefix("ray://").rpartition(":")[0]
         try:
-            # A local Ray binds to loopback only; an existing cluster is reached where it is.
+            # A local Ray binds to loopback only, and a cluster on this machine's loopback is
+            # joined from loopback; any other cluster is reached where it is.
             ray.init(address=address, include_dashboard=False, log_to_driver=False,
                      configure_logging=False,
-                     _node_ip_address="127.0.0.1" if address is None else None)
+                     _node_ip_address=("127.0.0.1" if address is None
+                                       or host in ("127.0.0.1", "localhost") else None))
         except (ConnectionError, RuntimeError, ValueError) as exc:
             raise SweepError(f"--ray-address {address!r}: cannot connect to Ray: "
                              f"{str(exc).splitlines()[0]}") from None
