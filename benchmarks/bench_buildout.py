@@ -37,8 +37,8 @@ from gigawatt.buildout import (
 )
 from gigawatt.buildout.inputs import platforms_from_catalog
 from gigawatt.catalog import load_catalog
-from gigawatt.pipeline.scaleout import network_usd_per_rack
 from gigawatt.pipeline import gather_inputs
+from gigawatt.pipeline.scaleout import network_usd_per_rack
 from gigawatt.scenario import load_scenario
 from gigawatt.sweep import buildouts
 from gigawatt.sweep.sampling import clip_to_ranges, latin_hypercube, uncertain_inputs

@@ -31,7 +31,7 @@ def stargate():
 
 
 def test_the_programme_reads_the_platforms_prices_and_costs(stargate):
-    scenario, _, paths, _, p, _ = stargate
+    _, _, paths, _, p, _ = stargate
     assert "facility.wue_l_per_kwh" in paths and "facility.wue_l_per_kwh" not in p.paths
     assert {"platforms.vr-nvl72.rack_power_kw", "facility.build_usd_per_mw_it"} <= set(p.paths)
 
@@ -71,7 +71,7 @@ def test_warm_starts_give_the_cold_optimum(stargate):
 
 
 def test_the_pool_gives_the_same_answer_as_one_process(stargate):
-    _, _, paths, _, p, rows = stargate
+    _, _, _, _, p, rows = stargate
     alone = buildouts.solve_rows(p, rows)
     solver = buildouts.Solver(p, p.paths, 2, pool=buildouts.local_pool(2))
     try:

@@ -22,9 +22,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from gigawatt.scenario import load_scenario
-from gigawatt.sweep import sweep
-
 pytest.importorskip("ray")
 RAY = Path(sys.executable).with_name("ray")
 START_S = 60

@@ -78,7 +78,7 @@ class Basis:
         """The basis as HiGHS takes it (made on first call, then kept)."""
         if self._highs_basis is None:
             status = highspy.HighsBasisStatus
-            b = highspy.HighsBasis()  # type: ignore[no-untyped-call]
+            b = highspy.HighsBasis()
             b.col_status = [status(int(v)) for v in self.col_status]
             b.row_status = [status(int(v)) for v in self.row_status]
             b.valid = True

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import itertools
 import math
-import contextlib
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
