@@ -393,8 +393,9 @@ def sweep(scenario: Scenario, samples: int = 1000, seed: int | None = 0,
     def run_rows(rows: np.ndarray) -> dict[str, np.ndarray]:
         nonlocal finished
         if backend == "vectorised":
-            # in blocks, so that a long vectorised sweep reports as it goes
-            size = max(len(rows), 1) if progress is None else 20_000
+            # in blocks, so that a long vectorised sweep reports as it goes (and a schedule
+            # per sample stays within memory)
+            size = max(len(rows), 1) if progress is None and solver is None else 20_000
             blocks = []
             for first in range(0, len(rows), size):
                 blocks.append(vectorised_outputs(scenario, inputs, paths,

@@ -184,7 +184,6 @@ class Solver:
         """Shut the local pool down (a Ray cluster is left as it is)."""
         if self.pool is not None:
             self.pool.shutdown(cancel_futures=True)
-            self.pool = None
 
 
 def local_pool(workers: int) -> ProcessPoolExecutor | None:
