@@ -11,7 +11,7 @@ from gigawatt.buildout.blocks import compute_coefficients
 from gigawatt.pipeline import gather_inputs
 from gigawatt.pipeline.inputs import buildout_problem
 from gigawatt.scenario import load_scenario
-from gigawatt.sweep import buildouts, sweep
+from gigawatt.sweep import buildouts, sweep, with_values
 from gigawatt.sweep.evaluation import scalar_outputs, vectorised_outputs
 from gigawatt.sweep.sampling import clip_to_ranges, latin_hypercube, uncertain_inputs
 
@@ -103,3 +103,76 @@ def test_a_sweep_without_inputs_the_programme_reads_keeps_one_schedule():
     varied = sweep(scenario, vary={"platforms.vr-nvl72.rack_power_kw": [150.0, 220.0]})
     assert "solved for each of 2 samples" in varied.note
     assert varied.outputs["gpus"][0] > varied.outputs["gpus"][1]  # lighter racks, more GPUs
+
+
+@pytest.fixture(scope="module")
+def uncertain_money():
+    """stargate-2025 with uncertain capital and Vera Rubin supply (totals)."""
+    scenario = load_scenario("stargate-2025")[0]
+    data = scenario.model_dump(mode="json", exclude_none=True)
+    data["buildout"]["capital_usd"]["distribution"] = {"uniform": [2e11, 6e11]}
+    data["buildout"]["platforms"]["vr-nvl72"]["supply_racks"]["distribution"] = {
+        "triangular": [6000, 14000, 16000]}
+    return type(scenario).model_validate(data)
+
+
+def test_capital_and_supply_are_sampled_and_scale_every_period(uncertain_money):
+    inputs = gather_inputs(uncertain_money)
+    paths = ("buildout.capital_usd", "buildout.platforms.vr-nvl72.supply_racks")
+    assert set(paths) <= set(uncertain_inputs(uncertain_money, inputs))
+    p = buildouts.programme(uncertain_money, inputs, paths)
+    values = {paths[0]: 3e11, paths[1]: 7000.0}
+    varied = buildouts.vary_problem(p, values)
+    built = buildout_problem(with_values(uncertain_money, values), inputs.catalog,
+                             inputs.values)
+    assert np.array_equal(varied.money.capital_usd, built.money.capital_usd)
+    assert np.array_equal(varied.supply_racks, built.supply_racks)
+    assert varied.money.capital_usd.sum() == pytest.approx(3e11)
+    k = varied.platforms.names.index("vr-nvl72")
+    assert varied.supply_racks[k].sum() == pytest.approx(7000.0)
+
+
+def test_less_capital_builds_less_and_matches_the_whole_plan(uncertain_money):
+    inputs = gather_inputs(uncertain_money)
+    paths = ("buildout.capital_usd",)
+    rows = np.array([[2e11], [6e11]])
+    p = buildouts.programme(uncertain_money, inputs, paths)
+    fast = vectorised_outputs(uncertain_money, inputs, paths, rows,
+                              buildouts.Solver(p, paths).restage)
+    slow = scalar_outputs(uncertain_money, paths, rows)
+    for j, name in enumerate(fast):
+        np.testing.assert_allclose(fast[name], slow[:, j], rtol=2e-3, err_msg=name)
+    assert fast["gpus"][0] < fast["gpus"][1] and fast["capex_usd"][0] < fast["capex_usd"][1]
+
+
+def test_samples_that_never_reach_a_gigawatt_give_a_clean_cdf(uncertain_money):
+    import warnings
+
+    # capital near 0 builds (almost) nothing: first_gw_date is 'never' for some samples
+    result = sweep(uncertain_money, vary={"buildout.capital_usd": [1e9, 2e9, 5e11]})
+    assert np.isnan(result.outputs["first_gw_date"][:2]).all()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        c = result.cdfs()["first_gw_date"]
+    assert c["value"][-1] is None and c["value"][0] is not None  # never: no date
+
+
+def test_a_negative_bound_on_capital_is_one_line(cli, tmp_path, uncertain_money):
+    import yaml
+
+    data = uncertain_money.model_dump(mode="json", exclude_none=True)
+    data["buildout"]["capital_usd"]["distribution"] = {"uniform": [-1e9, 6e11]}
+    path = tmp_path / "s.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    r = cli("sweep", str(path), "--samples", "10", "--json", "--no-save", "--no-report")
+    assert r.code == 2 and r.out == "" and len(r.err.strip().splitlines()) == 1
+    assert "buildout.capital_usd: distribution bound -1e+09 is out of range" in r.err
+
+
+def test_quantiles_next_to_never_are_never_or_a_date():
+    from gigawatt.sweep.analysis import summarise
+
+    q = summarise("first_gw_date", np.array([100.0, np.nan, np.nan]))
+    assert q["p10"] == pytest.approx(100.0) or q["p10"] == np.inf
+    assert q["p50"] == np.inf and q["p90"] == np.inf
+    assert summarise("first_gw_date", np.array([100.0, 200.0, np.nan]))["p50"] == 200.0

@@ -202,15 +202,19 @@ BUILDOUT_FIGURES = ("facility.build_usd_per_mw_it", "facility.utilisation",
                     "facility.it_overhead_fraction", "investment.usd_per_tranche",
                     "investment.gw_per_tranche", "investment.cap_usd")
 """The scenario numbers the build-out programme reads, besides each of its platforms'
-``rack_power_kw`` and ``rack_price_usd`` (see :func:`buildout_paths`)."""
+``rack_power_kw`` and ``rack_price_usd`` and the build-out's own capital and supply (see
+:func:`buildout_paths`)."""
 
 
 def buildout_paths(scenario: Scenario) -> tuple[str, ...]:
     """Every path of a number the build-out programme depends on (none without one)."""
     if scenario.buildout is None:
         return ()
-    return BUILDOUT_FIGURES + tuple(f"platforms.{k}.{name}" for k in scenario.buildout.platforms
-                                    for name in PLATFORM_FIELDS)
+    ids = tuple(scenario.buildout.platforms)
+    return (BUILDOUT_FIGURES + tuple(f"platforms.{k}.{name}" for k in ids
+                                     for name in PLATFORM_FIELDS)
+            + ("buildout.capital_usd",)
+            + tuple(f"buildout.platforms.{k}.supply_racks" for k in ids))
 
 
 def buildout_problem(scenario: Scenario, catalog: Catalog, values: Mapping[str, float]

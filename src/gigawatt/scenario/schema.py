@@ -505,10 +505,28 @@ def _period_keys(value: Any) -> Any:
 
 class Amounts(Sourced):
     """An amount per period, each period a year (``'2027'``), half-year (``'2027H1'``) or
-    quarter (``'2027Q3'``); the optimiser spreads each evenly over its quarters."""
+    quarter (``'2027Q3'``); the optimiser spreads each evenly over its quarters.
+
+    ``distribution``: the uncertainty of the total, for ``gigawatt sweep``; a sample scales
+    every period by ``sample / total``.
+    """
 
     per_period: Annotated[dict[str, NonNegativeFloat], BeforeValidator(_period_keys)] = Field(
         min_length=1, max_length=MAX_ITEMS)
+    distribution: Distribution | None = None
+
+    @model_validator(mode="after")
+    def _scalable(self) -> Amounts:
+        if self.distribution is None:
+            return self
+        span = self.distribution.bounds()
+        if span is not None and span[0] < 0:
+            raise ValueError(f"distribution bound {span[0]:g} is out of range; accepted: "
+                             "[0, 1e+15]")
+        if not self.total > 0:
+            raise ValueError("distribution: the amounts total 0, so there is nothing to "
+                             "scale; accepted: a distribution on amounts whose total is > 0")
+        return self
 
     @property
     def total(self) -> float:

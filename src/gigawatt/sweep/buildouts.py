@@ -3,8 +3,8 @@ whose inputs it reads.
 
 When a scenario's schedule comes from the build-out optimiser and a sampled input feeds the
 programme (rack power and price of a build-out platform, the IT overhead, the cost of halls,
-utilisation, the deal's tranches: :func:`gigawatt.pipeline.inputs.buildout_paths`), each
-sample gets its own schedule:
+utilisation, the deal's tranches, the build-out's capital and supply:
+:func:`gigawatt.pipeline.inputs.buildout_paths`), each sample gets its own schedule:
 
 1. the central programme is solved once, in the sweep's process, and its simplex basis kept;
 2. each sample's programme is the central one with the sampled figures put in
@@ -32,11 +32,13 @@ import numpy as np
 
 from gigawatt import units
 from gigawatt.buildout import Basis, BuildoutProblem, Resolver, central_basis
+from gigawatt.buildout.inputs import per_quarter
 from gigawatt.buildout.quarters import quarter_index
 from gigawatt.pipeline.inputs import Inputs, buildout_paths, buildout_problem, site_weighted
 from gigawatt.pipeline.scaleout import network_usd_per_rack
 from gigawatt.pipeline.schedule import Schedule, schedule_from_sites
 from gigawatt.scenario.schema import Scenario
+from gigawatt.sweep.sampling import buildout_amounts, scaled_amounts
 
 POOLED_FROM = 64
 """Fewest samples sent to worker processes; fewer (a tornado's runs) are solved in place."""
@@ -48,7 +50,8 @@ class Programme:
 
     ``figures`` holds the central value of every path the programme reads; ``paths`` the
     sampled columns of the rows a worker gets; ``network_usd`` each platform's scale-out
-    fabric per rack, USD, added to its sampled rack price.
+    fabric per rack, USD, added to its sampled rack price; ``amounts`` the build-out's capital
+    and supply per period, as the scenario gives them.
     """
 
     key: str
@@ -57,6 +60,7 @@ class Programme:
     figures: dict[str, float]
     paths: tuple[str, ...]
     network_usd: dict[str, float]
+    amounts: dict[str, dict[str, float]]
 
 
 def sampled_paths(scenario: Scenario, paths: Sequence[str]) -> tuple[str, ...]:
@@ -68,18 +72,22 @@ def sampled_paths(scenario: Scenario, paths: Sequence[str]) -> tuple[str, ...]:
 def programme(scenario: Scenario, inputs: Inputs, paths: Sequence[str]) -> Programme:
     """The central programme, its basis and figures, for sweeping ``paths``."""
     figures: dict[str, float] = {}
+    amounts = buildout_amounts(scenario)
     for path in buildout_paths(scenario):
         section, _, name = path.partition(".")
         if path in inputs.values:
             figures[path] = float(inputs.values[path])
         elif section == "investment" and scenario.investment is not None:
             figures[path] = float(getattr(scenario.investment, name).value)
+        elif path in amounts:
+            figures[path] = amounts[path].total
     central = buildout_problem(scenario, inputs.catalog, figures)
     key = hashlib.sha256(scenario.model_dump_json().encode()).hexdigest()[:16]
     return Programme(key=f"{key}:{','.join(paths)}", central=central,
                      basis=central_basis(central), figures=figures, paths=tuple(paths),
                      network_usd={k: network_usd_per_rack(inputs.catalog, k)
-                                  for k in central.platforms.names})
+                                  for k in central.platforms.names},
+                     amounts={k: dict(a.per_period) for k, a in amounts.items()})
 
 
 def vary_problem(p: Programme, values: Mapping[str, float]) -> BuildoutProblem:
@@ -102,8 +110,18 @@ def vary_problem(p: Programme, values: Mapping[str, float]) -> BuildoutProblem:
         money = dataclasses.replace(
             money, tranche_usd_per_gw=f["investment.usd_per_tranche"]
             / f["investment.gw_per_tranche"], tranche_cap_usd=f["investment.cap_usd"])
+    if "buildout.capital_usd" in values:
+        money = dataclasses.replace(money, capital_usd=per_quarter(
+            scaled_amounts(p.amounts["buildout.capital_usd"], values["buildout.capital_usd"]),
+            c.quarters, "capital_usd"))
+    supply = c.supply_racks
+    if any(f"buildout.platforms.{k}.supply_racks" in values for k in names):
+        supply = np.array([per_quarter(
+            scaled_amounts(p.amounts[path], values[path]) if path in values
+            else p.amounts[path], c.quarters, f"supply_racks[{k}]")
+            for k, path in ((k, f"buildout.platforms.{k}.supply_racks") for k in names)])
     return dataclasses.replace(c, sites=sites, platforms=platforms, money=money,
-                               utilisation=f["facility.utilisation"])
+                               supply_racks=supply, utilisation=f["facility.utilisation"])
 
 
 _SOLVERS: dict[str, Resolver] = {}
