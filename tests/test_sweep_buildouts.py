@@ -101,7 +101,10 @@ def test_a_sweep_without_inputs_the_programme_reads_keeps_one_schedule():
     assert "serves every sample" in fixed.note
     assert fixed.outputs["gpus"][0] == fixed.outputs["gpus"][1]
     varied = sweep(scenario, vary={"platforms.vr-nvl72.rack_power_kw": [150.0, 220.0]})
-    assert "solved for each of 2 samples" in varied.note
+    assert "solved for each of 2 samples" in varied.note and varied.note.endswith("one process")
+    grid = {"platforms.vr-nvl72.rack_power_kw": list(np.linspace(150.0, 220.0, 70))}
+    pooled = sweep(scenario, vary=grid, workers=2)
+    assert pooled.note.endswith("on 2 local processes")
     assert varied.outputs["gpus"][0] > varied.outputs["gpus"][1]  # lighter racks, more GPUs
 
 

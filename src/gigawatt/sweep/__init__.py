@@ -276,8 +276,9 @@ def _note(scenario: Scenario, backend: str, solver: Any) -> str | None:
         return None
     if solver is None or not solver.solved:
         return FIXED_SCHEDULE_NOTE
-    where = (f"the Ray cluster at {solver.ray_address}" if solver.ray_address
-             else f"{solver.workers} local processes" if solver.pool else "one process")
+    where = ("one process" if not solver.pooled
+             else f"the Ray cluster at {solver.ray_address}" if solver.ray_address
+             else f"{solver.workers} local processes")
     return PER_SAMPLE_NOTE.format(solved=solver.solved,
                                   iterations=solver.iterations / solver.solved, where=where)
 

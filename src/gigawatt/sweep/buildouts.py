@@ -166,6 +166,8 @@ class Solver:
                       list[Any]] | None = None
     iterations: int = 0
     solved: int = 0
+    pooled: int = 0
+    """Samples sent to the pool or to Ray (the rest were solved in this process)."""
 
     def __call__(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Racks added and halls started of each row's optimum (see :func:`solve_rows`);
@@ -175,6 +177,7 @@ class Solver:
             parts = [solve_rows(self.programme, rows)]
         else:
             blocks = [rows[s] for s in _chunks(len(rows), self.workers * 4)]
+            self.pooled += len(rows)
             if self.ray_map is not None:
                 parts = self.ray_map(solve_rows, (self.programme,), blocks)
             else:
