@@ -179,3 +179,25 @@ def test_quantiles_next_to_never_are_never_or_a_date():
     assert q["p10"] == pytest.approx(100.0) or q["p10"] == np.inf
     assert q["p50"] == np.inf and q["p90"] == np.inf
     assert summarise("first_gw_date", np.array([100.0, 200.0, np.nan]))["p50"] == 200.0
+
+
+def test_a_share_of_site_power_is_sampled_and_matches_the_whole_plan():
+    scenario = load_scenario("stargate-2025")[0]
+    data = scenario.model_dump(mode="json", exclude_none=True)
+    data["buildout"]["site_power_share"] = {"uniform": [0.5, 1.0]}
+    s = type(scenario).model_validate(data)
+    inputs = gather_inputs(s)
+    assert "buildout.site_power_share" in uncertain_inputs(s, inputs)
+    paths = ("buildout.site_power_share",)
+    p = buildouts.programme(s, inputs, paths)
+    varied = buildouts.vary_problem(p, {paths[0]: 0.6})
+    built = buildout_problem(with_values(s, {paths[0]: 0.6}), inputs.catalog, inputs.values)
+    assert np.array_equal(varied.sites.power_mw, built.sites.power_mw)
+    rows = np.array([[0.5], [1.0]])
+    fast = vectorised_outputs(s, inputs, paths, rows, buildouts.Solver(p, paths).restage)
+    slow = scalar_outputs(s, paths, rows)
+    for j, name in enumerate(fast):
+        np.testing.assert_allclose(fast[name], slow[:, j], rtol=2e-3, err_msg=name)
+    # half the power: less built, and the first gigawatt no earlier
+    assert fast["facility_gw"][0] < fast["facility_gw"][1]
+    assert fast["first_gw_date"][0] >= fast["first_gw_date"][1]

@@ -181,6 +181,8 @@ def _buildout_rows(b: Buildout, sites: Sequence[Site]) -> list[AssumptionRow]:
                                     b.target))
     rows += [_provenance_row(path, a.total, a) for path, a in amounts.items()]
     rows += [_row(f"buildout.committed_mw.{k}", a, "scenario") for k, a in b.committed_mw.items()]
+    if b.site_power_share is not None:
+        rows.append(_row("buildout.site_power_share", b.site_power_share, "scenario"))
     rows += [AssumptionRow(f"sites.{s.id}.max_facility_mw", s.max_facility_mw, s.status,
                            s.source, f"catalog:{s.id}") for s in sites]
     return rows
@@ -213,7 +215,7 @@ def buildout_paths(scenario: Scenario) -> tuple[str, ...]:
     ids = tuple(scenario.buildout.platforms)
     return (BUILDOUT_FIGURES + tuple(f"platforms.{k}.{name}" for k in ids
                                      for name in PLATFORM_FIELDS)
-            + ("buildout.capital_usd",)
+            + ("buildout.capital_usd", "buildout.site_power_share")
             + tuple(f"buildout.platforms.{k}.supply_racks" for k in ids))
 
 
@@ -253,7 +255,10 @@ def buildout_problem(scenario: Scenario, catalog: Catalog, values: Mapping[str, 
             # the programme's rack price includes the rack's share of the scale-out fabric
             rack_usd={k: values[f"platforms.{k}.rack_price_usd"]
                       + network_usd_per_rack(catalog, k) for k in ids},
-            committed_mw={k: a.value for k, a in b.committed_mw.items()})
+            committed_mw={k: a.value for k, a in b.committed_mw.items()},
+            site_power_share=float(values.get(
+                "buildout.site_power_share",
+                b.site_power_share.value if b.site_power_share is not None else 1.0)))
     except BuildoutError as exc:
         raise _in_scenario(exc, scenario.name) from None
 

@@ -156,8 +156,9 @@ def schedule_from_sites(quarter_index: Sequence[int], site_names: Sequence[str],
     k)``; facility power ``F[s, k] = sum_p R[s, p, k] * rack_facility_w[s, p]``; IT power
     ``sum_{s,p} R[s, p, k] * rack_it_w[p]``. Rounding down keeps ``F <= power``.
 
-    With a leading sample axis on ``racks_added``, ``rack_facility_w``, ``rack_it_w`` and
-    ``halls_started_w``, every array of the schedule gets it too (one schedule per sample).
+    With a leading sample axis on ``racks_added``, ``rack_facility_w``, ``rack_it_w``,
+    ``power_w`` and ``halls_started_w``, every array of the schedule gets it too (one
+    schedule per sample).
     """
     q = np.asarray(quarter_index, dtype=int)
     half = q // 2
@@ -178,7 +179,7 @@ def schedule_from_sites(quarter_index: Sequence[int], site_names: Sequence[str],
         added_racks_by_system=np.diff(whole.sum(axis=-3), axis=-1, prepend=0.0),
         it_w=np.einsum("...p,...spk->...k", rack_it_w, whole),
         sites=SiteSchedule(names=tuple(site_names), racks=whole, facility_w=site_facility_w,
-                           power_w=power_w[:, last],
+                           power_w=power_w[..., last],
                            halls_started_w=halls_started_w @ in_period,
                            racks_dropped=float(dropped) if np.ndim(dropped) == 0 else dropped),
     )

@@ -572,6 +572,10 @@ class Buildout(Sourced):
         default_factory=dict, max_length=MAX_ITEMS,
         description="site ID -> facility MW already financed, in place of the catalog's "
                     "committed_mw")
+    site_power_share: Annotated[Number, in_range(0.0, 1.0, low_open=True)] | None = Field(
+        default=None, description="share of every listed site's power ramp that arrives "
+                                  "(default 1: as the catalog has it); may carry a "
+                                  "distribution for gigawatt sweep")
 
     @model_validator(mode="after")
     def _cost_needs_target(self) -> Buildout:

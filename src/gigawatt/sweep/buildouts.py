@@ -3,7 +3,7 @@ whose inputs it reads.
 
 When a scenario's schedule comes from the build-out optimiser and a sampled input feeds the
 programme (rack power and price of a build-out platform, the IT overhead, the cost of halls,
-utilisation, the deal's tranches, the build-out's capital and supply:
+utilisation, the deal's tranches, the build-out's capital, supply and site power:
 :func:`gigawatt.pipeline.inputs.buildout_paths`), each sample gets its own schedule:
 
 1. the central programme is solved once, in the sweep's process, and its simplex basis kept;
@@ -51,7 +51,8 @@ class Programme:
     ``figures`` holds the central value of every path the programme reads; ``paths`` the
     sampled columns of the rows a worker gets; ``network_usd`` each platform's scale-out
     fabric per rack, USD, added to its sampled rack price; ``amounts`` the build-out's capital
-    and supply per period, as the scenario gives them.
+    and supply per period, as the scenario gives them; ``power_mw`` the sites' power ramps
+    as the catalog has them (a share of 1), MW.
     """
 
     key: str
@@ -61,6 +62,7 @@ class Programme:
     paths: tuple[str, ...]
     network_usd: dict[str, float]
     amounts: dict[str, dict[str, float]]
+    power_mw: np.ndarray
 
 
 def sampled_paths(scenario: Scenario, paths: Sequence[str]) -> tuple[str, ...]:
@@ -81,13 +83,19 @@ def programme(scenario: Scenario, inputs: Inputs, paths: Sequence[str]) -> Progr
             figures[path] = float(getattr(scenario.investment, name).value)
         elif path in amounts:
             figures[path] = amounts[path].total
+        elif path == "buildout.site_power_share":
+            share = scenario.buildout.site_power_share if scenario.buildout else None
+            figures[path] = float(share.value) if share is not None else 1.0
     central = buildout_problem(scenario, inputs.catalog, figures)
+    announced = buildout_problem(scenario, inputs.catalog,
+                                 {**figures, "buildout.site_power_share": 1.0})
     key = hashlib.sha256(scenario.model_dump_json().encode()).hexdigest()[:16]
     return Programme(key=f"{key}:{','.join(paths)}", central=central,
                      basis=central_basis(central), figures=figures, paths=tuple(paths),
                      network_usd={k: network_usd_per_rack(inputs.catalog, k)
                                   for k in central.platforms.names},
-                     amounts={k: dict(a.per_period) for k, a in amounts.items()})
+                     amounts={k: dict(a.per_period) for k, a in amounts.items()},
+                     power_mw=announced.sites.power_mw)
 
 
 def vary_problem(p: Programme, values: Mapping[str, float]) -> BuildoutProblem:
@@ -103,8 +111,10 @@ def vary_problem(p: Programme, values: Mapping[str, float]) -> BuildoutProblem:
         rack_kw=np.array([f[f"platforms.{k}.rack_power_kw"] * (1.0 + overhead) for k in names]),
         rack_usd=np.array([f[f"platforms.{k}.rack_price_usd"] + p.network_usd[k]
                            for k in names]))
-    sites = dataclasses.replace(c.sites, build_usd_per_mw_it=np.full(
-        len(c.sites.names), f["facility.build_usd_per_mw_it"]))
+    sites = dataclasses.replace(
+        c.sites, build_usd_per_mw_it=np.full(len(c.sites.names),
+                                             f["facility.build_usd_per_mw_it"]),
+        power_mw=p.power_mw * f["buildout.site_power_share"])
     money = c.money
     if "investment.cap_usd" in f:
         money = dataclasses.replace(
@@ -226,4 +236,5 @@ def sampled_schedule(p: Programme, rows: np.ndarray, racks: np.ndarray,
     return schedule_from_sites(
         [quarter_index(q) for q in c.quarters], c.sites.names, names, racks,
         units.mw_to_w(rack_facility_mw), units.kw_to_w(rack_kw),
-        units.mw_to_w(c.sites.power_mw), units.mw_to_w(halls))
+        units.mw_to_w(p.power_mw[None] * f["buildout.site_power_share"][:, None, None]),
+        units.mw_to_w(halls))

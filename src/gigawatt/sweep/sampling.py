@@ -8,8 +8,8 @@ Uncertain inputs
     times), the demand section (``demand.user_growth_per_year``, ...) and the deal terms
     (``investment.usd_per_tranche``, ...), and a build-out's capital and supply (the total of
     ``buildout.capital_usd`` or ``buildout.platforms.<id>.supply_racks``, every period scaled
-    with it). Each has a path, its distribution, its central value and the field's accepted
-    range.
+    with it) and the share of its sites' power that arrives (``buildout.site_power_share``).
+    Each has a path, its distribution, its central value and the field's accepted range.
 Latin hypercube
     ``N`` samples: one stratum of ``1/N`` per sample and input, strata paired at random
     (``scipy.stats.qmc.LatinHypercube``), mapped through each distribution's inverse CDF, and
@@ -38,6 +38,7 @@ from gigawatt.scenario.schema import (
     DELAY_LIMIT,
     Amounts,
     Assumption,
+    Buildout,
     Demand,
     Distribution,
     Facility,
@@ -83,6 +84,9 @@ def field_range(path: str) -> tuple[float, float]:
     section, *rest = path.split(".")
     if section == "ramp":
         return RAMP_DELAY_RANGE if path.endswith(".delay_half_years") else RAMP_GW_RANGE
+    if path == "buildout.site_power_share":
+        span = accepted_range(Buildout, "site_power_share")
+        return span.low, span.high
     if section == "buildout":
         return AMOUNT_RANGE
     if section not in SECTIONS:
@@ -110,6 +114,9 @@ def uncertain_inputs(scenario: Scenario, inputs: Inputs) -> dict[str, Uncertain]
             found[ramp_path(step.period)] = (step.distribution, step.facility_gw)
         if step.delay_half_years is not None:  # central: the plan's own date
             found[delay_path(step.period)] = (step.delay_half_years, 0.0)
+    share = scenario.buildout.site_power_share if scenario.buildout else None
+    if share is not None and share.distribution is not None:
+        found["buildout.site_power_share"] = (share.distribution, share.value)
     for path, amounts in buildout_amounts(scenario).items():
         if amounts.distribution is not None:
             found[path] = (amounts.distribution, amounts.total)
