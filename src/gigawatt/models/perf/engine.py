@@ -890,14 +890,18 @@ def estimate_engine(m: Transformer, fmt: NumberFormat, gpu: GpuSpec, eff: Effici
         r = best_point(eng, req.work, math.inf, tpot, req.batch_cap, budgets=(0.0,),
                        prefill=False)
         x = float(pools["tokens_per_s_per_gpu"])  # type: ignore[arg-type]
+        ttft50 = float(pools.pop("ttft_p50_s"))  # type: ignore[arg-type]
+        ttft99 = float(pools.pop("ttft_p99_s"))  # type: ignore[arg-type]
         pools = {k: v for k, v in pools.items() if k != "decode_layout_obj"}
     else:
         assert best is not None
         x, lay, r, eng = best
+        ttft50, ttft99 = _scalar(r.ttft_p50_s), _scalar(r.ttft_p99_s)
     binds = BINDS[int(np.asarray(r.binds).reshape(-1)[0])]
     if req.ttft_s is None and req.tpot_s is None and pools.get("disaggregated") is not True:
         binds = "none (offline)" if binds != "hbm capacity" else binds
-    ttft50, ttft99 = _scalar(r.ttft_p50_s), _scalar(r.ttft_p99_s)
+    if pools.get("binding_pool") == "prefill" and req.ttft_s is not None:
+        binds = "ttft p99"
     n_in_mean = float(np.asarray(req.work.input_tokens))
     n_ctx = n_in_mean + float(np.asarray(req.work.output_tokens)) / 2
     own = max(min(_scalar(r.budget) - _scalar(r.batch), n_in_mean), 1.0)
@@ -927,20 +931,28 @@ def estimate_engine(m: Transformer, fmt: NumberFormat, gpu: GpuSpec, eff: Effici
     )
 
 
-def _prefill_rate(eng: Engine, work: Workload, ttft_s: float, transfer_s: float,
-                  budget: float) -> float:
-    """Highest request rate one prefill-only replica takes with p99 TTFT within the
-    limit (after the KV transfer), requests/s; 0 if none."""
+def _prefill_queue(eng: Engine, work: Workload, rho: np.ndarray, transfer_s: float,
+                   budget: float, qs: Sequence[float]) -> tuple[np.ndarray, list[np.ndarray]]:
+    """A prefill-only replica at prompt-token utilisations ``rho``: the request rates
+    (requests/s) and the TTFT quantiles ``qs`` (s): the M/G/1 wait for the budget, the
+    prompt's own pass, half an iteration under way and the KV transfer."""
     n_in = float(np.asarray(work.input_tokens))
     t_full = float(np.asarray(eng.iteration_s(0.0, budget, 0.0, n_in / 2)))
     mu = budget / t_full
-    rho = np.linspace(0.01, 0.99, 99)
     lam = rho * mu / n_in
     service_mean = n_in / mu
     wait = lam * service_mean ** 2 * (1 + work.input_cv ** 2) / (2 * (1 - rho))
     lengths = _lognormal_points(np.full(rho.shape, n_in), work.input_cv) / mu
-    t99 = _ttft_quantiles((0.99,), rho, wait, lengths,
-                          np.full(rho.shape, t_full / 2 + transfer_s))[0]
+    return lam, _ttft_quantiles(qs, rho, wait, lengths,
+                                np.full(rho.shape, t_full / 2 + transfer_s))
+
+
+def _prefill_rate(eng: Engine, work: Workload, ttft_s: float, transfer_s: float,
+                  budget: float) -> float:
+    """Highest request rate one prefill-only replica takes with p99 TTFT within the
+    limit (after the KV transfer), requests/s; 0 if none."""
+    lam, (t99,) = _prefill_queue(eng, work, np.linspace(0.01, 0.99, 99), transfer_s,
+                                 budget, (0.99,))
     ok = t99 <= ttft_s
     return float(lam[ok].max()) if ok.any() else 0.0
 
@@ -996,7 +1008,15 @@ def split_pools(m: Transformer, fmt: NumberFormat, gpu: GpuSpec, eff: Efficiency
                             "prefill_gpus": n_p * pl.gpus, "decode_layout": dl.name,
                             "decode_replicas": n_d, "decode_gpus": n_d * dl.gpus,
                             "kv_transfer_ms": units.s_to_ms(transfer),
-                            "decode_layout_obj": dl}
+                            "binding_pool": "prefill" if n_p * lam_p < n_d * lam_d
+                            else "decode",
+                            "decode_layout_obj": dl, "prefill_obj": (peng, transfer, rate / n_p)}
+    if best is not None:  # TTFT at the chosen rate, from the prefill pool's queue
+        peng, transfer, lam = best.pop("prefill_obj")  # type: ignore[misc]
+        t_full = float(np.asarray(peng.iteration_s(0.0, budget, 0.0, n_in / 2)))
+        rho = np.array([min(lam * n_in * t_full / budget, 0.99)])
+        _, (t50, t99) = _prefill_queue(peng, work, rho, transfer, budget, (0.5, 0.99))
+        best["ttft_p50_s"], best["ttft_p99_s"] = float(t50[0]), float(t99[0])
     return best
 
 
