@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 from typing import Annotated, Any, TypeVar
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from gigawatt.api.http import ApiError, bad_input, problem, problem_from_error
 from gigawatt.catalog import Catalog, load_catalog
@@ -38,16 +38,56 @@ class BodyInput(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
 
 
+def _whole(value: Any) -> Any:
+    if isinstance(value, float):
+        if not value.is_integer():  # NaN and infinities too
+            raise ValueError(f"{value!r} is not a whole number; accepted: a whole number")
+        return int(value)
+    return value
+
+
+Whole = Annotated[int, BeforeValidator(_whole)]
+"""A whole number where a request takes one: JSON has a single number type, so ``8.0`` is 8;
+``1.5`` is refused naming the field (strict bodies still refuse ``true`` and ``"8"``)."""
+
+_JSON_BOUNDS = {"ge": "minimum", "le": "maximum", "gt": "exclusiveMinimum",
+                "lt": "exclusiveMaximum"}
+
+
+def json_bounds(node: Any) -> None:
+    """Rename, in place, the bounds pydantic writes under their Python names (``ge``) into
+    the JSON Schema of a nullable :data:`Whole` to JSON Schema's (``minimum``)."""
+    if isinstance(node, dict):
+        if node.get("type") == "integer":
+            for python, name in _JSON_BOUNDS.items():
+                if python in node:
+                    node[name] = node.pop(python)
+        for value in node.values():
+            json_bounds(value)
+    elif isinstance(node, list):
+        for value in node:
+            json_bounds(value)
+
+
 class QueryInput(BaseModel):
     """Query parameters: unknown names refused, finite numbers only."""
 
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
-class ScenarioInput(BodyInput):
-    """Which scenario: ``scenario`` (a built-in name or a document) or ``scenario_yaml``."""
+ScenarioName = Annotated[str, Field(max_length=128, json_schema_extra={
+    "enum": list(builtin_scenarios())})]
+"""A built-in scenario's name (GET /api/scenarios)."""
 
-    scenario: str | dict[str, Any] = Field(
+
+class ScenarioInput(BodyInput):
+    """Which scenario: ``scenario`` (a built-in name or a document) or ``scenario_yaml``,
+    never both (the OpenAPI document says so with ``not: {required: [both]}``)."""
+
+    model_config = ConfigDict(json_schema_extra={"not": {"required": ["scenario",
+                                                                      "scenario_yaml"]}})
+
+    scenario: ScenarioName | dict[str, Any] = Field(
         DEFAULT_SCENARIO,
         description="A built-in scenario name (GET /api/scenarios), or a scenario document: "
                     "the JSON form of a scenario YAML file (GET /api/scenarios/{name}).")
@@ -62,9 +102,9 @@ def resolve_scenario(given: ScenarioInput) -> tuple[Scenario, str]:
     Raises :class:`ApiError` (422) naming every schema problem's field path, or the
     first cross-check problem's.
     """
+    if {"scenario", "scenario_yaml"} <= given.model_fields_set:
+        raise bad_input("scenario", "give either 'scenario' or 'scenario_yaml', not both")
     if given.scenario_yaml is not None:
-        if "scenario" in given.model_fields_set:
-            raise bad_input("scenario", "give either 'scenario' or 'scenario_yaml', not both")
         return _validated(_yaml_document(given.scenario_yaml), "scenario_yaml"), \
             given.scenario_yaml
     if isinstance(given.scenario, str):

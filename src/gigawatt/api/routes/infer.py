@@ -15,6 +15,7 @@ from gigawatt.api.inputs import (
     GpuId,
     ModelId,
     ModelInput,
+    Whole,
     one_of,
     with_model,
 )
@@ -30,21 +31,21 @@ class InferRequest(ModelInput):
 
     model: ModelId | dict[str, Any] = Field("llama2-70b", description=MODEL_DOCUMENT)
     gpu: GpuId = "h200-sxm"
-    gpus: int | None = Field(None, ge=1, le=MAX_GPUS, description="GPUs serving together "
+    gpus: Whole | None = Field(None, ge=1, le=MAX_GPUS, description="GPUs serving together "
                              "(gpus / tp replicas); default one NVLink domain.")
     precision: str = one_of(FORMATS, "fp8", "Number format of weights and matrix multiplies.")
-    seq_len: int | None = Field(None, ge=1, le=MAX_TOKENS_PER_SEQUENCE, description="KV cache "
+    seq_len: Whole | None = Field(None, ge=1, le=MAX_TOKENS_PER_SEQUENCE, description="KV cache "
                                 "reserved per sequence, tokens; default the mean context "
                                 "(input + output / 2).")
-    input_tokens: int = Field(1024, ge=1, le=MAX_TOKENS_PER_SEQUENCE,
+    input_tokens: Whole = Field(1024, ge=1, le=MAX_TOKENS_PER_SEQUENCE,
                               description="Prompt tokens per request.")
-    output_tokens: int = Field(256, ge=1, le=MAX_TOKENS_PER_SEQUENCE,
+    output_tokens: Whole = Field(256, ge=1, le=MAX_TOKENS_PER_SEQUENCE,
                                description="Output tokens per request.")
     ttft_ms: float | None = Field(None, ge=1e-3, le=1e7, description="Time-to-first-token "
                                   "limit; none: throughput-bound.")
     tpot_ms: float | None = Field(None, ge=1e-3, le=1e7, description="Time-per-output-token "
                                   "limit; none: throughput-bound.")
-    tp: int | None = Field(None, ge=1, le=MAX_GPUS, description="Tensor-parallel size; "
+    tp: Whole | None = Field(None, ge=1, le=MAX_GPUS, description="Tensor-parallel size; "
                            "default: the fastest within the limits.")
     users: float | None = Field(None, ge=1, le=1e11, description="Demand: weekly active "
                                 "users; adds gpus_needed and power.")

@@ -13,6 +13,7 @@ from gigawatt.api.inputs import (
     MAX_TOKENS_PER_SEQUENCE,
     GpuId,
     ModelInput,
+    Whole,
     one_of,
     with_model,
 )
@@ -23,18 +24,18 @@ from gigawatt.models.perf.training import SCHEDULES
 
 router = APIRouter(tags=["train"], dependencies=[TokenRequired])
 
-Degree = Annotated[int | None, Field(ge=1, le=MAX_GPUS, description="Held at this size; "
-                                     "searched if left out (--tp --pp --dp --cp --ep).")]
+Degree = Annotated[Annotated[int, Field(ge=1, le=MAX_GPUS), *Whole.__metadata__] | None, Field(
+    description="Held at this size; searched if left out (--tp --pp --dp --cp --ep).")]
 
 
 class TrainRequest(ModelInput):
     """The inputs of ``gigawatt train``, by the flags' names in snake case."""
 
     gpu: GpuId
-    gpus: int = Field(ge=1, le=MAX_GPUS, description="GPU packages in the job.")
-    global_batch: int = Field(ge=1, le=MAX_GPUS * 64, description="Sequences per optimizer "
+    gpus: Whole = Field(ge=1, le=MAX_GPUS, description="GPU packages in the job.")
+    global_batch: Whole = Field(ge=1, le=MAX_GPUS * 64, description="Sequences per optimizer "
                                                                   "step.")
-    seq_len: int = Field(4096, ge=1, le=MAX_TOKENS_PER_SEQUENCE,
+    seq_len: Whole = Field(4096, ge=1, le=MAX_TOKENS_PER_SEQUENCE,
                          description="Tokens per sequence.")
     precision: str = one_of(PRECISIONS, "bf16", "Matrix multiplies at this dense peak.")
     micro_batch: Degree = None
@@ -52,7 +53,7 @@ class TrainRequest(ModelInput):
                                                                   "wall_days and gpu_hours.")
     goodput: float = Field(1.0, ge=1e-6, le=1, description="Fraction of wall time doing "
                            "useful work, for wall_days.")
-    top: int = Field(1, ge=1, le=100, description="Also list the K fastest layouts that fit.")
+    top: Whole = Field(1, ge=1, le=100, description="Also list the K fastest layouts that fit.")
     allow_tp_beyond_domain: bool = Field(False, description="Let tp exceed the NVLink domain.")
     scaleout_gbps: float | None = Field(None, ge=1, le=1e6, description="Scale-out Gb/s per "
                                         "GPU, for a system the catalog gives none.")
