@@ -8,11 +8,19 @@ dashboard's editor can show every message next to its field.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable
 from typing import Annotated, Any, TypeVar
 
 import yaml
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    WithJsonSchema,
+)
 
 from gigawatt.api.http import ApiError, bad_input, problem, problem_from_error
 from gigawatt.catalog import Catalog, load_catalog
@@ -96,14 +104,19 @@ class ScenarioInput(BodyInput):
                           "instead of 'scenario'.")
 
 
+def check_one_scenario(given: ScenarioInput) -> None:
+    """Raise 422 if the request gives both ``scenario`` and ``scenario_yaml`` (even null)."""
+    if {"scenario", "scenario_yaml"} <= given.model_fields_set:
+        raise bad_input("scenario", "give either 'scenario' or 'scenario_yaml', not both")
+
+
 def resolve_scenario(given: ScenarioInput) -> tuple[Scenario, str]:
     """The validated, cross-checked scenario and the YAML text a saved run keeps.
 
     Raises :class:`ApiError` (422) naming every schema problem's field path, or the
     first cross-check problem's.
     """
-    if {"scenario", "scenario_yaml"} <= given.model_fields_set:
-        raise bad_input("scenario", "give either 'scenario' or 'scenario_yaml', not both")
+    check_one_scenario(given)
     if given.scenario_yaml is not None:
         return _validated(_yaml_document(given.scenario_yaml), "scenario_yaml"), \
             given.scenario_yaml
@@ -167,6 +180,9 @@ def check_catalog_models(scenario: Scenario, catalog: Catalog, where: str) -> No
         raise ApiError(422, problems)
 
 
+MAX_SEED = 2**53 - 1
+"""The largest random seed a request may give: the largest whole number every JSON reader
+holds exactly (a bigger one may arrive as a neighbour, or refused as over 2**63 - 1)."""
 MAX_GPUS = 10_000_000
 """The most GPUs a capability request may name: beyond a 10 GW build-out's millions."""
 
@@ -205,10 +221,41 @@ MODEL_DOCUMENT = ("A catalog model ID (GET /api/catalog?kind=models), or a model
 """The description of a request's ``model`` field."""
 
 
+def _inlined(node: Any, defs: dict[str, Any]) -> Any:
+    if isinstance(node, dict):
+        if "$ref" in node:
+            return _inlined(defs[node["$ref"].rsplit("/", 1)[1]], defs)
+        out = {k: _inlined(v, defs) for k, v in node.items() if k != "$defs"}
+        if out.get("type") == "integer":  # every whole number of a model is a dimension
+            out["maximum"] = min(out.get("maximum", MAX_MODEL_DIMENSION), MAX_MODEL_DIMENSION)
+        return out
+    if isinstance(node, list):
+        return [_inlined(v, defs) for v in node]
+    return node
+
+
+def model_document_schema() -> dict[str, Any]:
+    """The JSON Schema of a model document: :class:`ModelSpec`'s, every whole number at most
+    :data:`MAX_MODEL_DIMENSION`, nested records inlined (the OpenAPI document has no place for
+    their definitions)."""
+    schema = ModelSpec.model_json_schema()
+    return {**_inlined(schema, schema.get("$defs", {})), "description": MODEL_DOCUMENT_RULES}
+
+
+MODEL_DOCUMENT_RULES = (
+    "A model document. Beyond this schema: attention_heads at most hidden_size unless head_dim "
+    "is given; moe.active_experts at most moe.routed_experts; moe.dense_layers at most layers; "
+    "hybrid_layer_pattern one character per layer, with mamba when it has M layers; and the "
+    "shape must run on the GPU asked for (a 422 names the field otherwise).")
+
+ModelDocument = Annotated[dict[str, Any], WithJsonSchema(model_document_schema())]
+"""A model document in a request: validated strictly (no "8" for 8), as its schema says."""
+
+
 class ModelInput(BodyInput):
     """A request about one model: a catalog ID or a model document."""
 
-    model: ModelId | dict[str, Any] = Field(description=MODEL_DOCUMENT)
+    model: ModelId | ModelDocument = Field(description=MODEL_DOCUMENT)
 
 
 def with_model(fn: Callable[..., T], given: ModelInput) -> T:
@@ -233,8 +280,8 @@ def resolve_model(model: str | dict[str, Any], catalog: Catalog, field: str = "m
                                    f"catalog model ID ({', '.join(sorted(catalog.models))}) "
                                    "or a model document")
         return model
-    try:
-        spec = ModelSpec.model_validate(model)
+    try:  # strict, as the document's schema says; 8.0 is 8 there too (see Whole)
+        spec = ModelSpec.model_validate_json(json.dumps(_whole_floats(model)), strict=True)
     except ValidationError as exc:
         raise ApiError(422, [problem(field_path(loc), reason)
                              for loc, reason in field_errors(exc, (field,))]) from None
@@ -248,6 +295,14 @@ def resolve_model(model: str | dict[str, Any], catalog: Catalog, field: str = "m
     if problems:
         raise ApiError(422, problems)
     return spec
+
+
+def _whole_floats(node: Any) -> Any:
+    if isinstance(node, dict):
+        return {k: _whole_floats(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_whole_floats(v) for v in node]
+    return int(node) if isinstance(node, float) and node.is_integer() else node
 
 
 def _whole_numbers(data: dict[str, Any], prefix: str = "") -> list[tuple[str, int]]:

@@ -13,6 +13,7 @@ from gigawatt.api.inputs import (
     MAX_TOKENS_PER_SEQUENCE,
     MODEL_DOCUMENT,
     GpuId,
+    ModelDocument,
     ModelId,
     ModelInput,
     Whole,
@@ -29,7 +30,7 @@ router = APIRouter(tags=["infer"], dependencies=[TokenRequired])
 class InferRequest(ModelInput):
     """The inputs of ``gigawatt infer``, by the flags' names in snake case."""
 
-    model: ModelId | dict[str, Any] = Field("llama2-70b", description=MODEL_DOCUMENT)
+    model: ModelId | ModelDocument = Field("llama2-70b", description=MODEL_DOCUMENT)
     gpu: GpuId = "h200-sxm"
     gpus: Whole | None = Field(None, ge=1, le=MAX_GPUS, description="GPUs serving together "
                              "(gpus / tp replicas); default one NVLink domain.")

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 from pydantic import Field
 
 from gigawatt.api.http import WRITE_ERRORS
-from gigawatt.api.inputs import MAX_GPUS, GpuId, QueryInput, Whole, one_of
+from gigawatt.api.inputs import MAX_GPUS, MAX_SEED, GpuId, QueryInput, Whole, one_of
 from gigawatt.api.service import ServiceDep, TokenRequired
 from gigawatt.estimates.profiles import PROFILES
 from gigawatt.estimates.reliability import reliability_json
@@ -51,7 +51,7 @@ class ReliabilityQuery(QueryInput):
     trials: Whole = Field(1000, ge=0, le=MAX_TRIALS, description="Monte Carlo trials; 0 for the "
                         f"closed form. At most {MAX_SIMULATED_INTERRUPTIONS:.0e} interruptions "
                         "are simulated per request (trials x interruptions per trial).")
-    seed: Whole = Field(0, ge=0, le=2**63 - 1, description="Random seed.")
+    seed: Whole = Field(0, ge=0, le=MAX_SEED, description="Random seed.")
 
 
 @router.get("/reliability", responses=WRITE_ERRORS)
