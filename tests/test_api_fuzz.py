@@ -20,13 +20,16 @@ from typing import Any
 
 import pytest
 import schemathesis
-from hypothesis import HealthCheck, Phase, settings
+from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from gigawatt.api import ServiceSettings, create_app
 from gigawatt.api.http import ApiError
 from gigawatt.api.inputs import ScenarioInput, resolve_model, resolve_scenario
 from gigawatt.catalog import load_catalog
+from gigawatt.catalog.browse import scenario_document
 from gigawatt.errors import GigawattError
 from gigawatt.pipeline import gather_inputs
 from gigawatt.sweep.sampling import uncertain_inputs
@@ -44,6 +47,12 @@ schema = schemathesis.openapi.from_asgi("/openapi.json", APP)
 def _remove_store() -> Iterator[None]:
     yield
     _STORE_DIR.cleanup()
+
+
+@pytest.fixture(scope="module")
+def local() -> Iterator[TestClient]:
+    with TestClient(APP, base_url="http://testserver") as client:
+        yield client
 
 
 def _refused(fn: Callable[..., Any], *args: Any) -> bool:
@@ -119,11 +128,31 @@ RULES: dict[tuple[str, str], Callable[[dict[str, Any]], bool]] = {
 """Per operation: whether a request breaks a rule its description states (True: drop it)."""
 
 
-FEASIBILITY_LIMITED = {"/api/train", "/api/infer", "/api/fabric", "/api/reliability"}
-"""Operations whose well-formed requests may still be infeasible for the hardware asked
-about (a layout that fits no GPU's memory, a latency no batch reaches, a fabric beyond three
-tiers, a checkpoint interval shorter than its write): each is a 422 naming the field, but no
-rule on the request alone predicts it, so "valid input accepted" is not checked there."""
+INFEASIBLE: dict[str, tuple[str, ...]] = {
+    "/api/train": ("no layout splits", "no layout fits", "exceeds the model's",
+                   "does not split the", "needs --seq-len divisible",
+                   "exceeds the scale-up domain", "peak in the catalog", "does not divide",
+                   "is not divisible by", "does not equal --gpus", "exceeds --gpus",
+                   "needs a mixture-of-experts model", "needs --schedule",
+                   "needs pipeline parallelism", "per stage"),
+    "/api/infer": ("must divide --gpus", "peak in the catalog", "does not fit any layout",
+                   "cannot be met"),
+    "/api/fabric": ("reaches in three tiers",),
+    "/api/reliability": ("longer than the checkpoint write", "simulated interruptions"),
+}
+"""Per operation: the feasibility errors its description documents, by a phrase of their
+message. A well-formed request may still ask the impossible of the hardware (a layout that
+fits no GPU's memory, a latency no batch reaches, a fabric beyond three tiers, a checkpoint
+interval shorter than its write); no rule on the request alone predicts it, so such a 422
+(naming its field) is not counted as valid input rejected."""
+
+
+def infeasible(case: Any, response: Any) -> bool:
+    """A 422 whose every problem is a documented feasibility error of the operation."""
+    phrases = INFEASIBLE.get(case.path, ())
+    problems = response.json().get("detail", []) if response.status_code == 422 else []
+    return bool(problems) and all(p["field"] and any(phrase in p["msg"] for phrase in phrases)
+                                  for p in problems)
 
 
 @schema.hook
@@ -144,8 +173,9 @@ def test_api_answers_every_generated_request_without_a_server_error(case):
     # each. The fuzzing keeps sweeps vectorised; test_api_capabilities.py runs the pool.
     if isinstance(case.body, dict) and case.body.get("backend") == "process":
         case.body = {**case.body, "backend": "vectorised"}
-    excluded = [positive_data_acceptance] if case.path in FEASIBILITY_LIMITED else []
-    case.call_and_validate(excluded_checks=excluded)
+    response = case.call()
+    excluded = [positive_data_acceptance] if infeasible(case, response) else []
+    case.validate_response(response, excluded_checks=excluded)
 
 
 def test_fuzzing_covers_every_capability():
@@ -154,3 +184,80 @@ def test_fuzzing_covers_every_capability():
     assert operations >= {("POST", "/api/plan"), ("POST", "/api/train"), ("POST", "/api/infer"),
                           ("GET", "/api/fabric"), ("GET", "/api/reliability"),
                           ("POST", "/api/sweep"), ("GET", "/api/runs/diff")}
+
+
+# ---------- each documented rule, broken: a 422 naming its field ----------
+
+TINY_MODEL = {"name": "m", "layers": 2, "hidden_size": 64, "ffn_hidden_size": 128,
+              "attention_heads": 4, "vocab_size": 100, "gated_mlp": True}
+LIMIT = st.integers(1, 1 << 16)
+
+
+def _ramp_backwards(drop: float) -> dict[str, Any]:
+    doc = scenario_document("openai-nvidia-10gw")
+    steps = doc["ramp"]["steps"]
+    steps[-1]["facility_gw"] = steps[-2]["facility_gw"] - drop
+    return doc
+
+
+BROKEN_RULES = st.one_of(
+    st.tuples(LIMIT, LIMIT).map(lambda t: (
+        "POST", "/api/infer", {"input_tokens": t[0], "output_tokens": t[1],
+                               "seq_len": max(1, t[0] + t[1] - t[0] % 7 - 1)}, "seq_len")),
+    st.tuples(st.floats(1, 1e9), st.floats(1, 1e12)).map(lambda t: (
+        "POST", "/api/infer", {"users": t[0], "tokens_per_day": t[1]}, "users")),
+    st.integers(65, 4096).map(lambda heads: (
+        "POST", "/api/infer", {"model": {**TINY_MODEL, "attention_heads": heads}},
+        "model.attention_heads")),
+    st.integers(1, 64).map(lambda routed: (
+        "POST", "/api/train", {"model": {**TINY_MODEL, "moe": {
+            "routed_experts": routed, "active_experts": routed + 1,
+            "expert_ffn_hidden_size": 8}}, "gpu": "h100-sxm", "gpus": 8, "global_batch": 8},
+        "model.moe.active_experts")),
+    st.integers(33, 4096).map(lambda pp: (
+        "POST", "/api/train", {"model": "llama3-8b", "gpu": "h100-sxm", "gpus": 8,
+                               "global_batch": 8, "pp": pp}, "pp")),
+    st.sampled_from(["checkpoint_gb", "storage_gb_per_s"]).map(lambda name: (
+        "GET", "/api/reliability", {"gpus": 64, "gpu": "h100-sxm", "days": 1, name: 10},
+        "checkpoint_gb")),
+    st.integers(50_000, 100_000).map(lambda trials: (
+        "GET", "/api/reliability", {"gpus": 100_000, "gpu": "h100-sxm", "days": 100,
+                                    "trials": trials}, "trials")),
+    st.sampled_from([1600.0, 3200.0, 6400.0]).map(lambda gbps: (
+        "GET", "/api/fabric", {"gpus": 1024, "gpu": "b200", "planes": 1,
+                               "gbps_per_gpu": gbps}, "planes")),
+    st.text("abcxyz._", min_size=1, max_size=12).map(lambda path: (
+        "POST", "/api/sweep", {"vary": {f"facility.{path}x": [1.0]}, "save": False}, "vary")),
+    st.integers(1, 8).map(lambda n: (
+        "POST", "/api/sweep", {"vary": {"facility.pue": [1.2] * (MAX_API_SAMPLES + n)},
+                               "save": False}, "vary")),
+    st.floats(0.01, 1.0).map(lambda drop: (
+        "POST", "/api/validate", {"scenario": _ramp_backwards(drop)},
+        "scenario.ramp.steps[6].facility_gw")),
+    st.sampled_from([None, "name: x\n"]).map(lambda text: (
+        "POST", "/api/validate", {"scenario": "stargate-2025", "scenario_yaml": text},
+        "scenario")),
+)
+
+
+@settings(max_examples=25, deadline=None, derandomize=True, database=None,
+          suppress_health_check=list(HealthCheck))
+@given(broken=BROKEN_RULES)
+def test_each_documented_rule_is_a_422_naming_its_field(local, broken):
+    method, path, params, field = broken
+    r = (local.get(path, params=params) if method == "GET" else local.post(path, json=params))
+    assert r.status_code == 422, (path, params, r.text[:300])
+    assert field in [p["field"] for p in r.json()["detail"]], (path, r.text[:300])
+
+
+def test_rules_filter_the_broken_requests():
+    """The filters drop what the companion test shows refused, and keep the valid requests."""
+    assert infer_rules({"input_tokens": 10, "output_tokens": 5, "seq_len": 14})
+    assert not infer_rules({"input_tokens": 10, "output_tokens": 5, "seq_len": 15})
+    assert reliability_rules({"checkpoint_gb": 1}) and not reliability_rules({})
+    assert fabric_rules({"gpu": "b200", "planes": 1, "gbps_per_gpu": 1600.0})
+    assert not fabric_rules({"gpu": "b200", "planes": 4, "gbps_per_gpu": 1600.0})
+    assert sweep_rules({"vary": {"facility.pux": [1.0]}})
+    assert not sweep_rules({"vary": {"facility.pue": [1.1, 1.2]}})
+    assert scenario_rules({"scenario": _ramp_backwards(0.5)})
+    assert not scenario_rules({"scenario": scenario_document("stargate-2025")})

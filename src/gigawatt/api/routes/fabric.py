@@ -69,5 +69,9 @@ async def fabric(q: Annotated[FabricQuery, Query()], service: ServiceDep) -> dic
     """Scale-up domains and the rail-optimised scale-out fabric for N GPUs: the keys of
     ``gigawatt fabric --json`` (``tiers``, ``leaf_switches``, ``spine_switches``,
     ``core_switches``, ``switches``, ``transceivers``, ``cables``, ``power_kw``,
-    ``bisection_tbps``, ``capex_usd``, ...)."""
+    ``bisection_tbps``, ``capex_usd``, ...).
+
+    Rules beyond the schema, each a 422 naming the field: planes, when given, carry
+    gbps_per_gpu on the switch's ports (planes x port Gb/s >= it); gpus within what the
+    switch reaches in three tiers with these rails, planes and oversubscription."""
     return await service.answer(q, "query", fabric_json, **q.model_dump())

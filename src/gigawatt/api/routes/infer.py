@@ -66,5 +66,11 @@ class InferRequest(ModelInput):
 async def infer(body: InferRequest, service: ServiceDep) -> dict[str, Any]:
     """Serving throughput of a model on a GPU type: the keys of ``gigawatt infer --json``
     (``tokens_per_s_per_gpu``, ``tokens_per_s``, ``batch_size``, ``ttft_ms``, ``tpot_ms``,
-    the tensor-parallel size picked and its options; with a demand: ``gpus_needed``)."""
+    the tensor-parallel size picked and its options; with a demand: ``gpus_needed``).
+
+    Rules beyond the schema, each a 422 naming the field: seq_len at least input_tokens +
+    output_tokens; users or tokens_per_day, not both. A well-formed request may still be
+    infeasible: tp must divide gpus and the heads and stay within the NVLink domain, the GPU
+    must have a peak at the precision, the model must fit some layout, and ttft_ms and
+    tpot_ms must be reachable."""
     return await service.answer(body, "body", with_model, infer_json, body)

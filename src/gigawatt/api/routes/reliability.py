@@ -60,6 +60,10 @@ async def reliability(q: Annotated[ReliabilityQuery, Query()],
     """Interruptions, checkpoint interval and goodput of a training job: the keys of
     ``gigawatt reliability --json`` (``interruptions``, ``interruptions_p10``,
     ``interruptions_p90``, ``mtti_hours``, ``checkpoint_interval_min``, ``goodput``, lost
-    GPU-hours, ``fleet``, ...)."""
+    GPU-hours, ``fleet``, ...).
+
+    Rules beyond the schema, each a 422 naming the field: checkpoint_gb and storage_gb_per_s
+    together or neither; checkpoint_interval_min longer than the checkpoint write; trials x
+    the expected interruptions per trial at most 1e7 (trials=0 is the closed form)."""
     return await service.answer(q, "query", reliability_json, **q.model_dump(),
                                 max_simulated_interruptions=MAX_SIMULATED_INTERRUPTIONS)

@@ -18,14 +18,22 @@ from gigawatt.api.inputs import (
     with_model,
 )
 from gigawatt.api.service import ServiceDep, TokenRequired
-from gigawatt.estimates.train import PRECISIONS, train_json
-from gigawatt.models.perf.memory import RECOMPUTE, SHARDING
+from gigawatt.estimates.train import PRECISIONS, SHARDING_NAMES, train_json
+from gigawatt.models.perf.memory import RECOMPUTE
 from gigawatt.models.perf.training import SCHEDULES
 
 router = APIRouter(tags=["train"], dependencies=[TokenRequired])
 
 Degree = Annotated[Annotated[int, Field(ge=1, le=MAX_GPUS), *Whole.__metadata__] | None, Field(
     description="Held at this size; searched if left out (--tp --pp --dp --cp --ep).")]
+
+
+_COUNT = "[1-9][0-9]{0,6}"
+RECOMPUTE_VALUES = f"^({'|'.join(RECOMPUTE[:3])}|layers:{_COUNT})$"
+"""``recompute``: what ``--recompute`` takes (``layers`` with its count)."""
+SHARDING_VALUES = (f"^({'|'.join(n for n in SHARDING_NAMES if not n.startswith('hsdp'))}"
+                   f"|hsdp(:{_COUNT})?)$")
+"""``sharding``: what ``--sharding`` takes, aliases and ``hsdp:G`` included."""
 
 
 class TrainRequest(ModelInput):
@@ -44,10 +52,12 @@ class TrainRequest(ModelInput):
     dp: Degree = None
     cp: Degree = None
     ep: Degree = None
-    recompute: str | None = one_of(RECOMPUTE, None, "Activation recomputation; searched if "
-                                                    "left out.")
-    sharding: str = one_of(SHARDING, "distributed", "Optimizer state: distributed (ZeRO-1), "
-                                                    "fsdp (ZeRO-3) or none.")
+    recompute: str | None = Field(None, max_length=16, pattern=RECOMPUTE_VALUES, description=(
+        "Activation recomputation: none, selective, full or layers:N (N layers per stage); "
+        "searched if left out."))
+    sharding: str = Field("distributed", max_length=16, pattern=SHARDING_VALUES, description=(
+        "Optimizer state: distributed (zero1, ZeRO-1), zero2, fsdp (zero3, ZeRO-3), hsdp[:G] "
+        "(FSDP within groups of G ranks) or none."))
     schedule: str = one_of(SCHEDULES, "interleaved", "Pipeline schedule.")
     tokens: float | None = Field(None, ge=1, le=1e18, description="Training tokens: adds "
                                                                   "wall_days and gpu_hours.")
@@ -64,5 +74,12 @@ async def train(body: TrainRequest, service: ServiceDep) -> dict[str, Any]:
     """The fastest training layout that fits: the keys of ``gigawatt train --json``
     (``model_tflops_per_gpu``, ``hardware_tflops_per_gpu``, ``mfu``, ``step_time_s``,
     ``tokens_per_s``, ``memory_gb_per_gpu``, ``parallelism``; with ``tokens``: ``wall_days``,
-    ``gpu_hours``). Degrees left out are searched."""
+    ``gpu_hours``). Degrees left out are searched.
+
+    A well-formed request may still be infeasible, a 422 naming the field: degrees held must
+    split the model (tp dividing its heads and within the scale-up domain unless allowed, pp
+    at most its layers, ep dividing its routed experts, cp with seq_len divisible by 2 cp,
+    recompute layers:N at most the layers per stage) and divide gpus, with dp x micro_batch
+    dividing global_batch; the GPU must have a peak at the precision; some layout must fit
+    in GPU memory. A model document must meet its own rules (see ``model``)."""
     return await service.answer(body, "body", with_model, train_json, body)
