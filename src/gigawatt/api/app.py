@@ -18,6 +18,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from gigawatt.api.documents import shared_documents
 from gigawatt.api.http import JSONBody, Problem, error_response, install_handlers
 from gigawatt.api.inputs import json_bounds
 from gigawatt.api.routes import API_ROUTES, dashboard
@@ -104,12 +105,14 @@ class BodyLimit:
 
 def _document(app: FastAPI) -> Callable[[], dict[str, Any]]:
     """``app.openapi``: FastAPI's document, its integer bounds named as JSON Schema names
-    them (see :func:`~gigawatt.api.inputs.json_bounds`); built once."""
+    them (see :func:`~gigawatt.api.inputs.json_bounds`) and each document schema stated
+    once (:func:`~gigawatt.api.documents.shared_documents`); built once."""
     build = app.openapi
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
             json_bounds(build())
+            shared_documents(build())
         return build()
 
     return openapi

@@ -22,6 +22,7 @@ from pydantic import (
     WithJsonSchema,
 )
 
+from gigawatt.api.documents import check_document, scenario_document_schema
 from gigawatt.api.http import ApiError, bad_input, problem, problem_from_error
 from gigawatt.catalog import Catalog, load_catalog
 from gigawatt.catalog.schema import ModelSpec
@@ -88,6 +89,11 @@ ScenarioName = Annotated[str, Field(max_length=128, json_schema_extra={
 """A built-in scenario's name (GET /api/scenarios)."""
 
 
+ScenarioDocument = Annotated[dict[str, Any], WithJsonSchema(scenario_document_schema())]
+"""A scenario document in a request: checked against its schema too, so nothing the schema
+refuses is read leniently ("1.5" for a number)."""
+
+
 class ScenarioInput(BodyInput):
     """Which scenario: ``scenario`` (a built-in name or a document) or ``scenario_yaml``,
     never both (the OpenAPI document says so with ``not: {required: [both]}``)."""
@@ -95,7 +101,7 @@ class ScenarioInput(BodyInput):
     model_config = ConfigDict(json_schema_extra={"not": {"required": ["scenario",
                                                                       "scenario_yaml"]}})
 
-    scenario: ScenarioName | dict[str, Any] = Field(
+    scenario: ScenarioName | ScenarioDocument = Field(
         DEFAULT_SCENARIO,
         description="A built-in scenario name (GET /api/scenarios), or a scenario document: "
                     "the JSON form of a scenario YAML file (GET /api/scenarios/{name}).")
@@ -127,6 +133,7 @@ def resolve_scenario(given: ScenarioInput) -> tuple[Scenario, str]:
                             f"({', '.join(builtin_scenarios())}) or a scenario document")
         return load_scenario(name)
     scenario = _validated(given.scenario, "scenario")
+    check_document(given.scenario, scenario_document_schema(), "scenario")
     return scenario, scenario_to_yaml(scenario)
 
 
@@ -239,7 +246,8 @@ def model_document_schema() -> dict[str, Any]:
     :data:`MAX_MODEL_DIMENSION`, nested records inlined (the OpenAPI document has no place for
     their definitions)."""
     schema = ModelSpec.model_json_schema()
-    return {**_inlined(schema, schema.get("$defs", {})), "description": MODEL_DOCUMENT_RULES}
+    return {**_inlined(schema, schema.get("$defs", {})), "title": "ModelDocument",
+            "description": MODEL_DOCUMENT_RULES}
 
 
 MODEL_DOCUMENT_RULES = (

@@ -27,6 +27,7 @@ def gbps_options() -> list[float]:
 
 
 GBPS_OPTIONS = gbps_options()
+_GBPS_ENUM: list[Any] = list(GBPS_OPTIONS)
 
 
 SwitchId = Annotated[str, Field(min_length=1, max_length=128, json_schema_extra={
@@ -49,7 +50,7 @@ class FabricQuery(QueryInput):
     cpo: bool = Field(False, description="Co-packaged optics on the switch side.")
     copper_leaf: bool = Field(False, description="Passive copper from GPU to leaf (leaf "
                                                  "inside the rack).")
-    gbps_per_gpu: float | None = Field(None, json_schema_extra={"enum": GBPS_OPTIONS},
+    gbps_per_gpu: float | None = Field(None, json_schema_extra={"enum": _GBPS_ENUM},
                                        description="Scale-out Gb/s per GPU; the system's NICs "
                                        "if left out.")
     frontend_fraction: float = Field(0.0, ge=0, le=1, description="Front-end network as a "

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter
-from pydantic import Field
+from pydantic import AfterValidator, Field
 
 from gigawatt.api.http import WRITE_ERRORS
 from gigawatt.api.inputs import (
@@ -36,6 +38,24 @@ SHARDING_VALUES = (f"^({'|'.join(n for n in SHARDING_NAMES if not n.startswith('
 """``sharding``: what ``--sharding`` takes, aliases and ``hsdp:G`` included."""
 
 
+def spelled(pattern: str, accepted: str) -> Callable[[str], str]:
+    """A check that a string matches ``pattern`` (ASCII digits only): a value outside is a
+    422 saying what is accepted. The field states the pattern in the schema."""
+    def check(value: str) -> str:
+        if not re.fullmatch(pattern, value):
+            raise ValueError(f"{value!r} is not accepted; accepted: {accepted}")
+        return value
+
+    return check
+
+
+Recompute = Annotated[str, Field(max_length=16, json_schema_extra={"pattern": RECOMPUTE_VALUES}),
+                      AfterValidator(spelled(RECOMPUTE_VALUES, "none, selective, full or "
+                                                               "layers:N (N >= 1)"))]
+Sharding = Annotated[str, Field(max_length=16, json_schema_extra={"pattern": SHARDING_VALUES}),
+                     AfterValidator(spelled(SHARDING_VALUES, ", ".join(SHARDING_NAMES)))]
+
+
 class TrainRequest(ModelInput):
     """The inputs of ``gigawatt train``, by the flags' names in snake case."""
 
@@ -52,10 +72,10 @@ class TrainRequest(ModelInput):
     dp: Degree = None
     cp: Degree = None
     ep: Degree = None
-    recompute: str | None = Field(None, max_length=16, pattern=RECOMPUTE_VALUES, description=(
+    recompute: Recompute | None = Field(None, description=(
         "Activation recomputation: none, selective, full or layers:N (N layers per stage); "
         "searched if left out."))
-    sharding: str = Field("distributed", max_length=16, pattern=SHARDING_VALUES, description=(
+    sharding: Sharding = Field("distributed", description=(
         "Optimizer state: distributed (zero1, ZeRO-1), zero2, fsdp (zero3, ZeRO-3), hsdp[:G] "
         "(FSDP within groups of G ranks) or none."))
     schedule: str = one_of(SCHEDULES, "interleaved", "Pipeline schedule.")
