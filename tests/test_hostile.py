@@ -366,14 +366,17 @@ def test_a_result_with_nan_is_never_saved():
     assert RunStore().list_runs() == []
 
 
-@pytest.mark.parametrize("damage", ["garbage", "truncated"])
+@pytest.mark.parametrize("damage", ["garbage", "truncated", "truncated plan"])
 def test_a_damaged_store_is_one_line_naming_the_file(cli, damage):
     path = RunStore().path
     if damage == "garbage":
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(os.urandom(64 << 10))
-    else:
-        RunStore().save("plan", "x", "0", "x: 1", {"gpus": 1, "timeline": []})
+    else:  # a whole plan's store, cut: it opens, then fails to read (an IOException)
+        if damage == "truncated plan":
+            assert cli("plan", SCENARIO, "--json", "--no-report").code == 0
+        else:
+            RunStore().save("plan", "x", "0", "x: 1", {"gpus": 1, "timeline": []})
         data = path.read_bytes()
         path.write_bytes(data[: len(data) // 3])
     for args in (("runs", "list"), ("plan", SCENARIO, "--json", "--no-report")):
