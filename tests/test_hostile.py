@@ -227,6 +227,15 @@ def test_hostile_flags_are_one_line_exit_2(cli, command):
     attack()
 
 
+def test_digits_that_python_reads_but_int_does_not_are_one_line(cli):
+    # '²'.isdigit() is True, int('²') raises: a count in a text flag is ASCII digits only
+    base = COMMANDS["train"]
+    for flag, value in (("--recompute", "layers:²"), ("--sharding", "hsdp:²")):
+        r = cli("train", *base, flag, value, "--json")
+        assert r.code == 2 and flag in r.err, (flag, r.err)
+        assert_one_line(r.err)
+
+
 def test_documents_that_would_crash_the_parser_are_one_line(cli, tmp_path):
     cases = {
         "deep.yaml": "a: " + "[" * 2000 + "]" * 2000,
