@@ -424,13 +424,19 @@ def test_ambiguous_prefix_and_non_plan_runs(client, monkeypatch):
         patch.setattr(uuid, "uuid4", lambda: SimpleNamespace(hex=next(ids)))
         for _ in range(2):
             store.save("plan", "x", "0", "name: x\n", {"timeline": []})
-    problem = only_problem(client.get("/api/runs/abc"))
+    # well-formed requests that conflict with what the store holds: 409, as documented
+    problem = only_problem(client.get("/api/runs/abc"), 409)
     assert problem["field"] == "run_id" and "ambiguous" in problem["msg"]
     sweep = store.save("sweep", "x", "0", "name: x\n", {})
     assert client.get(f"/api/runs/{sweep}/view").json() == {"figures": {}}
+    problem = only_problem(client.get("/api/runs/diff", params={"a": "abc0", "b": sweep}), 409)
+    assert problem["field"] == "b" and "sweep" in problem["msg"]
     other = store.save("fabric", "x", "0", "name: x\n", {})
     assert "only plan and sweep runs" in only_problem(
-        client.get(f"/api/runs/{other}/view"))["msg"]
+        client.get(f"/api/runs/{other}/view"), 409)["msg"]
+    responses = client.get("/openapi.json").json()["paths"]
+    for path in ("/api/runs/{run_id}", "/api/runs/diff", "/api/runs/{run_id}/view"):
+        assert "409" in responses[path]["get"]["responses"], path
 
 
 def test_concurrent_plans_write_one_intact_store(client):

@@ -321,7 +321,12 @@ def test_histograms_of_a_constant_large_output():
 
 def test_a_scale_out_bandwidth_without_a_nic_module_names_the_field(client):
     problem = only_problem(call(client, "fabric", {**FABRIC, "gbps_per_gpu": 300}))
-    assert problem["field"] == "gbps_per_gpu" and "no single-port pluggable" in problem["msg"]
+    assert problem["field"] == "gbps_per_gpu" and "no NIC of the catalog" in problem["msg"]
+    schema = client.get("/openapi.json").json()["paths"]["/api/fabric"]["get"]["parameters"]
+    (gbps,) = (p["schema"] for p in schema if p["name"] == "gbps_per_gpu")
+    assert 300 not in gbps["enum"] and {200, 400, 800} <= set(gbps["enum"])
+    for listed in gbps["enum"]:  # every listed speed is one the fabric can be built for
+        assert call(client, "fabric", {**FABRIC, "gbps_per_gpu": listed}).status_code == 200
 
 
 def test_a_tiny_scale_out_bandwidth_still_needs_a_plane():

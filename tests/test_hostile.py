@@ -159,7 +159,11 @@ COMMANDS = {  # the smallest valid call of each computing command
     "fabric": ["--gpus", "64", "--gpu", "b200"],
     "reliability": ["--gpus", "64", "--gpu", "h100-sxm", "--days", "1", "--trials", "10"],
     "sweep": [SCENARIO, "--samples", "5", "--no-save", "--no-report"],
+    "plan": ["openai-nvidia-10gw", "--no-report"],  # saves: a refused flag must save nothing
+    "compare": ["--workload", "serve:llama3-8b", "--platform", "hgx-h100"],
+    "site": ["--power-mw", "100", "--system", "hgx-h100", "--pue", "1.2"],
 }
+"""``serve`` is left out: its one number (``--port``), if accepted, starts a server."""
 
 
 def numeric_flags() -> list[tuple[str, str]]:
@@ -182,28 +186,54 @@ FLAGS = numeric_flags()
 
 
 def test_every_command_has_numeric_flags_to_attack():
+    import typer
+
+    from gigawatt.cli import app
+
+    root = harden(typer.main.get_command(app))
     assert {name for name, _ in FLAGS} == set(COMMANDS)
-    assert len(FLAGS) > 30
+    assert set(root.commands) - set(COMMANDS) <= {"serve", "catalog", "runs", "scenarios"}
+    assert len(FLAGS) > 50
 
 
-@settings(max_examples=40, deadline=None, derandomize=True, database=None,
-          suppress_health_check=list(HealthCheck))
-@given(flag=st.sampled_from(FLAGS),
-       value=st.sampled_from(["nan", "inf", "-inf", "1e308", "9" * 40, "-1", "abc"]))
-def test_hostile_flags_are_one_line_exit_2(cli, flag, value):
-    command, name = flag
-    args = list(COMMANDS[command])
-    if name in args:  # replace the flag's value, not give it twice
-        args[args.index(name) + 1] = value
-    else:
-        args += [name, value]
-    r = cli(command, *args, "--json")
-    if value == "-1" and r.code == 0:
-        assert finite_json(json.loads(r.out)), (name, r.out[:200])
-        return
-    assert r.code == 2, (command, name, value, r.out[:200])
-    assert_one_line(r.err)
-    assert r.out == ""
+REFUSED = ["nan", "inf", "-inf", "1e308", "9" * 40, "abc"]
+"""Values no numeric flag accepts."""
+EDGES = ["-1", "0"]
+"""Values some flags accept (``--hot-spares 0``): then the result is finite JSON."""
+
+
+@pytest.mark.parametrize("command", sorted(COMMANDS))
+def test_hostile_flags_are_one_line_exit_2(cli, command):
+    flags = [name for cmd, name in FLAGS if cmd == command]
+
+    @settings(max_examples=3 * len(flags), deadline=None, derandomize=True, database=None,
+              suppress_health_check=list(HealthCheck))
+    @given(name=st.sampled_from(flags), value=st.sampled_from(REFUSED + EDGES))
+    def attack(name: str, value: str) -> None:
+        args = list(COMMANDS[command])
+        if name in args:  # replace the flag's value, not give it twice
+            args[args.index(name) + 1] = value
+        else:
+            args += [name, value]
+        before = len(RunStore().list_runs())
+        r = cli(command, *args, "--json")
+        if value in EDGES and r.code == 0:
+            assert finite_json(json.loads(r.out)), (name, r.out[:200])
+            return
+        assert r.code == 2, (command, name, value, r.out[:200])
+        assert_one_line(r.err)
+        assert r.out == "" and len(RunStore().list_runs()) == before, (command, name, value)
+
+    attack()
+
+
+def test_digits_that_python_reads_but_int_does_not_are_one_line(cli):
+    # '²'.isdigit() is True, int('²') raises: a count in a text flag is ASCII digits only
+    base = COMMANDS["train"]
+    for flag, value in (("--recompute", "layers:²"), ("--sharding", "hsdp:²")):
+        r = cli("train", *base, flag, value, "--json")
+        assert r.code == 2 and flag in r.err, (flag, r.err)
+        assert_one_line(r.err)
 
 
 def test_documents_that_would_crash_the_parser_are_one_line(cli, tmp_path):
@@ -345,14 +375,17 @@ def test_a_result_with_nan_is_never_saved():
     assert RunStore().list_runs() == []
 
 
-@pytest.mark.parametrize("damage", ["garbage", "truncated"])
+@pytest.mark.parametrize("damage", ["garbage", "truncated", "truncated plan"])
 def test_a_damaged_store_is_one_line_naming_the_file(cli, damage):
     path = RunStore().path
     if damage == "garbage":
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(os.urandom(64 << 10))
-    else:
-        RunStore().save("plan", "x", "0", "x: 1", {"gpus": 1, "timeline": []})
+    else:  # a whole plan's store, cut: it opens, then fails to read (an IOException)
+        if damage == "truncated plan":
+            assert cli("plan", SCENARIO, "--json", "--no-report").code == 0
+        else:
+            RunStore().save("plan", "x", "0", "x: 1", {"gpus": 1, "timeline": []})
         data = path.read_bytes()
         path.write_bytes(data[: len(data) // 3])
     for args in (("runs", "list"), ("plan", SCENARIO, "--json", "--no-report")):
@@ -432,6 +465,69 @@ def test_hostile_documents_are_4xx_naming_the_field(api, attack):
     here = "scenario." + dotted(path)
     assert any((here.startswith(f) and f.startswith("scenario")) or f.startswith(here)
                for f in fields), (here, fields)
+
+
+API_CALLS = {  # the smallest valid request of each computing endpoint, as the CLI's COMMANDS
+    ("POST", "/api/train"): {"model": "llama3-8b", "gpu": "h100-sxm", "gpus": 8,
+                             "global_batch": 8},
+    ("POST", "/api/infer"): {"model": "llama3-8b", "gpu": "h100-sxm"},
+    ("GET", "/api/fabric"): {"gpus": 64, "gpu": "b200"},
+    ("GET", "/api/reliability"): {"gpus": 64, "gpu": "h100-sxm", "days": 1, "trials": 10},
+    ("POST", "/api/sweep"): {"scenario": SCENARIO, "samples": 5, "save": False},
+    ("POST", "/api/plan"): {"scenario": SCENARIO},
+}
+
+
+def numeric_fields() -> list[tuple[tuple[str, str], str]]:
+    """Every number a computing endpoint takes, from the OpenAPI document."""
+    with TestClient(create_app(), base_url=LOCAL) as c:
+        doc = c.get("/openapi.json").json()
+    schemas = doc["components"]["schemas"]
+    out = []
+    for method, path in API_CALLS:
+        op = doc["paths"][path][method.lower()]
+        if method == "GET":
+            props = {p["name"]: p["schema"] for p in op["parameters"]}
+        else:
+            ref = op["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+            props = schemas[ref.rsplit("/", 1)[1]]["properties"]
+        for name, prop in props.items():
+            kinds = {b.get("type") for b in prop.get("anyOf", [prop])}
+            if kinds & {"integer", "number"}:
+                out.append(((method, path), name))
+    return out
+
+
+API_NUMBERS = numeric_fields()
+
+
+def test_every_endpoint_has_numbers_to_attack():
+    assert {endpoint for endpoint, _ in API_NUMBERS} == set(API_CALLS) - {("POST", "/api/plan")}
+    assert len(API_NUMBERS) > 40
+
+
+@settings(max_examples=60, deadline=None, derandomize=True, database=None,
+          suppress_health_check=list(HealthCheck))
+@given(field=st.sampled_from(API_NUMBERS),
+       value=st.sampled_from([math.nan, math.inf, -math.inf, 1e308, -1, 0, 10**40, -10**40,
+                              1.5, "abc", True, [1], {"k": 1}]))
+def test_hostile_request_fields_are_4xx_naming_the_field(api, field, value):
+    (method, path), name = field
+    given_ = {**API_CALLS[(method, path)], name: value}
+    before = len(api.get("/api/runs").json())
+    if method == "GET":
+        r = api.get(path, params={k: json.dumps(v) if not isinstance(v, str) else v
+                                  for k, v in given_.items()})
+    else:  # NaN and Infinity as Python's JSON writer spells them
+        r = api.post(path, content=json.dumps(given_),
+                     headers={"Content-Type": "application/json"})
+    assert r.status_code < 500, (path, name, value, r.text[:300])
+    if r.status_code == 200:  # -1, 0 and 1.5 suit some fields: the answer is then finite
+        assert value in (-1, 0, 1.5) and finite_json(r.json()), (path, name, value)
+        return
+    assert 400 <= r.status_code < 500
+    assert name in [p["field"] for p in r.json()["detail"]], (path, name, value, r.text[:300])
+    assert len(api.get("/api/runs").json()) == before
 
 
 def test_files_are_not_read_over_http(api):

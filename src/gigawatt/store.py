@@ -77,6 +77,23 @@ BUSY_TIMEOUT_S = 60.0
 _LOCKED = ("could not set lock", "conflicting lock", "lock on file")
 
 
+class DamagedStore(StoreError):
+    """A store file DuckDB cannot read (or one another process is still creating)."""
+
+
+DAMAGED_RETRIES = 3
+"""Tries of a save that finds the file unreadable: a file another process is creating
+reads short for a moment; a damaged one stays so."""
+
+
+def damaged(path: Path, exc: Exception) -> str:
+    """The one line for a store file DuckDB cannot read: what it is, and what to do."""
+    first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return (f"{path}: cannot open the run store, the file is damaged or not a DuckDB "
+            f"database ({first}); move it aside (or set GIGAWATT_HOME to another folder) "
+            "and gigawatt starts a new store")
+
+
 def connect(path: Path) -> duckdb.DuckDBPyConnection:
     """A DuckDB connection to ``path`` with :data:`DUCKDB_CONFIG`, waiting while another
     process holds the file (up to :data:`BUSY_TIMEOUT_S`).
@@ -100,10 +117,7 @@ def connect(path: Path) -> duckdb.DuckDBPyConnection:
         except duckdb.Error as exc:
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             if not any(word in first.lower() for word in _LOCKED):
-                raise StoreError(
-                    f"{path}: cannot open the run store, the file is damaged or not a DuckDB "
-                    f"database ({first}); move it aside (or set GIGAWATT_HOME to another "
-                    "folder) and gigawatt starts a new store") from None
+                raise DamagedStore(damaged(path, exc)) from None
             if time.monotonic() >= deadline:
                 raise StoreError(f"{path}: cannot open the run store: another process held "
                                  f"it for over {BUSY_TIMEOUT_S:g} s ({first})") from None
@@ -154,7 +168,10 @@ class RunStore:
                 raise StoreError(f"{self.path}: the run store cannot be used "
                                  f"({str(exc).splitlines()[0]}); move it aside and gigawatt "
                                  "starts a new store") from None
-            yield con
+            try:
+                yield con
+            except duckdb.IOException as exc:  # a truncated file opens, then fails to read
+                raise DamagedStore(damaged(self.path, exc)) from None
         finally:
             con.close()
 
@@ -180,7 +197,14 @@ class RunStore:
         import duckdb
 
         try:
-            self._write(run_id, kind, scenario, version, scenario_yaml, result, rows)
+            for attempt in range(DAMAGED_RETRIES):
+                try:
+                    self._write(run_id, kind, scenario, version, scenario_yaml, result, rows)
+                    break
+                except DamagedStore:
+                    if attempt == DAMAGED_RETRIES - 1:
+                        raise
+                    time.sleep(0.1 * (attempt + 1))
         except StoreError as exc:
             raise StoreError(f"run not saved: {exc}") from None
         except duckdb.Error as exc:

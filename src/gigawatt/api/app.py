@@ -8,8 +8,9 @@ capability.
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from typing import Any
 
 import anyio
 from fastapi import FastAPI
@@ -17,7 +18,9 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from gigawatt.api.documents import shared_documents
 from gigawatt.api.http import JSONBody, Problem, error_response, install_handlers
+from gigawatt.api.inputs import json_bounds
 from gigawatt.api.routes import API_ROUTES, dashboard
 from gigawatt.api.service import Service
 from gigawatt.api.settings import ServiceSettings
@@ -100,6 +103,21 @@ class BodyLimit:
         await self.app(scope, counted, send)
 
 
+def _document(app: FastAPI) -> Callable[[], dict[str, Any]]:
+    """``app.openapi``: FastAPI's document, its integer bounds named as JSON Schema names
+    them (see :func:`~gigawatt.api.inputs.json_bounds`) and each document schema stated
+    once (:func:`~gigawatt.api.documents.shared_documents`); built once."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            json_bounds(build())
+            shared_documents(build())
+        return build()
+
+    return openapi
+
+
 def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     """The app for these settings (default: loopback, the CLI's run store)."""
     settings = settings or ServiceSettings()
@@ -125,6 +143,7 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.service = service
+    app.openapi = _document(app)  # type: ignore[method-assign]
     install_handlers(app)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes,
                        timeout_s=settings.body_timeout_s)

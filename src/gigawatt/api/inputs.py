@@ -8,12 +8,21 @@ dashboard's editor can show every message next to its field.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable
 from typing import Annotated, Any, TypeVar
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    WithJsonSchema,
+)
 
+from gigawatt.api.documents import check_document, scenario_document_schema
 from gigawatt.api.http import ApiError, bad_input, problem, problem_from_error
 from gigawatt.catalog import Catalog, load_catalog
 from gigawatt.catalog.schema import ModelSpec
@@ -38,16 +47,61 @@ class BodyInput(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
 
 
+def _whole(value: Any) -> Any:
+    if isinstance(value, float):
+        if not value.is_integer():  # NaN and infinities too
+            raise ValueError(f"{value!r} is not a whole number; accepted: a whole number")
+        return int(value)
+    return value
+
+
+Whole = Annotated[int, BeforeValidator(_whole)]
+"""A whole number where a request takes one: JSON has a single number type, so ``8.0`` is 8;
+``1.5`` is refused naming the field (strict bodies still refuse ``true`` and ``"8"``)."""
+
+_JSON_BOUNDS = {"ge": "minimum", "le": "maximum", "gt": "exclusiveMinimum",
+                "lt": "exclusiveMaximum"}
+
+
+def json_bounds(node: Any) -> None:
+    """Rename, in place, the bounds pydantic writes under their Python names (``ge``) into
+    the JSON Schema of a nullable :data:`Whole` to JSON Schema's (``minimum``)."""
+    if isinstance(node, dict):
+        if node.get("type") == "integer":
+            for python, name in _JSON_BOUNDS.items():
+                if python in node:
+                    node[name] = node.pop(python)
+        for value in node.values():
+            json_bounds(value)
+    elif isinstance(node, list):
+        for value in node:
+            json_bounds(value)
+
+
 class QueryInput(BaseModel):
     """Query parameters: unknown names refused, finite numbers only."""
 
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
-class ScenarioInput(BodyInput):
-    """Which scenario: ``scenario`` (a built-in name or a document) or ``scenario_yaml``."""
+ScenarioName = Annotated[str, Field(max_length=128, json_schema_extra={
+    "enum": list(builtin_scenarios())})]
+"""A built-in scenario's name (GET /api/scenarios)."""
 
-    scenario: str | dict[str, Any] = Field(
+
+ScenarioDocument = Annotated[dict[str, Any], WithJsonSchema(scenario_document_schema())]
+"""A scenario document in a request: checked against its schema too, so nothing the schema
+refuses is read leniently ("1.5" for a number)."""
+
+
+class ScenarioInput(BodyInput):
+    """Which scenario: ``scenario`` (a built-in name or a document) or ``scenario_yaml``,
+    never both (the OpenAPI document says so with ``not: {required: [both]}``)."""
+
+    model_config = ConfigDict(json_schema_extra={"not": {"required": ["scenario",
+                                                                      "scenario_yaml"]}})
+
+    scenario: ScenarioName | ScenarioDocument = Field(
         DEFAULT_SCENARIO,
         description="A built-in scenario name (GET /api/scenarios), or a scenario document: "
                     "the JSON form of a scenario YAML file (GET /api/scenarios/{name}).")
@@ -56,15 +110,20 @@ class ScenarioInput(BodyInput):
                           "instead of 'scenario'.")
 
 
+def check_one_scenario(given: ScenarioInput) -> None:
+    """Raise 422 if the request gives both ``scenario`` and ``scenario_yaml`` (even null)."""
+    if {"scenario", "scenario_yaml"} <= given.model_fields_set:
+        raise bad_input("scenario", "give either 'scenario' or 'scenario_yaml', not both")
+
+
 def resolve_scenario(given: ScenarioInput) -> tuple[Scenario, str]:
     """The validated, cross-checked scenario and the YAML text a saved run keeps.
 
     Raises :class:`ApiError` (422) naming every schema problem's field path, or the
     first cross-check problem's.
     """
+    check_one_scenario(given)
     if given.scenario_yaml is not None:
-        if "scenario" in given.model_fields_set:
-            raise bad_input("scenario", "give either 'scenario' or 'scenario_yaml', not both")
         return _validated(_yaml_document(given.scenario_yaml), "scenario_yaml"), \
             given.scenario_yaml
     if isinstance(given.scenario, str):
@@ -74,6 +133,7 @@ def resolve_scenario(given: ScenarioInput) -> tuple[Scenario, str]:
                             f"({', '.join(builtin_scenarios())}) or a scenario document")
         return load_scenario(name)
     scenario = _validated(given.scenario, "scenario")
+    check_document(given.scenario, scenario_document_schema(), "scenario")
     return scenario, scenario_to_yaml(scenario)
 
 
@@ -127,6 +187,9 @@ def check_catalog_models(scenario: Scenario, catalog: Catalog, where: str) -> No
         raise ApiError(422, problems)
 
 
+MAX_SEED = 2**53 - 1
+"""The largest random seed a request may give: the largest whole number every JSON reader
+holds exactly (a bigger one may arrive as a neighbour, or refused as over 2**63 - 1)."""
 MAX_GPUS = 10_000_000
 """The most GPUs a capability request may name: beyond a 10 GW build-out's millions."""
 
@@ -165,10 +228,42 @@ MODEL_DOCUMENT = ("A catalog model ID (GET /api/catalog?kind=models), or a model
 """The description of a request's ``model`` field."""
 
 
+def _inlined(node: Any, defs: dict[str, Any]) -> Any:
+    if isinstance(node, dict):
+        if "$ref" in node:
+            return _inlined(defs[node["$ref"].rsplit("/", 1)[1]], defs)
+        out = {k: _inlined(v, defs) for k, v in node.items() if k != "$defs"}
+        if out.get("type") == "integer":  # every whole number of a model is a dimension
+            out["maximum"] = min(out.get("maximum", MAX_MODEL_DIMENSION), MAX_MODEL_DIMENSION)
+        return out
+    if isinstance(node, list):
+        return [_inlined(v, defs) for v in node]
+    return node
+
+
+def model_document_schema() -> dict[str, Any]:
+    """The JSON Schema of a model document: :class:`ModelSpec`'s, every whole number at most
+    :data:`MAX_MODEL_DIMENSION`, nested records inlined (the OpenAPI document has no place for
+    their definitions)."""
+    schema = ModelSpec.model_json_schema()
+    return {**_inlined(schema, schema.get("$defs", {})), "title": "ModelDocument",
+            "description": MODEL_DOCUMENT_RULES}
+
+
+MODEL_DOCUMENT_RULES = (
+    "A model document. Beyond this schema: attention_heads at most hidden_size unless head_dim "
+    "is given; moe.active_experts at most moe.routed_experts; moe.dense_layers at most layers; "
+    "hybrid_layer_pattern one character per layer, with mamba when it has M layers; and the "
+    "shape must run on the GPU asked for (a 422 names the field otherwise).")
+
+ModelDocument = Annotated[dict[str, Any], WithJsonSchema(model_document_schema())]
+"""A model document in a request: validated strictly (no "8" for 8), as its schema says."""
+
+
 class ModelInput(BodyInput):
     """A request about one model: a catalog ID or a model document."""
 
-    model: ModelId | dict[str, Any] = Field(description=MODEL_DOCUMENT)
+    model: ModelId | ModelDocument = Field(description=MODEL_DOCUMENT)
 
 
 def with_model(fn: Callable[..., T], given: ModelInput) -> T:
@@ -193,8 +288,8 @@ def resolve_model(model: str | dict[str, Any], catalog: Catalog, field: str = "m
                                    f"catalog model ID ({', '.join(sorted(catalog.models))}) "
                                    "or a model document")
         return model
-    try:
-        spec = ModelSpec.model_validate(model)
+    try:  # strict, as the document's schema says; 8.0 is 8 there too (see Whole)
+        spec = ModelSpec.model_validate_json(json.dumps(_whole_floats(model)), strict=True)
     except ValidationError as exc:
         raise ApiError(422, [problem(field_path(loc), reason)
                              for loc, reason in field_errors(exc, (field,))]) from None
@@ -208,6 +303,14 @@ def resolve_model(model: str | dict[str, Any], catalog: Catalog, field: str = "m
     if problems:
         raise ApiError(422, problems)
     return spec
+
+
+def _whole_floats(node: Any) -> Any:
+    if isinstance(node, dict):
+        return {k: _whole_floats(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_whole_floats(v) for v in node]
+    return int(node) if isinstance(node, float) and node.is_integer() else node
 
 
 def _whole_numbers(data: dict[str, Any], prefix: str = "") -> list[tuple[str, int]]:

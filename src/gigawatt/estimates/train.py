@@ -167,7 +167,7 @@ def parse_sharding(sharding: str) -> tuple[str, int]:
     if name == "hsdp":
         if not group:
             return "fsdp", -1
-        if not group.isdigit() or int(group) < 1:
+        if not (group.isascii() and group.isdigit()) or int(group) < 1:
             raise TrainingError(f"--sharding {sharding!r}: the group after hsdp: must be a "
                                 "whole number of ranks of 1 or more, e.g. hsdp:8")
         return "fsdp", int(group)
@@ -184,7 +184,7 @@ def parse_recompute(recompute: str | None) -> tuple[str | None, int]:
     if recompute is None:
         return None, 0
     name, _, count = recompute.partition(":")
-    if name == "layers" and count.isdigit() and int(count) >= 1:
+    if name == "layers" and count.isascii() and count.isdigit() and int(count) >= 1:
         return "layers", int(count)
     if name in memory.RECOMPUTE[:3] and not count:
         return name, 0

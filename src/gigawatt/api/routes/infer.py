@@ -13,8 +13,10 @@ from gigawatt.api.inputs import (
     MAX_TOKENS_PER_SEQUENCE,
     MODEL_DOCUMENT,
     GpuId,
+    ModelDocument,
     ModelId,
     ModelInput,
+    Whole,
     one_of,
     with_model,
 )
@@ -28,23 +30,23 @@ router = APIRouter(tags=["infer"], dependencies=[TokenRequired])
 class InferRequest(ModelInput):
     """The inputs of ``gigawatt infer``, by the flags' names in snake case."""
 
-    model: ModelId | dict[str, Any] = Field("llama2-70b", description=MODEL_DOCUMENT)
+    model: ModelId | ModelDocument = Field("llama2-70b", description=MODEL_DOCUMENT)
     gpu: GpuId = "h200-sxm"
-    gpus: int | None = Field(None, ge=1, le=MAX_GPUS, description="GPUs serving together "
+    gpus: Whole | None = Field(None, ge=1, le=MAX_GPUS, description="GPUs serving together "
                              "(gpus / tp replicas); default one NVLink domain.")
     precision: str = one_of(FORMATS, "fp8", "Number format of weights and matrix multiplies.")
-    seq_len: int | None = Field(None, ge=1, le=MAX_TOKENS_PER_SEQUENCE, description="KV cache "
+    seq_len: Whole | None = Field(None, ge=1, le=MAX_TOKENS_PER_SEQUENCE, description="KV cache "
                                 "reserved per sequence, tokens; default the mean context "
                                 "(input + output / 2).")
-    input_tokens: int = Field(1024, ge=1, le=MAX_TOKENS_PER_SEQUENCE,
+    input_tokens: Whole = Field(1024, ge=1, le=MAX_TOKENS_PER_SEQUENCE,
                               description="Prompt tokens per request.")
-    output_tokens: int = Field(256, ge=1, le=MAX_TOKENS_PER_SEQUENCE,
+    output_tokens: Whole = Field(256, ge=1, le=MAX_TOKENS_PER_SEQUENCE,
                                description="Output tokens per request.")
     ttft_ms: float | None = Field(None, ge=1e-3, le=1e7, description="Time-to-first-token "
                                   "limit; none: throughput-bound.")
     tpot_ms: float | None = Field(None, ge=1e-3, le=1e7, description="Time-per-output-token "
                                   "limit; none: throughput-bound.")
-    tp: int | None = Field(None, ge=1, le=MAX_GPUS, description="Tensor-parallel size; "
+    tp: Whole | None = Field(None, ge=1, le=MAX_GPUS, description="Tensor-parallel size; "
                            "default: the fastest within the limits.")
     users: float | None = Field(None, ge=1, le=1e11, description="Demand: weekly active "
                                 "users; adds gpus_needed and power.")
@@ -64,5 +66,11 @@ class InferRequest(ModelInput):
 async def infer(body: InferRequest, service: ServiceDep) -> dict[str, Any]:
     """Serving throughput of a model on a GPU type: the keys of ``gigawatt infer --json``
     (``tokens_per_s_per_gpu``, ``tokens_per_s``, ``batch_size``, ``ttft_ms``, ``tpot_ms``,
-    the tensor-parallel size picked and its options; with a demand: ``gpus_needed``)."""
+    the tensor-parallel size picked and its options; with a demand: ``gpus_needed``).
+
+    Rules beyond the schema, each a 422 naming the field: seq_len at least input_tokens +
+    output_tokens; users or tokens_per_day, not both. A well-formed request may still be
+    infeasible: tp must divide gpus and the heads and stay within the NVLink domain, the GPU
+    must have a peak at the precision, the model must fit some layout, and ttft_ms and
+    tpot_ms must be reachable."""
     return await service.answer(body, "body", with_model, infer_json, body)

@@ -10,7 +10,7 @@ from fastapi import APIRouter
 from pydantic import Field
 
 from gigawatt.api.http import WRITE_ERRORS
-from gigawatt.api.inputs import ScenarioInput, resolve_scenario
+from gigawatt.api.inputs import ScenarioInput, check_one_scenario, resolve_scenario
 from gigawatt.api.service import Service, ServiceDep, TokenDep, TokenRequired
 from gigawatt.api.view import plan_view
 from gigawatt.scenario import builtin_scenarios
@@ -42,6 +42,7 @@ page asks for the default plan on every load)."""
 
 
 def _builtin(given: PlanRequest) -> str | None:
+    check_one_scenario(given)  # the cached answer skips resolve_scenario, not its rules
     named = isinstance(given.scenario, str) and given.scenario_yaml is None
     return given.scenario if named and given.scenario in builtin_scenarios() else None
 

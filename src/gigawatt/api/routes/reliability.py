@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 from pydantic import Field
 
 from gigawatt.api.http import WRITE_ERRORS
-from gigawatt.api.inputs import MAX_GPUS, GpuId, QueryInput, one_of
+from gigawatt.api.inputs import MAX_GPUS, MAX_SEED, GpuId, QueryInput, Whole, one_of
 from gigawatt.api.service import ServiceDep, TokenRequired
 from gigawatt.estimates.profiles import PROFILES
 from gigawatt.estimates.reliability import reliability_json
@@ -25,7 +25,7 @@ MAX_TRIALS = 100_000
 class ReliabilityQuery(QueryInput):
     """The inputs of ``gigawatt reliability``, by the flags' names in snake case."""
 
-    gpus: int = Field(ge=1, le=MAX_GPUS, description="GPUs the job runs on.")
+    gpus: Whole = Field(ge=1, le=MAX_GPUS, description="GPUs the job runs on.")
     gpu: GpuId
     days: float = Field(ge=1e-3, le=3650, description="Wall-clock days of the job.")
     profile: str = one_of(PROFILES, "production", "Operations profile: production (burnt-in "
@@ -39,7 +39,7 @@ class ReliabilityQuery(QueryInput):
                                         "(with storage_gb_per_s).")
     storage_gb_per_s: float | None = Field(None, ge=1e-6, le=1e9, description="Checkpoint write "
                                            "bandwidth, GB/s.")
-    hot_spares: int = Field(0, ge=0, le=MAX_GPUS, description="Spare hosts kept ready to "
+    hot_spares: Whole = Field(0, ge=0, le=MAX_GPUS, description="Spare hosts kept ready to "
                                                               "replace a failed one.")
     rack_age_days: float | None = Field(None, ge=0, le=36500, description="Age of the racks at "
                                         "the start; left out: burnt-in racks.")
@@ -48,10 +48,10 @@ class ReliabilityQuery(QueryInput):
     restart_min: float | None = Field(None, ge=0, le=1e6, description="Minutes to restart "
                                       "after one; the profile's if left out.")
     rate_scale: float = Field(1.0, ge=0, le=1e6, description="Multiply every failure rate.")
-    trials: int = Field(1000, ge=0, le=MAX_TRIALS, description="Monte Carlo trials; 0 for the "
+    trials: Whole = Field(1000, ge=0, le=MAX_TRIALS, description="Monte Carlo trials; 0 for the "
                         f"closed form. At most {MAX_SIMULATED_INTERRUPTIONS:.0e} interruptions "
                         "are simulated per request (trials x interruptions per trial).")
-    seed: int = Field(0, ge=0, le=2**63 - 1, description="Random seed.")
+    seed: Whole = Field(0, ge=0, le=MAX_SEED, description="Random seed.")
 
 
 @router.get("/reliability", responses=WRITE_ERRORS)
@@ -60,6 +60,10 @@ async def reliability(q: Annotated[ReliabilityQuery, Query()],
     """Interruptions, checkpoint interval and goodput of a training job: the keys of
     ``gigawatt reliability --json`` (``interruptions``, ``interruptions_p10``,
     ``interruptions_p90``, ``mtti_hours``, ``checkpoint_interval_min``, ``goodput``, lost
-    GPU-hours, ``fleet``, ...)."""
+    GPU-hours, ``fleet``, ...).
+
+    Rules beyond the schema, each a 422 naming the field: checkpoint_gb and storage_gb_per_s
+    together or neither; checkpoint_interval_min longer than the checkpoint write; trials x
+    the expected interruptions per trial at most 1e7 (trials=0 is the closed form)."""
     return await service.answer(q, "query", reliability_json, **q.model_dump(),
                                 max_simulated_interruptions=MAX_SIMULATED_INTERRUPTIONS)

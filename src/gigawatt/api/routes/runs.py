@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import PlainTextResponse, Response
 
-from gigawatt.api.http import ERRORS, WRITE_ERRORS, JSONBody, bad_input
+from gigawatt.api.http import ERRORS, WRITE_ERRORS, ErrorBody, JSONBody, bad_input
 from gigawatt.api.service import Service, ServiceDep, TokenRequired
 from gigawatt.api.view import plan_view, sweep_view
 from gigawatt.compare import diff_runs
@@ -20,12 +20,18 @@ RUN_ID = r"^[0-9a-f]{1,32}$"
 RunIdPath = Annotated[str, Path(pattern=RUN_ID, description="a run ID or a unique prefix")]
 
 
+RUN_ERRORS: dict[int | str, dict[str, Any]] = {
+    **ERRORS, 409: {"model": ErrorBody, "description": "The run ID prefix matches several runs"}}
+"""The error responses of a route that reads runs by ID (prefix)."""
+
+
 async def fetch_run(service: Service, run_id: str, field: str, source: str) -> dict[str, Any]:
-    """A stored run (as ``RunStore.get``), or 404 if absent, 422 if the prefix is ambiguous."""
+    """A stored run (as ``RunStore.get``), or 404 if absent, 409 if the prefix is ambiguous
+    (a request that is well formed but conflicts with what the store holds)."""
     try:
         return await service.lane.call(service.store.get, run_id)
     except StoreError as exc:
-        status = 404 if "not found" in str(exc) else 422
+        status = 404 if "not found" in str(exc) else 409
         raise bad_input(field, str(exc), source=source, status=status) from None
 
 
@@ -36,7 +42,9 @@ async def runs_list(service: ServiceDep) -> list[dict[str, Any]]:
     return await service.lane.call(service.store.list_runs)
 
 
-@router.get("/runs/diff", responses=ERRORS)
+@router.get("/runs/diff", responses={
+    **RUN_ERRORS, 409: {"model": ErrorBody, "description": "A run ID prefix matches several "
+                        "runs, or the two runs are of different kinds (a plan and a sweep)"}})
 async def runs_diff(
     service: ServiceDep,
     a: Annotated[str, Query(pattern=RUN_ID, description="the first run ID")],
@@ -50,18 +58,21 @@ async def runs_diff(
     run_b = await fetch_run(service, b, "b", "query")
     try:
         return diff_runs(run_a, run_b)
-    except StoreError as exc:  # runs of different kinds
-        raise bad_input("b", str(exc), source="query", status=422) from None
+    except StoreError as exc:  # runs of different kinds: each well formed, together a conflict
+        raise bad_input("b", str(exc), source="query", status=409) from None
 
 
-@router.get("/runs/{run_id}", responses=ERRORS)
+@router.get("/runs/{run_id}", responses=RUN_ERRORS)
 async def runs_show(run_id: RunIdPath, service: ServiceDep) -> dict[str, Any]:
     """One run: ``run_id``, ``created_at``, ``kind``, ``scenario``, ``version``,
     ``scenario_yaml`` and ``result`` (the plan JSON)."""
     return await fetch_run(service, run_id, "run_id", "path")
 
 
-@router.get("/runs/{run_id}/view", responses=WRITE_ERRORS, dependencies=[TokenRequired])
+@router.get("/runs/{run_id}/view", responses={
+    **WRITE_ERRORS, **RUN_ERRORS, 409: {"model": ErrorBody, "description": "The run ID prefix "
+                                        "matches several runs, or the run has no charts"}},
+            dependencies=[TokenRequired])
 async def runs_view(run_id: RunIdPath, service: ServiceDep) -> dict[str, Any]:
     """The report's charts (plotly JSON) and tables for a stored run (a sweep: its charts)."""
     run = await fetch_run(service, run_id, "run_id", "path")
@@ -69,7 +80,7 @@ async def runs_view(run_id: RunIdPath, service: ServiceDep) -> dict[str, Any]:
         return await service.compute(sweep_view, run["result"])
     if run["kind"] != "plan":
         raise bad_input("run_id", f"run {run['run_id']} is a {run['kind']} run; only plan and "
-                        "sweep runs have charts", source="path")
+                        "sweep runs have charts", source="path", status=409)
     return await service.compute(plan_view, run["result"])
 
 
@@ -81,7 +92,7 @@ class ExportFormat(StrEnum):
 
 
 @router.get("/runs/{run_id}/export", responses={
-    **ERRORS, 200: {"content": {"application/json": {}, "text/csv": {}},
+    **RUN_ERRORS, 200: {"content": {"application/json": {}, "text/csv": {}},
                     "description": "The result, or its main table as CSV"}})
 async def runs_export(
     run_id: RunIdPath, service: ServiceDep,

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import math
 import os
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter
 from pydantic import Field
 
 from gigawatt.api.http import WRITE_ERRORS, bad_input
-from gigawatt.api.inputs import ScenarioInput, resolve_scenario
+from gigawatt.api.inputs import MAX_SEED, ScenarioInput, Whole, resolve_scenario
 from gigawatt.api.service import ServiceDep, TokenDep, TokenRequired
 from gigawatt.api.view import sweep_view
 from gigawatt.sweep import sweep as run_sweep
@@ -26,15 +26,17 @@ class SweepRequest(ScenarioInput):
     """The inputs of ``gigawatt sweep``: the scenario as ``POST /api/plan`` takes it, and
     the flags by their names in snake case (``vary`` as a mapping, not FIELD=V1,V2 text)."""
 
-    samples: int = Field(1000, ge=1, le=MAX_API_SAMPLES, description="Latin-hypercube samples "
+    samples: Whole = Field(1000, ge=1, le=MAX_API_SAMPLES, description="Latin-hypercube samples "
                          f"(at most {MAX_API_POOLED_SAMPLES:,} on the process backend).")
-    seed: int = Field(0, ge=0, le=2**63 - 1, description="Random seed.")
-    vary: dict[str, list[float]] | None = Field(
+    seed: Whole = Field(0, ge=0, le=MAX_SEED, description="Random seed.")
+    vary: dict[str, Annotated[list[float], Field(min_length=1)]] | None = Field(
         None, max_length=8, description="A grid instead of sampling: field path -> values, "
-        "every combination is run (--vary FIELD=V1,V2,...).")
+        "every combination is run (--vary FIELD=V1,V2,...). Each path is a numeric field of "
+        f"the scenario (as a 422 lists them), and the grid holds at most {MAX_API_SAMPLES:,} "
+        f"points ({MAX_API_POOLED_SAMPLES:,} on the process backend).")
     backend: Literal["vectorised", "process"] = Field(
         "vectorised", description="vectorised, or process (a local process pool).")
-    workers: int = Field(2, ge=1, le=MAX_WORKERS, description="Processes for the process "
+    workers: Whole = Field(2, ge=1, le=MAX_WORKERS, description="Processes for the process "
                                                               "backend.")
     save: bool = Field(True, description="Save the sweep to the run store (a write: off "
                                          "loopback it needs the token), like --save/--no-save.")

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter
-from pydantic import Field
+from pydantic import AfterValidator, Field
 
 from gigawatt.api.http import WRITE_ERRORS
 from gigawatt.api.inputs import (
@@ -13,28 +15,55 @@ from gigawatt.api.inputs import (
     MAX_TOKENS_PER_SEQUENCE,
     GpuId,
     ModelInput,
+    Whole,
     one_of,
     with_model,
 )
 from gigawatt.api.service import ServiceDep, TokenRequired
-from gigawatt.estimates.train import PRECISIONS, train_json
-from gigawatt.models.perf.memory import RECOMPUTE, SHARDING
+from gigawatt.estimates.train import PRECISIONS, SHARDING_NAMES, train_json
+from gigawatt.models.perf.memory import RECOMPUTE
 from gigawatt.models.perf.training import SCHEDULES
 
 router = APIRouter(tags=["train"], dependencies=[TokenRequired])
 
-Degree = Annotated[int | None, Field(ge=1, le=MAX_GPUS, description="Held at this size; "
-                                     "searched if left out (--tp --pp --dp --cp --ep).")]
+Degree = Annotated[Annotated[int, Field(ge=1, le=MAX_GPUS), *Whole.__metadata__] | None, Field(
+    description="Held at this size; searched if left out (--tp --pp --dp --cp --ep).")]
+
+
+_COUNT = "[1-9][0-9]{0,6}"
+RECOMPUTE_VALUES = f"^({'|'.join(RECOMPUTE[:3])}|layers:{_COUNT})$"
+"""``recompute``: what ``--recompute`` takes (``layers`` with its count)."""
+SHARDING_VALUES = (f"^({'|'.join(n for n in SHARDING_NAMES if not n.startswith('hsdp'))}"
+                   f"|hsdp(:{_COUNT})?)$")
+"""``sharding``: what ``--sharding`` takes, aliases and ``hsdp:G`` included."""
+
+
+def spelled(pattern: str, accepted: str) -> Callable[[str], str]:
+    """A check that a string matches ``pattern`` (ASCII digits only): a value outside is a
+    422 saying what is accepted. The field states the pattern in the schema."""
+    def check(value: str) -> str:
+        if not re.fullmatch(pattern, value):
+            raise ValueError(f"{value!r} is not accepted; accepted: {accepted}")
+        return value
+
+    return check
+
+
+Recompute = Annotated[str, Field(max_length=16, json_schema_extra={"pattern": RECOMPUTE_VALUES}),
+                      AfterValidator(spelled(RECOMPUTE_VALUES, "none, selective, full or "
+                                                               "layers:N (N >= 1)"))]
+Sharding = Annotated[str, Field(max_length=16, json_schema_extra={"pattern": SHARDING_VALUES}),
+                     AfterValidator(spelled(SHARDING_VALUES, ", ".join(SHARDING_NAMES)))]
 
 
 class TrainRequest(ModelInput):
     """The inputs of ``gigawatt train``, by the flags' names in snake case."""
 
     gpu: GpuId
-    gpus: int = Field(ge=1, le=MAX_GPUS, description="GPU packages in the job.")
-    global_batch: int = Field(ge=1, le=MAX_GPUS * 64, description="Sequences per optimizer "
+    gpus: Whole = Field(ge=1, le=MAX_GPUS, description="GPU packages in the job.")
+    global_batch: Whole = Field(ge=1, le=MAX_GPUS * 64, description="Sequences per optimizer "
                                                                   "step.")
-    seq_len: int = Field(4096, ge=1, le=MAX_TOKENS_PER_SEQUENCE,
+    seq_len: Whole = Field(4096, ge=1, le=MAX_TOKENS_PER_SEQUENCE,
                          description="Tokens per sequence.")
     precision: str = one_of(PRECISIONS, "bf16", "Matrix multiplies at this dense peak.")
     micro_batch: Degree = None
@@ -43,16 +72,18 @@ class TrainRequest(ModelInput):
     dp: Degree = None
     cp: Degree = None
     ep: Degree = None
-    recompute: str | None = one_of(RECOMPUTE, None, "Activation recomputation; searched if "
-                                                    "left out.")
-    sharding: str = one_of(SHARDING, "distributed", "Optimizer state: distributed (ZeRO-1), "
-                                                    "fsdp (ZeRO-3) or none.")
+    recompute: Recompute | None = Field(None, description=(
+        "Activation recomputation: none, selective, full or layers:N (N layers per stage); "
+        "searched if left out."))
+    sharding: Sharding = Field("distributed", description=(
+        "Optimizer state: distributed (zero1, ZeRO-1), zero2, fsdp (zero3, ZeRO-3), hsdp[:G] "
+        "(FSDP within groups of G ranks) or none."))
     schedule: str = one_of(SCHEDULES, "interleaved", "Pipeline schedule.")
     tokens: float | None = Field(None, ge=1, le=1e18, description="Training tokens: adds "
                                                                   "wall_days and gpu_hours.")
     goodput: float = Field(1.0, ge=1e-6, le=1, description="Fraction of wall time doing "
                            "useful work, for wall_days.")
-    top: int = Field(1, ge=1, le=100, description="Also list the K fastest layouts that fit.")
+    top: Whole = Field(1, ge=1, le=100, description="Also list the K fastest layouts that fit.")
     allow_tp_beyond_domain: bool = Field(False, description="Let tp exceed the NVLink domain.")
     scaleout_gbps: float | None = Field(None, ge=1, le=1e6, description="Scale-out Gb/s per "
                                         "GPU, for a system the catalog gives none.")
@@ -63,5 +94,12 @@ async def train(body: TrainRequest, service: ServiceDep) -> dict[str, Any]:
     """The fastest training layout that fits: the keys of ``gigawatt train --json``
     (``model_tflops_per_gpu``, ``hardware_tflops_per_gpu``, ``mfu``, ``step_time_s``,
     ``tokens_per_s``, ``memory_gb_per_gpu``, ``parallelism``; with ``tokens``: ``wall_days``,
-    ``gpu_hours``). Degrees left out are searched."""
+    ``gpu_hours``). Degrees left out are searched.
+
+    A well-formed request may still be infeasible, a 422 naming the field: degrees held must
+    split the model (tp dividing its heads and within the scale-up domain unless allowed, pp
+    at most its layers, ep dividing its routed experts, cp with seq_len divisible by 2 cp,
+    recompute layers:N at most the layers per stage) and divide gpus, with dp x micro_batch
+    dividing global_batch; the GPU must have a peak at the precision; some layout must fit
+    in GPU memory. A model document must meet its own rules (see ``model``)."""
     return await service.answer(body, "body", with_model, train_json, body)
