@@ -459,6 +459,13 @@ class _Flops:
     executed: float  # what fused causal attention kernels execute
     logits: float  # output projection
     up: float  # latent attention's up-projections (part of dense)
+    mtp: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 0.0)
+    """Multi-token prediction (dense, expert, attention, logits), on the last stage."""
+
+    @property
+    def mtp_total(self) -> float:
+        """All forward FLOPs of the multi-token-prediction modules."""
+        return sum(self.mtp)
 
     @classmethod
     def of(cls, m: Transformer, seq_len: int) -> _Flops:
@@ -467,7 +474,8 @@ class _Flops:
         dense = flops.matmul_flops_per_token(m) - logits - expert
         return cls(dense, expert, float(flops.attention_flops_per_token(m, seq_len)),
                    float(flops.attention_flops_executed(m, seq_len)), logits,
-                   2.0 * m.attention_layers * flops.latent_up_params(m))
+                   2.0 * m.attention_layers * flops.latent_up_params(m),
+                   tuple(float(x) for x in flops.mtp_flops_per_token(m, seq_len)))
 
 
 def _multipliers(recompute: np.ndarray, layers_share: np.ndarray | float = 0.0
@@ -516,12 +524,13 @@ def evaluate(job: Job, hw: Hardware, c: Constants, grid: Grid) -> Evaluation:
     low = hw.low_precision_share
     eff_hi = gemm_efficiency(tokens, m.hidden, m.hidden / tp, hw, c, low=False)
     if hw.value_bytes >= 2:  # a bf16 recipe: one efficiency serves every GEMM
-        dense_s = f.dense / (eff_hi * hw.bf16_peak)
+        dense_inv = 1.0 / (eff_hi * hw.bf16_peak)
     else:
         eff_low = gemm_efficiency(tokens, m.hidden, m.hidden / tp, hw, c, low=True)
-        dense_s = f.dense * (low / (eff_low * hw.peak_flops)
-                             + (1.0 - low) / (eff_hi * hw.bf16_peak))
-    attention_s = f.executed / (c.attention_fraction * hw.bf16_peak)
+        dense_inv = low / (eff_low * hw.peak_flops) + (1.0 - low) / (eff_hi * hw.bf16_peak)
+    dense_s = f.dense * dense_inv
+    attention_inv = 1.0 / (c.attention_fraction * hw.bf16_peak)
+    attention_s = f.executed * attention_inv
     # Selective recomputation runs latent attention's up-projections again.
     redo_up = np.where(rc == 1, FLOAT(f.up / f.dense), FLOAT(0.0)) if f.up else FLOAT(0.0)
     layers_s = share * ((body_x + redo_up) * dense_s + attn_x * attention_s)
@@ -533,8 +542,10 @@ def evaluate(job: Job, hw: Hardware, c: Constants, grid: Grid) -> Evaluation:
         if low < 1.0:
             e_hi = gemm_efficiency(per_expert, m.expert_width, m.expert_ffn / etp, hw, c, False)
             inverse = inverse + (1.0 - low) / (e_hi * hw.bf16_peak)
-        expert_s = f.expert / (c.grouped_gemm_fraction * job.moe_software_factor) * inverse
-        layers_s = layers_s + moe_share * body_x * expert_s
+        expert_inv = inverse / (c.grouped_gemm_fraction * job.moe_software_factor)
+        layers_s = layers_s + moe_share * body_x * f.expert * expert_inv
+    else:
+        expert_inv = FLOAT(0.0)
     logits_s = 3.0 * f.logits / (eff_hi * hw.bf16_peak)
     # Element-wise work (norms, activations, softmax, dropout) is HBM-bound: it moves the
     # layer's activations ``k`` times per forward and backward; fused attention never writes
@@ -551,6 +562,16 @@ def evaluate(job: Job, hw: Hardware, c: Constants, grid: Grid) -> Evaluation:
     quant = hw.quant_bytes * low * stage * quantised_values_per_token(m)
     elementwise = (passes * act + quant) / hw.hbm_bytes_per_s
     per_layer = tokens / tp * (layers_s + elementwise) / stage
+    if m.mtp_layers:
+        # Multi-token prediction runs after the last layer, on the last stage, without
+        # recomputation: its block's GEMMs, causal attention (half the scores), element-wise
+        # passes of one layer each, and its output projection in bf16.
+        mtp_dense, mtp_expert, mtp_scores, mtp_logits = f.mtp
+        mtp_act = (moe_act if m.experts else dense_act) + score_act
+        logits_s = logits_s + 3.0 * (
+            mtp_dense * dense_inv + mtp_expert * expert_inv + 0.5 * mtp_scores * attention_inv
+            + mtp_logits / (eff_hi * hw.bf16_peak)) \
+            + m.mtp_layers * c.elementwise_passes * mtp_act / hw.hbm_bytes_per_s
     compute = _balanced(per_layer, stage, m.layers, pp, tokens / tp * logits_s)
 
     up = hw.scaleup_bytes_per_s * c.scaleup_efficiency
@@ -659,8 +680,9 @@ def evaluate(job: Job, hw: Hardware, c: Constants, grid: Grid) -> Evaluation:
                                  recompute_layers=float(job.recompute_layers),
                                  shard_group=float(job.shard_group),
                                  weight_copy_bytes=hw.weight_copy_bytes)
-    model_flops = 3.0 * (f.dense + f.expert + f.attention + f.logits)
-    hardware_flops = body_x * (f.dense + f.expert) + attn_x * f.attention + 3.0 * f.logits \
+    model_flops = 3.0 * (f.dense + f.expert + f.attention + f.logits + f.mtp_total)
+    hardware_flops = body_x * (f.dense + f.expert) + attn_x * f.attention \
+        + 3.0 * (f.logits + f.mtp_total) \
         + np.where(rc == 1, FLOAT(f.up), FLOAT(0.0))
     return Evaluation(grid=grid, valid=valid_virtual(job, grid),
                       step_s=np.broadcast_to(step, grid.shape), parts_s=parts, memory=mem,
