@@ -80,6 +80,10 @@ one (Hugging Face deepseek-ai/DeepSeek-V3 config.json num_nextn_predict_layers; 
 lower by 10.7 G, the model's count of one module),
 Nemotron 3 Super's two (the record's mtp_num_layers note: Megatron-Bridge provider
 mtp_num_layers=2)."""
+RECIPE_EXPERT_TP = 1
+"""Expert tensor parallelism of the NVIDIA rows, which print none: Megatron-Bridge's
+performance recipes set expert_tensor_parallel_size=1 for DeepSeek-V3, Qwen3 and Nemotron 3
+(scripts/performance/configs/*/..._workload_base_configs.py, BASE_..._CONFIG)."""
 GPT_OSS_WINDOW = 128
 """gpt-oss sliding window on every other layer (the record's attention_note)."""
 
@@ -275,7 +279,8 @@ def nvidia_case(r: dict[str, Any]) -> Case | str:
               global_batch=r["global_batch_seqs"],
               sharding="fsdp" if r["fsdp"] else "distributed")
     fixed = Fixed(tp=r["tp"], pp=r["pp"], dp=r["dp"], cp=r["cp"], ep=r["ep"] or 1,
-                  micro_batch=r["micro_batch"] or 1, virtual=r["vp"] or 1)
+                  micro_batch=r["micro_batch"] or 1, virtual=r["vp"] or 1,
+                  etp=r["etp"] or RECIPE_EXPERT_TP)
     return Case(r["id"], measure, float(measured), NVIDIA_SYSTEMS[r["gpu_type"]], job, fixed,
                 precision=nvidia_precision(r), platform=r["gpu_type"], era=release_era(r))
 

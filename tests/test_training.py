@@ -219,3 +219,17 @@ def test_multi_token_prediction_costs_time_and_memory(catalog):
                                  **kw).search.best
     assert with_mtp.step_time_s > without.step_time_s
     assert with_mtp.memory_gb_per_gpu > without.memory_gb_per_gpu
+
+
+def test_fixed_expert_tensor_parallelism():
+    # tp 2, ep 8 on 16 GPUs: by default experts are split over tp as well (etp = tp);
+    # etp 1 (the Megatron-Bridge recipes) keeps each expert whole: twice the expert weights.
+    kw = {"seq_len": 4096, "global_batch": 64}
+    fixed = {"tp": 2, "pp": 1, "cp": 1, "ep": 8, "micro_batch": 1, "recompute": "full"}
+    split = estimate_training("qwen3-30b-a3b", "gb200-nvl72", 16, fixed=Fixed(**fixed),
+                              **kw).search.best
+    whole = estimate_training("qwen3-30b-a3b", "gb200-nvl72", 16, fixed=Fixed(**fixed, etp=1),
+                              **kw).search.best
+    assert whole.memory_gb["weights"] > 1.5 * split.memory_gb["weights"]
+    with pytest.raises(TrainingError):
+        estimate_training("qwen3-30b-a3b", "gb200-nvl72", 16, fixed=Fixed(**fixed, etp=3), **kw)

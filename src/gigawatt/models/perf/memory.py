@@ -232,7 +232,8 @@ def activations(m: Transformer, seq_len: float, tp: np.ndarray, pp: np.ndarray,
 def training_memory(m: Transformer, seq_len: float, tp: np.ndarray, pp: np.ndarray,
                     dp: np.ndarray, cp: np.ndarray, ep: np.ndarray, micro_batch: np.ndarray,
                     microbatches: np.ndarray, virtual: np.ndarray, recompute: np.ndarray,
-                    sharding: str, *, fused: bool = True, recompute_layers: float = 0.0,
+                    sharding: str, *, etp: np.ndarray | None = None, fused: bool = True,
+                    recompute_layers: float = 0.0,
                     shard_group: float = 0.0, weight_copy_bytes: float = 0.0) -> Memory:
     """Memory per GPU of the most loaded pipeline stage.
 
@@ -248,7 +249,7 @@ def training_memory(m: Transformer, seq_len: float, tp: np.ndarray, pp: np.ndarr
     """
     if sharding not in SHARDING:
         raise ValueError(f"sharding {sharding!r}; accepted: {', '.join(SHARDING)}")
-    etp = expert_tp(tp, dp, cp, ep)
+    etp = expert_tp(tp, dp, cp, ep) if etp is None else etp
     replicated, expert = stage_params(m, tp, pp, ep, etp)
     # The first stage holds the input embedding, the last the output projection; one stage
     # holds both.

@@ -174,13 +174,17 @@ class Fixed:
     micro_batch: int | None = None
     virtual: int | None = None
     recompute: str | None = None
+    etp: int | None = None
+    """Expert tensor parallelism; ``None``: ``tp`` where ``ep`` divides ``dp x cp`` (experts
+    carved out of data-parallel ranks), else 1 (:func:`~gigawatt.models.perf.memory.
+    expert_tp`)."""
 
 
 @dataclass(frozen=True)
 class Grid:
     """Candidate layouts as a 3-D product: base rows x virtual stages x recompute.
 
-    ``base`` holds 1-D arrays ``tp, pp, dp, cp, ep, micro_batch`` (one per row);
+    ``base`` holds 1-D arrays ``tp, pp, dp, cp, ep, micro_batch, etp`` (one per row);
     ``virtual`` and ``recompute`` (coded 0, 1, 2) are the other two axes. Arrays shaped
     ``(rows, 1, 1)``, ``(1, V, 1)`` and ``(1, 1, R)`` broadcast to every layout at once, so
     work that does not depend on an axis is done once for it.
@@ -372,6 +376,11 @@ def candidates(job: Job, hw: Hardware, fixed: Fixed) -> Grid:
     # Experts are carved out of the dp x cp ranks (expert tensor parallelism = tp), or, with
     # parallelism folding (Megatron-Core MoE), out of tp x dp x cp with expert-TP 1.
     rows = _keep(rows, (rows["tp"] * rows["dp"] * rows["cp"]) % rows["ep"] == 0)
+    rows["etp"] = (memory.expert_tp(rows["tp"], rows["dp"], rows["cp"], rows["ep"]).astype(
+        np.int64) if fixed.etp is None else np.full_like(rows["tp"], fixed.etp))
+    # A fixed expert-TP size must split tp and leave whole expert groups of ep x etp ranks.
+    rows = _keep(rows, (rows["tp"] % rows["etp"] == 0)
+                 & ((rows["tp"] * rows["dp"] * rows["cp"]) % (rows["ep"] * rows["etp"]) == 0))
     if job.shard_group > 0:
         # Hybrid sharding: the group must split the data-parallel ranks evenly.
         rows = _keep(rows, (rows["dp"] * rows["cp"]) % job.shard_group == 0)
@@ -512,7 +521,7 @@ def evaluate(job: Job, hw: Hardware, c: Constants, grid: Grid) -> Evaluation:
     f = _Flops.of(m, s)
     stage = memory.layers_per_stage(m, pp)
     redone = np.minimum(job.recompute_layers, stage) / stage
-    etp = memory.expert_tp(tp, dp, cp, ep)
+    etp = grid.axis("etp")
     body_x, attn_x = _multipliers(rc, redone)
 
     # Compute per micro-batch of the stage's layers (ceil(L/pp) of them), then the slowest
@@ -676,7 +685,7 @@ def evaluate(job: Job, hw: Hardware, c: Constants, grid: Grid) -> Evaluation:
     if job.software_factor != 1.0:
         step = step / FLOAT(job.software_factor)
     mem = memory.training_memory(m, s, tp, pp, dp, cp, ep, b, mbs, v, rc, job.sharding,
-                                 fused=job.fused_attention,
+                                 etp=etp, fused=job.fused_attention,
                                  recompute_layers=float(job.recompute_layers),
                                  shard_group=float(job.shard_group),
                                  weight_copy_bytes=hw.weight_copy_bytes)
@@ -736,7 +745,8 @@ def search(job: Job, hw: Hardware, c: Constants, fixed: Fixed | None = None,
             f"no layout splits {job.gpus} GPUs with data parallelism dividing the global batch "
             f"{job.global_batch} (tp up to {hw.domain_gpus} dividing {job.model.heads} heads, "
             f"pp up to {job.model.layers} layers, context parallelism dividing seq-len "
-            f"{job.seq_len}); change --gpus or --global-batch, or fix fewer degrees")
+            f"{job.seq_len}, expert tensor parallelism dividing tp); change --gpus or "
+            f"--global-batch, or fix fewer degrees")
     fits = np.flatnonzero(ev.fits)
     if not len(fits):
         total = np.where(ev.valid, ev.memory.total, np.inf)
