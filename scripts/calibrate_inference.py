@@ -40,6 +40,7 @@ from gigawatt import units
 from gigawatt.catalog import load_catalog
 from gigawatt.catalog.calibration import records
 from gigawatt.estimates.infer import (
+    LINEAGE,
     RELEASES,
     MlperfCase,
     case_engine,
@@ -57,9 +58,10 @@ FLOPS_GRID = np.round(np.arange(0.06, 1.001, 0.03), 3)
 HBM_GRID = np.round(np.arange(0.40, 1.001, 0.08), 3)
 PRIOR_WEIGHT = 0.05
 SHARED_GRID: dict[str, list[float]] = {
-    "grouped_gemm": [0.3, 0.45, 0.6, 0.8, 1.0],
+    "grouped_gemm": [0.1, 0.15, 0.2, 0.3, 0.45],
     "batch_cap": [2048.0],
     "gemm_half_tokens": [512.0],
+    "expert_half_tokens": [16.0, 32.0, 64.0, 128.0, 256.0],
     "iteration_ms": [6.0],
     "collective_ms": [0.01],
 }
@@ -71,6 +73,8 @@ two cores; gemm_half_tokens and batch_cap were searched on the TensorRT-LLM rows
 SHARED_NOTES = {
     "gemm_half_tokens": "Rows per GEMM (tokens, or tokens per expert) at which a GEMM reaches "
                         "half its full-size efficiency: e = e_f m / (m + h).",
+    "expert_half_tokens": "Rows per expert at which the grouped expert GEMM reaches half its "
+                          "full-size efficiency (its own tiles: the dense h does not apply).",
     "iteration_ms": "Fixed time per engine iteration: scheduling, sampling, kernel launches "
                     "not hidden by CUDA graphs.",
     "grouped_gemm": "Share of the dense-GEMM efficiency the expert (grouped) GEMMs reach.",
@@ -165,6 +169,7 @@ def _efficiency(shared: dict[str, float], flops: Any, hbm: Any) -> Efficiency:
                       gemm_half_tokens=shared["gemm_half_tokens"],
                       iteration_s=units.ms_to_s(shared["iteration_ms"]),
                       grouped_gemm=shared["grouped_gemm"],
+                      expert_half_tokens=shared["expert_half_tokens"],
                       collective_s=units.ms_to_s(shared["collective_ms"]))
 
 
@@ -273,10 +278,11 @@ def leave_one_platform_out(cases: list[MlperfCase], shared: dict[str, float],
                            workloads: dict[str, Any],
                            fitted: dict[Group, tuple[float, float]]) -> dict[str, list[float]]:
     """Fit without each GPU generation; predict its cases with the fractions of the same
-    precision and release from the other generations (their mean)."""
+    precision and release from the other data-center generations (their mean), as the
+    estimates borrow (``LINEAGE``: the PCIe RTX Blackwell lends to none)."""
     out = {}
     for gen in sorted({family(c.architecture) for c in cases}):
-        rest = {k: v for k, v in fitted.items() if k[0] != gen}
+        rest = {k: v for k, v in fitted.items() if k[0] != gen and k[0] in LINEAGE}
         errs = []
         for c in (c for c in cases if family(c.architecture) == gen):
             _, prec, rel = group_of(c)

@@ -120,5 +120,8 @@ def test_moe_layouts_disaggregated_and_spec_decode(cli):
     split = json.loads(cli(*base, "--disaggregated").out)
     assert split["pools"]["disaggregated"] is True
     assert split["pools"]["prefill_gpus"] + split["pools"]["decode_gpus"] <= 8
+    # The first token comes from the prefill pool, after the KV transfer, within 450 ms.
+    assert split["pools"]["kv_transfer_ms"] < split["ttft_ms_p50"] <= split["ttft_ms_p99"] <= 450
+    assert split["pools"]["binding_pool"] in ("prefill", "decode")
     spec = json.loads(cli(*base, "--spec-decode", "0.8").out)
     assert spec["spec_decode_tokens_per_step"] > 1

@@ -99,9 +99,8 @@ def test_spec_decode_tokens_per_step():
     (20.0, 1024.0, 0.0), (120.0, 1024.0, 0.0), (60.0, 4096.0, 1.0), (120.0, 1024.0, 1.0)])
 def test_queueing_approximation_against_simulation(llama70, batch, budget, cv):
     """The approximation against the step simulation at the same rate: p50 and p99
-    TTFT and TPOT within 50% (measured gaps: 0-46%; the approximation runs high on p99
-    TPOT at large budgets and on p99 TTFT of equal prompts near saturation, low on p99 TTFT
-    for spread-out prompts at light load)."""
+    TTFT and TPOT within 40% (measured gaps: 2-36%; the approximation runs low on p50 and
+    p99 TTFT, most for spread-out prompts at a large budget, and on p99 TPOT there)."""
     eng = Engine(llama70, FP8, GPU, EFF, Layout(tp=2), 8)
     work = Workload(600.0, 250.0, cv, cv)
     pts = operating_points(eng, work, np.array([batch]), (budget,))
@@ -111,7 +110,7 @@ def test_queueing_approximation_against_simulation(llama70, batch, budget, cv):
     for key in ("ttft_p50_s", "ttft_p99_s", "tpot_p50_s", "tpot_p99_s"):
         approx = float(getattr(pts, key).reshape(-1)[0])
         sim = float(np.median([r[key] for r in runs]))  # p99 of 3,000 requests is noisy
-        assert approx == pytest.approx(sim, rel=0.50), (key, approx, sim)
+        assert approx == pytest.approx(sim, rel=0.40), (key, approx, sim)
 
 
 def test_simulation_is_reproducible_and_independent(llama70):
@@ -215,3 +214,21 @@ def test_disaggregation_never_loses_when_colocated_may_be_chosen(llama70, work, 
         return
     assert either.tokens_per_s_per_gpu >= colocated * (1 - 1e-9)
     assert math.isfinite(either.tpot_p99_s)
+
+
+@pytest.mark.parametrize("gpus", [8, 16])
+def test_disaggregated_ttft_comes_from_the_prefill_pool(llama70, gpus):
+    # The first token comes from the prefill pool: its queue, the prompt's own pass and
+    # the KV transfer (NVLink inside the 8-GPU domain, the scale-out NIC beyond it), so
+    # p99 TTFT is at least the unloaded prompt pass plus the transfer, within the limit.
+    work = Workload(2048.0, 256.0, 0.5, 0.3)
+    req = EngineRequest(gpus=gpus, work=work, ttft_s=2.0, tpot_s=0.1, disaggregated=True)
+    est = estimate_engine(llama70, FP8, GPU, EFF, req, 8)
+    pools = est.pools
+    prefill = Engine(llama70, FP8, GPU, EFF, Layout(tp=int(pools["prefill_layout"][2:])), 8)
+    link = GPU.scaleout_bytes_per_s if gpus > 8 else GPU.link_bytes_per_s * EFF.link
+    transfer = float(kv_bytes(llama70, FP8.kv_bytes, 2048.0)) / link
+    assert pools["kv_transfer_ms"] == pytest.approx(transfer * 1e3)
+    floor = float(prefill.iteration_s(0.0, 2048.0, 0.0, 1024.0)) + transfer
+    assert floor <= est.ttft_p50_s <= est.ttft_p99_s <= 2.0
+    assert est.to_dict()["ttft_ms_p99"] == pytest.approx(est.ttft_p99_s * 1e3)

@@ -294,11 +294,12 @@ def test_unquoted_years_are_period_labels(tmp_path):
     assert "2027" in s.buildout.capital_usd.per_period
 
 
-def test_sweep_of_an_optimised_plan_holds_its_schedule_and_says_so():
+def test_sweep_of_an_optimised_plan_solves_each_sample_and_says_so():
     scenario = load_scenario("openai-2026-reset")[0]
     d = sweep(scenario, samples=20, seed=1).to_dict()
-    assert "held fixed" in d["note"] and "--backend process" in d["note"]
-    assert d["outputs"]["gpus"]["p10"] == d["outputs"]["gpus"]["p90"]
+    assert "solved for each of" in d["note"] and "warm-started" in d["note"]
+    # sampled rack power moves the racks each site can hold, so the fleet varies
+    assert d["outputs"]["gpus"]["p10"] < d["outputs"]["gpus"]["p90"]
     assert d["outputs"]["capex_usd"]["p10"] < d["outputs"]["capex_usd"]["p90"]
 
 

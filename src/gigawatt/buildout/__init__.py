@@ -11,10 +11,19 @@ The programme is assembled in stages from named blocks (:mod:`gigawatt.buildout.
 ``create_model``, ``define_site_power_limits``, ``define_site_size_limits``,
 ``define_build_lead_times``, ``define_supply_limits``, ``define_capital_limits``,
 ``define_target`` and an objective, then ``build()``, ``solve()`` and :func:`extract`.
+:class:`Resolver` solves many programmes of one shape (a sweep's samples) in one kept solver,
+warm-started from the central solution's basis (:func:`central_basis`).
 """
 
 from gigawatt.buildout.blocks import BuildoutModel, formulate
-from gigawatt.buildout.optimise import explain_infeasible, extract, optimise_buildout
+from gigawatt.buildout.lp import Basis
+from gigawatt.buildout.optimise import (
+    Resolver,
+    central_basis,
+    explain_infeasible,
+    extract,
+    optimise_buildout,
+)
 from gigawatt.buildout.problem import (
     BuildoutError,
     BuildoutProblem,
@@ -29,6 +38,7 @@ from gigawatt.buildout.quarters import horizon
 from gigawatt.buildout.result import Binding, BuildoutResult
 
 __all__ = [
+    "Basis",
     "Binding",
     "BuildoutError",
     "BuildoutModel",
@@ -38,8 +48,10 @@ __all__ = [
     "Money",
     "Objective",
     "Platforms",
+    "Resolver",
     "Sites",
     "Target",
+    "central_basis",
     "explain_infeasible",
     "extract",
     "formulate",

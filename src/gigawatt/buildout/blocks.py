@@ -16,11 +16,11 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 
-from gigawatt.buildout.lp import LinearProgramme, Solution, Term
+from gigawatt.buildout.lp import Assembly, Basis, LinearProgramme, Solution, Term
 from gigawatt.buildout.problem import BuildoutProblem
 from gigawatt.buildout.quarters import quarter_days
 from gigawatt.units import days_to_hours, flops_to_eflops, gw_to_mw, mw_to_gw, usd_to_musd
@@ -44,15 +44,16 @@ class BuildoutModel:
     rack_mw: np.ndarray
     build_s: float = 0.0
 
-    def build(self) -> None:
-        """Assemble the matrix and pass it to the solver."""
+    def build(self, into: Any = None, assembly: Assembly | None = None) -> None:
+        """Assemble the matrix and pass it to the solver (a kept HiGHS instance ``into`` and
+        an earlier programme's ``assembly``: see :meth:`LinearProgramme.build`)."""
         start = time.perf_counter()
-        self.lp.build()
+        self.lp.build(into, assembly)
         self.build_s += time.perf_counter() - start
 
-    def solve(self) -> Solution:
-        """Solve the built programme."""
-        return self.lp.solve()
+    def solve(self, warm: Basis | None = None) -> Solution:
+        """Solve the built programme, from the basis ``warm`` when given."""
+        return self.lp.solve(warm)
 
 
 def remaining_days(problem: BuildoutProblem) -> np.ndarray:

@@ -40,12 +40,14 @@ def half_year_first_quarter(label: str) -> str:
 
 def sites_from_catalog(sites: Sequence[Site], quarters: Sequence[str], *,
                        build_usd_per_mw_it: float,
-                       committed_mw: Mapping[str, float] | None = None) -> Sites:
+                       committed_mw: Mapping[str, float] | None = None,
+                       power_share: float = 1.0) -> Sites:
     """Sites as arrays over a horizon.
 
     Power in quarter ``q`` is the last ramp step dated in or before ``q`` (a step counts from
-    the quarter that contains its date); the lead time rounds up to whole quarters.
-    ``committed_mw`` overrides a site's committed capacity (e.g. 0 to charge its halls).
+    the quarter that contains its date), times ``power_share`` (the share of it that
+    arrives); the lead time rounds up to whole quarters. ``committed_mw`` overrides a site's
+    committed capacity (e.g. 0 to charge its halls).
     """
     override = committed_mw or {}
     unknown = sorted(set(override) - {s.id for s in sites})
@@ -55,7 +57,8 @@ def sites_from_catalog(sites: Sequence[Site], quarters: Sequence[str], *,
         names=tuple(s.id for s in sites),
         power_mw=np.array([step_by_quarter([p.date for p in s.power_ramp],
                                            [p.facility_mw for p in s.power_ramp], quarters)
-                           for s in sites]).reshape(len(sites), len(quarters)),
+                           for s in sites]).reshape(len(sites), len(quarters))
+        * power_share,
         max_mw=np.array([s.max_facility_mw for s in sites]),
         pue=np.array([s.pue for s in sites]),
         lead_quarters=np.array([math.ceil(s.lead_time_months / MONTHS_PER_QUARTER)
@@ -169,7 +172,7 @@ def problem_from_catalog(
     it_overhead_fraction: float = 0.0, release: Mapping[str, str] | None = None,
     rack_power_kw: Mapping[str, float] | None = None,
     rack_usd: Mapping[str, float] | None = None,
-    committed_mw: Mapping[str, float] | None = None,
+    committed_mw: Mapping[str, float] | None = None, site_power_share: float = 1.0,
 ) -> BuildoutProblem:
     """A build-out problem from catalog IDs and a scenario's numbers, checked.
 
@@ -188,7 +191,7 @@ def problem_from_catalog(
         quarters=quarters,
         sites=sites_from_catalog([catalog.site(s) for s in sites], quarters,
                                  build_usd_per_mw_it=build_usd_per_mw_it,
-                                 committed_mw=committed_mw),
+                                 committed_mw=committed_mw, power_share=site_power_share),
         platforms=platforms_from_catalog(catalog, platforms, precision=precision,
                                          it_overhead_fraction=it_overhead_fraction,
                                          release=release, rack_power_kw=rack_power_kw,

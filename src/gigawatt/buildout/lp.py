@@ -4,6 +4,11 @@ Blocks are added as whole numpy arrays (no per-element Python loops), the sparse
 assembled once in :meth:`LinearProgramme.build`, and :meth:`LinearProgramme.solve` returns
 primal values and row duals. This is the only module that imports ``highspy``.
 
+:class:`Basis` carries a solved programme's simplex basis between processes, and
+:meth:`LinearProgramme.solve` takes one as a warm start: a programme of the same shape with
+other numbers (a sweep's sample) starts from it instead of from scratch. A kept HiGHS instance
+(:meth:`LinearProgramme.build` with ``into``) is refilled per programme rather than made anew.
+
 In *elastic* mode every row block added with an ``elastic`` weight gets one slack column per
 row that may violate it, at that weight per unit, and the objective becomes the weighted sum
 of slacks (a phase-1 programme): its optimum shows the cheapest way out of an infeasible plan.
@@ -29,7 +34,7 @@ Term = tuple[ArrayLike, ArrayLike, ArrayLike]
 """``(row, col, coef)``: arrays broadcast together, one matrix entry per element."""
 
 
-def _silent_highs() -> highspy.Highs:
+def silent_highs() -> highspy.Highs:
     """A HiGHS instance that prints nothing.
 
     The first instance in a process prints a banner on stdout from C++, before any option can
@@ -51,6 +56,71 @@ def _silent_highs() -> highspy.Highs:
     return highs
 
 
+@dataclass
+class Basis:
+    """A simplex basis as plain integer arrays (``HighsBasisStatus`` codes), picklable.
+
+    The HiGHS object is made once per process, on first use, and kept.
+    """
+
+    col_status: np.ndarray
+    row_status: np.ndarray
+    _highs_basis: highspy.HighsBasis | None = field(default=None, repr=False, compare=False)
+
+    @classmethod
+    def of(cls, highs: highspy.Highs) -> Basis:
+        """The basis HiGHS holds after a solve."""
+        b = highs.getBasis()
+        return cls(np.array([int(v) for v in b.col_status], dtype=np.int8),
+                   np.array([int(v) for v in b.row_status], dtype=np.int8))
+
+    def highs_basis(self) -> highspy.HighsBasis:
+        """The basis as HiGHS takes it (made on first call, then kept)."""
+        if self._highs_basis is None:
+            status = highspy.HighsBasisStatus
+            b = highspy.HighsBasis()
+            b.col_status = [status(int(v)) for v in self.col_status]
+            b.row_status = [status(int(v)) for v in self.row_status]
+            b.valid = True
+            self._highs_basis = b
+        return self._highs_basis
+
+    def __getstate__(self) -> dict[str, np.ndarray]:
+        return {"col_status": self.col_status, "row_status": self.row_status}
+
+    def __setstate__(self, state: dict[str, np.ndarray]) -> None:
+        self.col_status, self.row_status = state["col_status"], state["row_status"]
+        self._highs_basis = None
+
+
+@dataclass(frozen=True)
+class Assembly:
+    """How the programme's entries fold into a row-wise matrix: the sort of their (row, col)
+    keys and where repeated keys start. It depends only on the sparsity pattern, so
+    programmes of the same shape (a sweep's samples) reuse it."""
+
+    row: np.ndarray
+    col: np.ndarray
+    order: np.ndarray
+    first: np.ndarray
+    key: np.ndarray
+
+    @classmethod
+    def of(cls, row: np.ndarray, col: np.ndarray, n_cols: int) -> Assembly:
+        """Sort the keys by row, then column."""
+        key = row.astype(np.int64) * n_cols + col
+        order = np.argsort(key, kind="stable")
+        key = key[order]
+        first = np.ones(len(key), dtype=bool)
+        first[1:] = key[1:] != key[:-1]
+        return cls(row, col, order, np.flatnonzero(first), key[first])
+
+    def fits(self, row: np.ndarray, col: np.ndarray) -> bool:
+        """Whether entries at ``(row, col)`` have this pattern."""
+        return (len(row) == len(self.row) and np.array_equal(row, self.row)
+                and np.array_equal(col, self.col))
+
+
 @dataclass(frozen=True)
 class Solution:
     """What the solver returned: status, objective, primal values and row duals.
@@ -64,6 +134,7 @@ class Solution:
     col_value: np.ndarray
     row_dual: np.ndarray
     solve_s: float
+    iterations: int = 0
 
 
 @dataclass
@@ -91,6 +162,7 @@ class LinearProgramme:
     variables: dict[str, np.ndarray] = field(default_factory=dict)
     blocks: dict[str, RowBlock] = field(default_factory=dict)
     slacks: dict[str, np.ndarray] = field(default_factory=dict)
+    assembly: Assembly | None = None
     _highs: highspy.Highs | None = None
 
     def add_variables(self, name: str, shape: tuple[int, ...], lower: float | np.ndarray = 0.0,
@@ -148,24 +220,28 @@ class LinearProgramme:
             self.slacks[name] = slack
         return rows.reshape(shape)
 
-    def build(self) -> highspy.Highs:
-        """Assemble the row-wise sparse matrix and hand the programme to HiGHS."""
+    def build(self, into: highspy.Highs | None = None,
+              assembly: Assembly | None = None) -> highspy.Highs:
+        """Assemble the row-wise sparse matrix and hand the programme to HiGHS.
+
+        ``into``: a HiGHS instance to refill (its options kept) instead of a new one;
+        ``assembly``: the fold of an earlier programme with the same sparsity pattern (used
+        when it fits, else made anew; :attr:`assembly` holds the one used).
+        """
         row, col, val = (np.concatenate(parts) for parts in zip(*self.entries, strict=True))
         # One sort on a combined key orders entries by row, then column; repeated entries
         # (the same variable reached twice in one row) are summed.
-        key = row.astype(np.int64) * self.n_cols + col
-        order = np.argsort(key, kind="stable")
-        key, val = key[order], val[order]
-        first = np.ones(len(key), dtype=bool)
-        first[1:] = key[1:] != key[:-1]
-        val = np.add.reduceat(val, np.flatnonzero(first)) if len(val) else val
-        key = key[first]
-        row, col = np.divmod(key[val != 0], self.n_cols)
+        if assembly is None or not assembly.fits(row, col):
+            assembly = Assembly.of(row, col, self.n_cols)
+        self.assembly = assembly
+        val = val[assembly.order]
+        val = np.add.reduceat(val, assembly.first) if len(val) else val
+        row, col = np.divmod(assembly.key[val != 0], self.n_cols)
         val = val[val != 0]
         start = np.concatenate([[0], np.cumsum(np.bincount(row, minlength=self.n_rows))])
         sense = (highspy.ObjSense.kMaximize if self.sense == "max" and not self.elastic
                  else highspy.ObjSense.kMinimize)
-        highs = _silent_highs()
+        highs = into if into is not None else silent_highs()
         # The array form of passModel hands numpy buffers straight to C++; filling a HighsLp
         # field by field converts element by element and takes several times longer.
         status = highs.passModel(
@@ -180,15 +256,22 @@ class LinearProgramme:
         self._highs = highs
         return highs
 
-    def solve(self) -> Solution:
-        """Run HiGHS on the built programme."""
+    def solve(self, warm: Basis | None = None) -> Solution:
+        """Run HiGHS on the built programme, from the basis ``warm`` when given (a basis of a
+        programme of the same shape; HiGHS repairs it where it does not fit these numbers)."""
         highs = self._highs if self._highs is not None else self.build()
         start = time.perf_counter()
-        highs.run()
-        elapsed = time.perf_counter() - start
-        status = highs.getModelStatus()
         infeasible = (highspy.HighsModelStatus.kInfeasible,
                       highspy.HighsModelStatus.kUnboundedOrInfeasible)
+        if warm is not None:
+            highs.setBasis(warm.highs_basis())
+        highs.run()
+        status = highs.getModelStatus()
+        if warm is not None and status not in (highspy.HighsModelStatus.kOptimal, *infeasible):
+            highs.clearSolver()  # a warm start that went nowhere: solve from scratch
+            highs.run()
+            status = highs.getModelStatus()
+        elapsed = time.perf_counter() - start
         kind: Literal["optimal", "infeasible", "other"] = (
             "optimal" if status == highspy.HighsModelStatus.kOptimal
             else "infeasible" if status in infeasible else "other")
@@ -201,4 +284,10 @@ class LinearProgramme:
             col_value=np.asarray(solution.col_value) if have else np.zeros(self.n_cols),
             row_dual=np.asarray(solution.row_dual) if have else np.zeros(self.n_rows),
             solve_s=elapsed,
+            iterations=int(highs.getInfo().simplex_iteration_count),
         )
+
+    def basis(self) -> Basis:
+        """The simplex basis of the last solve."""
+        assert self._highs is not None
+        return Basis.of(self._highs)

@@ -10,7 +10,7 @@ from gigawatt.buildout.blocks import (
     electricity_musd_per_rack,
     formulate,
 )
-from gigawatt.buildout.lp import Solution
+from gigawatt.buildout.lp import Assembly, Basis, Solution, silent_highs
 from gigawatt.buildout.problem import BuildoutError, BuildoutProblem, InfeasibleBuildout
 from gigawatt.buildout.result import Binding, BuildoutResult
 from gigawatt.units import flops_to_eflops, musd_to_usd, mw_to_gw
@@ -36,6 +36,56 @@ def optimise_buildout(problem: BuildoutProblem) -> BuildoutResult:
     if solution.status != "optimal":
         raise BuildoutError(f"solver: {solution.message}; the programme could not be solved")
     return extract(model, solution)
+
+
+class Resolver:
+    """Solves build-out programmes of one shape (a sweep's samples of one scenario) in one
+    kept HiGHS instance, each from a warm start: the basis of the central solution.
+
+    The matrix's fold (:class:`gigawatt.buildout.lp.Assembly`) is made once and reused while
+    the sparsity pattern holds; only the numbers are passed per programme. Starting every
+    sample from the same basis (not from the previous sample's) keeps a sample's answer
+    independent of which worker solves it, and in what order.
+    """
+
+    def __init__(self, warm: Basis | None) -> None:
+        self.warm = warm
+        self.highs: object | None = None
+        self.assembly: Assembly | None = None
+        self.iterations = 0
+
+    def solve(self, problem: BuildoutProblem) -> tuple[np.ndarray, np.ndarray]:
+        """Racks added ``(S, P, T)`` and halls started ``(S, T)``, MW, of the optimum.
+
+        Raises
+        ------
+        InfeasibleBuildout
+            when no schedule meets every limit (its message says what is missing).
+        """
+        model = formulate(problem)
+        if self.highs is None:
+            self.highs = silent_highs()
+        model.build(self.highs, self.assembly)
+        self.assembly = model.lp.assembly
+        solution = model.solve(self.warm)
+        if solution.status == "infeasible":
+            raise explain_infeasible(problem)
+        if solution.status != "optimal":
+            raise BuildoutError(f"solver: {solution.message}; the programme could not be "
+                                "solved")
+        self.iterations += solution.iterations
+        return (np.maximum(solution.col_value[model.racks], 0.0),
+                np.maximum(solution.col_value[model.halls], 0.0))
+
+
+def central_basis(problem: BuildoutProblem) -> Basis:
+    """The simplex basis of the optimum of ``problem`` (the warm start of :class:`Resolver`)."""
+    model = formulate(problem)
+    model.build()
+    solution = model.solve()
+    if solution.status != "optimal":
+        raise BuildoutError(f"solver: {solution.message}; the programme could not be solved")
+    return model.lp.basis()
 
 
 def extract(m: BuildoutModel, solution: Solution) -> BuildoutResult:

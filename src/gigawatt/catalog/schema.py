@@ -70,6 +70,11 @@ class Entry(Frozen):
         return self
 
 
+PCIE_GEN5_X16_GB_PER_S = 2 * 32 * 16 * 128 / 130 / 8
+"""Both directions of a PCIe Gen5 x16 link, GB/s (PCI-SIG PCI Express Base Specification
+5.0: 32 GT/s per lane, 128b/130b coding)."""
+
+
 class Accelerator(Entry):
     """One GPU package (which may hold several compute dies); dense Tensor Core peaks."""
 
@@ -83,6 +88,12 @@ class Accelerator(Entry):
     hbm_tb_per_s: PositiveFloat
     nvlink_gb_per_s: NonNegativeFloat = Field(description="bidirectional, per package")
     tdp_w: PositiveFloat
+
+    @property
+    def scaleup_gb_per_s(self) -> float:
+        """Bidirectional GB/s to the package's scale-up peers: NVLink, or PCIe Gen5 x16
+        (32 GT/s x 16 lanes, 128b/130b, both ways: about 126 GB/s) for a GPU without it."""
+        return self.nvlink_gb_per_s or PCIE_GEN5_X16_GB_PER_S
 
 
 class System(Entry):

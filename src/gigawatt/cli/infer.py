@@ -111,8 +111,10 @@ def _render(r: dict[str, Any]) -> None:
          f"mean running sequences per replica (HBM allows {r['max_batch_size']}); "
          f"prefill budget {r['prefill_budget_tokens']:,.0f} tokens per iteration"),
         ("Time to first token", f"{r['ttft_ms_p99']:,.1f} ms p99",
-         f"p50 {r['ttft_ms_p50']:,.1f} ms; queue for the prefill budget plus the prompt's "
-         "chunks"),
+         f"p50 {r['ttft_ms_p50']:,.1f} ms; " + (
+             "prefill pool: queue, the prompt's pass and the KV transfer"
+             if pools.get("disaggregated") else
+             "queue for the prefill budget plus the prompt's chunks")),
         ("Time per output token", f"{r['tpot_ms_p99']:,.1f} ms p99",
          f"p50 {r['tpot_ms_p50']:,.1f} ms; decode iterations with prompt chunks interleaved"),
         ("Binding limit", r["binding_limit"], f"scenario {r['scenario']}"),

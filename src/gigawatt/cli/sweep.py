@@ -32,9 +32,13 @@ def sweep_command(
         "--vary", help="A grid instead: FIELD=V1,V2,... (repeatable).")] = None,
     backend: Annotated[str, typer.Option(
         "--backend", help="vectorised, process (local pool) or ray.")] = "vectorised",
-    workers: Annotated[int, typer.Option("--workers", help="Processes for process/ray.")] = 2,
+    workers: Annotated[int, typer.Option(
+        "--workers", help="Processes for process/ray, and for the vectorised backend's "
+                          "per-sample build-out programmes.")] = 2,
     ray_address: Annotated[str | None, typer.Option(
-        "--ray-address", help="An existing Ray cluster (default: start a local Ray).")] = None,
+        "--ray-address", help="An existing Ray cluster (default: start a local Ray); with "
+                              "the vectorised backend, where per-sample build-outs are "
+                              "solved.")] = None,
     target: Annotated[list[str] | None, typer.Option(
         "--target", help="Probability of meeting OUTPUT<=VALUE (or <, >=, >; dates as "
                          "2026-12-31), e.g. first_gw_date<=2026-12-31 (repeatable).")] = None,

@@ -14,6 +14,7 @@ the MLPerf calibration records onto the model. The functions the plan calls per 
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import math
 import statistics
@@ -72,7 +73,8 @@ def number_format(precision: str) -> NumberFormat:
 def gpu_spec(acc: Accelerator, precision: str, system: System | None = None) -> GpuSpec:
     """One accelerator's serving figures in SI units at ``precision``.
 
-    NVLink is quoted bidirectional per package; the all-reduce uses one direction.
+    NVLink is quoted bidirectional per package; the all-reduce uses one direction. A GPU
+    without NVLink reaches its peers over PCIe (``Accelerator.scaleup_gb_per_s``).
     """
     number_format(precision)
     peak = getattr(acc, f"{precision}_dense_tflops")
@@ -81,20 +83,32 @@ def gpu_spec(acc: Accelerator, precision: str, system: System | None = None) -> 
         raise ServingError(f"--precision {precision}: {acc.id} has no {precision.upper()} "
                            f"Tensor Core peak in the catalog; accepted for {acc.id}: "
                            f"{', '.join(have)}")
+    kv_peak = getattr(acc, f"{KV_PRECISION.get(precision, precision)}_dense_tflops") or peak
     return GpuSpec(
         peak_flops=units.tflops_to_flops(peak),
+        attention_peak_flops=units.tflops_to_flops(kv_peak),
         hbm_bytes=units.gb_to_bytes(acc.hbm_gb),
         hbm_bytes_per_s=units.tb_to_bytes(acc.hbm_tb_per_s),
-        link_bytes_per_s=units.gb_to_bytes(acc.nvlink_gb_per_s) / 2,
+        link_bytes_per_s=units.gb_to_bytes(acc.scaleup_gb_per_s) / 2,
         scaleout_bytes_per_s=units.gbps_to_bytes_per_s(
             system.scaleout_gbps_per_package or 400.0) if system else units.gbps_to_bytes_per_s(
             400.0),
     )
 
 
+KV_PRECISION = {"fp4": "fp8"}
+"""Precision of the KV cache, and so of the attention kernels, per serving precision
+(FP4 weights keep an FP8 KV cache: :data:`gigawatt.models.perf.inference.FORMATS`)."""
+
+
 def it_power_w_per_gpu(system: System) -> float:
     """IT power of one GPU's share of its rack (GPU, CPUs, NVLink switches), W."""
     return units.kw_to_w(system.rack_power_kw) / system.packages_per_rack
+
+
+LINEAGE = ("Hopper", "Blackwell")
+"""Data-center GPU generations, oldest first: a generation with no calibrated group of its
+own (Rubin) borrows from the newest of these, never from the PCIe RTX Blackwell."""
 
 
 def family(architecture: str) -> str:
@@ -140,8 +154,9 @@ class ServingConstants:
         newest calibrated one when ``release`` is ``None``), or the nearest calibrated.
 
         Lookup order: the same generation and precision (at ``release``, else its newest
-        release); the same generation at another precision; the same precision on another
-        generation (the latest listed); else the mean of all groups. ``basis`` says which
+        release); the same generation at another precision; the same precision on the
+        newest data-center generation (:data:`LINEAGE`; RTX Blackwell lends to none); else
+        the mean of all groups. ``basis`` says which
         was used; ``release`` which software release the fractions are from.
         """
         gen = family(architecture)
@@ -152,7 +167,8 @@ class ServingConstants:
 
         exact = [k for k in self.groups if k[:2] == (gen, precision)]
         same_gen = [k for k in self.groups if k[0] == gen]
-        same_prec = [k for k in self.groups if k[1] == precision]
+        same_prec = sorted((k for k in self.groups if k[1] == precision and k[0] in LINEAGE),
+                           key=lambda k: LINEAGE.index(k[0]))
         if release is not None and (gen, precision, release) in self.groups:
             key = (gen, precision, release)
             basis = f"calibrated: {gen} {precision} {release}"
@@ -179,6 +195,7 @@ class ServingConstants:
                           basis=basis, gemm_half_tokens=sh.get("gemm_half_tokens", 0.0),
                           iteration_s=units.ms_to_s(sh.get("iteration_ms", 0.0)),
                           grouped_gemm=sh.get("grouped_gemm", 1.0),
+                          expert_half_tokens=sh.get("expert_half_tokens"),
                           collective_s=units.ms_to_s(sh.get("collective_ms", 0.0)),
                           release=rel)
 
@@ -279,6 +296,7 @@ RECORD_GPUS = {
     "GB200 (NVL72, 186 GB)": "b200-nvl",
     "H100": "h100-sxm", "H200": "h200-sxm", "B200": "b200", "B300": "b300",
     "GB200": "b200-nvl", "GB300": "b300-nvl",
+    "RTX-PRO-6000-Blackwell-Server": "rtx-pro-6000",
 }
 """Record ``gpu_type`` (MLPerf after ``NVIDIA``, TensorRT-LLM as printed) -> accelerator."""
 MLPERF_GPUS = RECORD_GPUS
@@ -291,6 +309,15 @@ RECORD_MODELS = {
 }
 """Record ``model`` -> catalog model (DeepSeek-R1 has DeepSeek-V3's shape)."""
 MLPERF_MODELS = RECORD_MODELS
+CHECKPOINT_EXPERT_BYTES = {"gpt-oss-120b": 4.25 / 8, "gpt-oss-20b": 4.25 / 8}
+"""Bytes per routed-expert weight of checkpoints quantised in their experts only: gpt-oss
+is published with its MoE weights in MXFP4 (4-bit values and one 8-bit scale per 32, 4.25
+bits; OpenAI, 'gpt-oss-120b & gpt-oss-20b Model Card', 2025), and the TensorRT-LLM rows
+printed FP8 (Hopper) serve that checkpoint."""
+BF16_KV_MODELS = frozenset({"gpt-oss-120b", "gpt-oss-20b"})
+"""Models whose TensorRT-LLM rows printed FP8 keep the KV cache in the checkpoint's BF16:
+the tables' GPT-OSS options set ``kv_cache_config dtype fp8 ('Hopper: use auto')``
+(calibration/inference_trtllm.json notes)."""
 RELEASES = ("mlperf-v4.1", "mlperf-v5.0", "trtllm-585c756", "trtllm-1.2")
 """Software releases the constants are fitted per, oldest first (projections use the last)."""
 
@@ -382,7 +409,7 @@ def trtllm_cases(records: list[dict[str, Any]], catalog: Catalog | None = None,
                  models: tuple[str, ...] | None = None) -> list[MlperfCase]:
     """TensorRT-LLM's maximum-throughput rows as Offline model inputs with their layout.
 
-    Rows on GPUs the catalog lacks (RTX PRO 6000) or models outside ``models`` (catalog
+    Rows on GPUs the catalog lacks or models outside ``models`` (catalog
     IDs; default every mapped model in the catalog) are left out.
     """
     cat = catalog or load_catalog()
@@ -435,8 +462,14 @@ def case_engine(case: MlperfCase, catalog: Catalog | None = None
     cat = catalog or load_catalog()
     acc = cat.accelerators[case.accelerator]
     system = next(s for s in cat.systems.values() if s.accelerator == acc.id)
-    return (cat.models[case.model].transformer(), number_format(case.precision),
-            gpu_spec(acc, case.precision, system), system.nvlink_domain_packages)
+    fmt = number_format(case.precision)
+    if case.model in CHECKPOINT_EXPERT_BYTES:
+        fmt = dataclasses.replace(fmt, expert_weight_bytes=CHECKPOINT_EXPERT_BYTES[case.model])
+    gpu = gpu_spec(acc, case.precision, system)
+    if case.benchmark == "trtllm" and case.precision == "fp8" and case.model in BF16_KV_MODELS:
+        fmt = dataclasses.replace(fmt, kv_bytes=FORMATS["bf16"].kv_bytes)
+        gpu = dataclasses.replace(gpu, attention_peak_flops=gpu_spec(acc, "bf16").peak_flops)
+    return cat.models[case.model].transformer(), fmt, gpu, system.nvlink_domain_packages
 
 
 def predict_case(case: MlperfCase, eff: Efficiency, input_tokens: float | None = None,

@@ -109,10 +109,11 @@ def per_system(per: Sequence[Param]) -> np.ndarray:
 
 
 def effective_pue(schedule: Schedule) -> np.ndarray:
-    """Facility over IT power online, per period (1 where nothing is online)."""
+    """Facility over IT power online, per period (1 where nothing is online); per sample
+    and period for a schedule per sample."""
     assert schedule.it_w is not None
-    return np.divide(schedule.facility_w, schedule.it_w, out=np.ones(len(schedule.periods)),
-                     where=schedule.it_w > 0)
+    return np.divide(schedule.facility_w, schedule.it_w,
+                     out=np.ones(np.shape(schedule.facility_w)), where=schedule.it_w > 0)
 
 
 def outputs(schedule: Schedule, ev: Evaluation) -> dict[str, np.ndarray]:

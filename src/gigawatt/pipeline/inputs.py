@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from gigawatt import units
 from gigawatt.catalog import Accelerator, Catalog, Site, System, load_catalog
@@ -131,7 +132,7 @@ def gather_inputs(scenario: Scenario, catalog: Catalog | None = None) -> Inputs:
         sites = tuple(catalog.site(s) for s in scenario.buildout.sites)
         problem, optimised = _optimise(scenario, catalog, values)
         schedule = _schedule_from_buildout(problem, optimised)
-        price = _site_weighted(schedule, [s.electricity_usd_per_mwh for s in sites],
+        price = site_weighted(schedule, [s.electricity_usd_per_mwh for s in sites],
                                values["facility.electricity_usd_per_mwh"])
         rows[:0] = _buildout_rows(scenario.buildout, sites)
     else:
@@ -180,6 +181,8 @@ def _buildout_rows(b: Buildout, sites: Sequence[Site]) -> list[AssumptionRow]:
                                     b.target))
     rows += [_provenance_row(path, a.total, a) for path, a in amounts.items()]
     rows += [_row(f"buildout.committed_mw.{k}", a, "scenario") for k, a in b.committed_mw.items()]
+    if b.site_power_share is not None:
+        rows.append(_row("buildout.site_power_share", b.site_power_share, "scenario"))
     rows += [AssumptionRow(f"sites.{s.id}.max_facility_mw", s.max_facility_mw, s.status,
                            s.source, f"catalog:{s.id}") for s in sites]
     return rows
@@ -189,14 +192,51 @@ def _optimise(scenario: Scenario, catalog: Catalog, values: Mapping[str, float]
               ) -> tuple[BuildoutProblem, BuildoutResult]:
     """The build-out programme at the central values, solved."""
     from gigawatt.buildout import BuildoutError, optimise_buildout
+
+    problem = buildout_problem(scenario, catalog, values)
+    try:
+        return problem, optimise_buildout(problem)
+    except BuildoutError as exc:
+        raise _in_scenario(exc, scenario.name) from None
+
+
+BUILDOUT_FIGURES = ("facility.build_usd_per_mw_it", "facility.utilisation",
+                    "facility.it_overhead_fraction", "investment.usd_per_tranche",
+                    "investment.gw_per_tranche", "investment.cap_usd")
+"""The scenario numbers the build-out programme reads, besides each of its platforms'
+``rack_power_kw`` and ``rack_price_usd`` and the build-out's own capital and supply (see
+:func:`buildout_paths`)."""
+
+
+def buildout_paths(scenario: Scenario) -> tuple[str, ...]:
+    """Every path of a number the build-out programme depends on (none without one)."""
+    if scenario.buildout is None:
+        return ()
+    ids = tuple(scenario.buildout.platforms)
+    return (BUILDOUT_FIGURES + tuple(f"platforms.{k}.{name}" for k in ids
+                                     for name in PLATFORM_FIELDS)
+            + ("buildout.capital_usd", "buildout.site_power_share")
+            + tuple(f"buildout.platforms.{k}.supply_racks" for k in ids))
+
+
+def buildout_problem(scenario: Scenario, catalog: Catalog, values: Mapping[str, float]
+                     ) -> BuildoutProblem:
+    """The build-out programme of a scenario at ``values`` (paths of :func:`buildout_paths`
+    that ``values`` lacks take the scenario's own figure)."""
+    from gigawatt.buildout import BuildoutError
     from gigawatt.buildout.inputs import problem_from_catalog
     from gigawatt.pipeline.scaleout import network_usd_per_rack
 
     b, inv = scenario.buildout, scenario.investment
     assert b is not None
+
+    def deal(name: str) -> float:
+        assert inv is not None
+        return float(values.get(f"investment.{name}", getattr(inv, name).value))
+
     ids = list(b.platforms)
     try:
-        problem = problem_from_catalog(
+        return problem_from_catalog(
             catalog, sites=b.sites, platforms=ids, first_quarter=b.first_quarter,
             last_quarter=b.last_quarter,
             supply_racks={k: p.supply_racks.per_period for k, p in b.platforms.items()},
@@ -205,9 +245,9 @@ def _optimise(scenario: Scenario, catalog: Catalog, values: Mapping[str, float]
             objective=b.objective,
             target_gw=b.target.facility_gw if b.target else None,
             target_quarter=b.target.quarter if b.target else None,
-            tranche_usd_per_gw=(inv.usd_per_tranche.value / inv.gw_per_tranche.value
+            tranche_usd_per_gw=(deal("usd_per_tranche") / deal("gw_per_tranche")
                                 if inv else 0.0),
-            tranche_cap_usd=inv.cap_usd.value if inv else 0.0,
+            tranche_cap_usd=deal("cap_usd") if inv else 0.0,
             utilisation=values["facility.utilisation"], precision=b.precision,
             it_overhead_fraction=values["facility.it_overhead_fraction"],
             release={k: p.release for k, p in b.platforms.items() if p.release},
@@ -215,8 +255,10 @@ def _optimise(scenario: Scenario, catalog: Catalog, values: Mapping[str, float]
             # the programme's rack price includes the rack's share of the scale-out fabric
             rack_usd={k: values[f"platforms.{k}.rack_price_usd"]
                       + network_usd_per_rack(catalog, k) for k in ids},
-            committed_mw={k: a.value for k, a in b.committed_mw.items()})
-        return problem, optimise_buildout(problem)
+            committed_mw={k: a.value for k, a in b.committed_mw.items()},
+            site_power_share=float(values.get(
+                "buildout.site_power_share",
+                b.site_power_share.value if b.site_power_share is not None else 1.0)))
     except BuildoutError as exc:
         raise _in_scenario(exc, scenario.name) from None
 
@@ -237,14 +279,17 @@ def _schedule_from_buildout(p: BuildoutProblem, r: BuildoutResult) -> Schedule:
         units.mw_to_w(p.sites.power_mw), units.mw_to_w(r.halls_started_mw))
 
 
-def _site_weighted(schedule: Schedule, per_site: Sequence[float], fallback: float
-                   ) -> np.ndarray:
-    """A per-site figure averaged over the sites by the power each has online, per period."""
+def site_weighted(schedule: Schedule, per_site: Sequence[float], fallback: ArrayLike
+                  ) -> np.ndarray:
+    """A per-site figure averaged over the sites by the power each has online, per period
+    (``(samples, periods)`` for a schedule per sample); ``fallback`` where none is online
+    (a number, or an ``(S, 1)`` column)."""
     assert schedule.sites is not None
-    online = schedule.sites.facility_w
-    total = online.sum(axis=0)
+    online = schedule.sites.facility_w  # (..., sites, periods)
+    total = online.sum(axis=-2)
     weighted = np.asarray(per_site, dtype=float) @ online
-    return np.divide(weighted, total, out=np.full(len(total), fallback), where=total > 0)
+    out = np.broadcast_to(np.asarray(fallback, dtype=float), total.shape).copy()
+    return np.divide(weighted, total, out=out, where=total > 0)
 
 
 def _take(path: str, a: Assumption, values: dict[str, float],

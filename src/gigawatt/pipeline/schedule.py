@@ -53,8 +53,9 @@ class SiteSchedule:
     facility_w: np.ndarray
     power_w: np.ndarray
     halls_started_w: np.ndarray
-    racks_dropped: float
-    """Racks the rounding down to whole racks removed, over all sites and platforms."""
+    racks_dropped: float | np.ndarray
+    """Racks the rounding down to whole racks removed, over all sites and platforms (one
+    figure per sample for a schedule per sample)."""
 
 
 @dataclass(frozen=True)
@@ -154,27 +155,31 @@ def schedule_from_sites(quarter_index: Sequence[int], site_names: Sequence[str],
     Whole racks ``R[s, p, k] = floor(sum of racks_added up to the last quarter of half-year
     k)``; facility power ``F[s, k] = sum_p R[s, p, k] * rack_facility_w[s, p]``; IT power
     ``sum_{s,p} R[s, p, k] * rack_it_w[p]``. Rounding down keeps ``F <= power``.
+
+    With a leading sample axis on ``racks_added``, ``rack_facility_w``, ``rack_it_w``,
+    ``power_w`` and ``halls_started_w``, every array of the schedule gets it too (one
+    schedule per sample).
     """
     q = np.asarray(quarter_index, dtype=int)
     half = q // 2
     span = np.arange(half[0], half[-1] + 1)
     last = np.searchsorted(half, span, side="right") - 1
-    cumulative = np.cumsum(np.maximum(racks_added, 0.0), axis=2)[:, :, last]
+    cumulative = np.cumsum(np.maximum(racks_added, 0.0), axis=-1)[..., last]
     whole = np.floor(cumulative + WHOLE_RACK_TOLERANCE)
-    site_facility_w = np.einsum("sp,spk->sk", rack_facility_w, whole)
-    by_system_w = np.einsum("sp,spk->pk", rack_facility_w, whole)
+    site_facility_w = np.einsum("...sp,...spk->...sk", rack_facility_w, whole)
+    by_system_w = np.einsum("...sp,...spk->...pk", rack_facility_w, whole)
     in_period = (half[:, None] == span[None, :]).astype(float)
     labels, starts, ends = _calendar(span)
+    dropped = np.maximum(cumulative - whole, 0.0)[..., -1].sum(axis=(-2, -1))
     return Schedule(
         periods=labels, starts=starts, ends=ends,
-        facility_w=site_facility_w.sum(axis=0),
-        added_facility_w_by_system=np.diff(by_system_w, axis=1, prepend=0.0),
+        facility_w=site_facility_w.sum(axis=-2),
+        added_facility_w_by_system=np.diff(by_system_w, axis=-1, prepend=0.0),
         systems=tuple(systems),
-        added_racks_by_system=np.diff(whole.sum(axis=0), axis=1, prepend=0.0),
-        it_w=np.einsum("p,spk->k", rack_it_w, whole),
+        added_racks_by_system=np.diff(whole.sum(axis=-3), axis=-1, prepend=0.0),
+        it_w=np.einsum("...p,...spk->...k", rack_it_w, whole),
         sites=SiteSchedule(names=tuple(site_names), racks=whole, facility_w=site_facility_w,
-                           power_w=power_w[:, last],
+                           power_w=power_w[..., last],
                            halls_started_w=halls_started_w @ in_period,
-                           racks_dropped=float(np.maximum(cumulative - whole, 0.0)[:, :, -1]
-                                               .sum())),
+                           racks_dropped=float(dropped) if np.ndim(dropped) == 0 else dropped),
     )

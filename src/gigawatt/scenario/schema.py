@@ -505,10 +505,28 @@ def _period_keys(value: Any) -> Any:
 
 class Amounts(Sourced):
     """An amount per period, each period a year (``'2027'``), half-year (``'2027H1'``) or
-    quarter (``'2027Q3'``); the optimiser spreads each evenly over its quarters."""
+    quarter (``'2027Q3'``); the optimiser spreads each evenly over its quarters.
+
+    ``distribution``: the uncertainty of the total, for ``gigawatt sweep``; a sample scales
+    every period by ``sample / total``.
+    """
 
     per_period: Annotated[dict[str, NonNegativeFloat], BeforeValidator(_period_keys)] = Field(
         min_length=1, max_length=MAX_ITEMS)
+    distribution: Distribution | None = None
+
+    @model_validator(mode="after")
+    def _scalable(self) -> Amounts:
+        if self.distribution is None:
+            return self
+        span = self.distribution.bounds()
+        if span is not None and span[0] < 0:
+            raise ValueError(f"distribution bound {span[0]:g} is out of range; accepted: "
+                             "[0, 1e+15]")
+        if not self.total > 0:
+            raise ValueError("distribution: the amounts total 0, so there is nothing to "
+                             "scale; accepted: a distribution on amounts whose total is > 0")
+        return self
 
     @property
     def total(self) -> float:
@@ -554,6 +572,10 @@ class Buildout(Sourced):
         default_factory=dict, max_length=MAX_ITEMS,
         description="site ID -> facility MW already financed, in place of the catalog's "
                     "committed_mw")
+    site_power_share: Annotated[Number, in_range(0.0, 1.0, low_open=True)] | None = Field(
+        default=None, description="share of every listed site's power ramp that arrives "
+                                  "(default 1: as the catalog has it); may carry a "
+                                  "distribution for gigawatt sweep")
 
     @model_validator(mode="after")
     def _cost_needs_target(self) -> Buildout:

@@ -7,10 +7,12 @@ Sampling (:mod:`gigawatt.sweep.sampling`)
 Evaluation (:mod:`gigawatt.sweep.evaluation`, :mod:`gigawatt.sweep.stages`)
     ``vectorised``: every stage on sample arrays at once. ``process`` / ``ray``: the scalar
     pipeline once per sample in worker processes. Samples are drawn up front from the seed,
-    so every backend gives the same numbers, except for an optimised build-out: the
-    vectorised path solves its programme once, at the central values, and holds that
-    schedule fixed (racks, GPUs and power do not vary; prices, costs and energy do), while
-    the pooled backends re-optimise every sample. The result's ``note`` says so.
+    so every backend gives the same numbers.
+Optimised build-outs (:mod:`gigawatt.sweep.buildouts`)
+    When sampled inputs feed a scenario's build-out programme, the vectorised backend solves
+    it once per sample, warm-started from the central solution, on ``workers`` local
+    processes or on the Ray cluster at ``ray_address``; else one schedule serves every
+    sample. The result's ``note`` says which.
 Analysis (:mod:`gigawatt.sweep.analysis`)
     Quantiles with standard errors, cumulative distributions, probabilities of meeting
     targets, the tornado, the conditional tornado of the P90, first-order indices, and
@@ -21,7 +23,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from typing import Any
@@ -71,10 +73,11 @@ __all__ = ["BACKENDS", "OUTPUTS", "SERVING_OUTPUTS", "TRAINING_OUTPUTS", "SweepE
            "parse_vary", "sweep", "with_values"]
 
 BACKENDS = ("vectorised", "process", "ray")
-FIXED_SCHEDULE_NOTE = (
-    "the build-out optimiser ran once, at the central values, and its schedule is held fixed "
-    "across samples: racks, GPUs and facility power do not vary, prices, costs and energy do; "
-    "--backend process re-optimises every sample")
+FIXED_SCHEDULE_NOTE = ("no sampled input feeds the build-out programme: its one schedule, "
+                       "solved at the central values, serves every sample")
+PER_SAMPLE_NOTE = ("the build-out programme was solved for each of {solved:,} samples, "
+                   "warm-started from the central solution ({iterations:.3g} simplex "
+                   "iterations each on average), on {where}")
 MIN_SAMPLES_FOR_INDICES = 200
 SOBOL_MAX_BASE = 4096
 """Largest ``n`` of the Sobol design (``n (d + 2)`` evaluations)."""
@@ -208,6 +211,13 @@ def _pooled_outputs(scenario: Scenario, paths: Sequence[str], samples: np.ndarra
 
 def _ray_map(scenario: Scenario, paths: Sequence[str], blocks: list[np.ndarray],
              address: str | None) -> list[np.ndarray]:
+    return ray_map(scalar_outputs, (scenario, tuple(paths)), blocks, address)
+
+
+def ray_map(fn: Callable[..., Any], shared: tuple[Any, ...], blocks: Sequence[np.ndarray],
+            address: str | None) -> list[Any]:
+    """``[fn(*shared, block) for block in blocks]`` as Ray tasks (``shared`` put once);
+    a local Ray is started when ``address`` is None and none is running."""
     try:
         import ray
     except ImportError:
@@ -215,16 +225,20 @@ def _ray_map(scenario: Scenario, paths: Sequence[str], blocks: list[np.ndarray],
     if not ray.is_initialized():
         if address is not None:
             _check_reachable(address)
+        host = (address or "").removeprefix("ray://").rpartition(":")[0]
         try:
-            # A local Ray binds to loopback only; an existing cluster is reached where it is.
+            # A local Ray binds to loopback only, and a cluster on this machine's loopback is
+            # joined from loopback; any other cluster is reached where it is.
             ray.init(address=address, include_dashboard=False, log_to_driver=False,
                      configure_logging=False,
-                     _node_ip_address="127.0.0.1" if address is None else None)
+                     _node_ip_address=("127.0.0.1" if address is None
+                                       or host in ("127.0.0.1", "localhost") else None))
         except (ConnectionError, RuntimeError, ValueError) as exc:
             raise SweepError(f"--ray-address {address!r}: cannot connect to Ray: "
                              f"{str(exc).splitlines()[0]}") from None
-    task = ray.remote(scalar_outputs)
-    return list(ray.get([task.remote(scenario, tuple(paths), b) for b in blocks]))
+    task = ray.remote(fn)
+    refs = [ray.put(x) for x in shared]
+    return list(ray.get([task.remote(*refs, b) for b in blocks]))
 
 
 def _check_reachable(address: str, timeout_s: float = 3.0) -> None:
@@ -238,6 +252,35 @@ def _check_reachable(address: str, timeout_s: float = 3.0) -> None:
     except (OSError, ValueError) as exc:
         raise SweepError(f"--ray-address {address!r}: nothing answers there ({exc}); "
                          "accepted: HOST:PORT of a running Ray head") from None
+
+
+def _buildout_solver(scenario: Scenario, inputs: Any, paths: Sequence[str], workers: int,
+                     ray_address: str | None) -> Any:
+    """The per-sample build-out solver when sampled inputs feed the programme (else None)."""
+    from gigawatt.sweep import buildouts
+
+    reads = buildouts.sampled_paths(scenario, paths)
+    if not reads:
+        return None
+    if ray_address is not None:
+        return buildouts.Solver(buildouts.programme(scenario, inputs, reads), paths,
+                                workers, ray_address=ray_address,
+                                ray_map=lambda fn, shared, blocks: ray_map(fn, shared, blocks,
+                                                                          ray_address))
+    return buildouts.Solver(buildouts.programme(scenario, inputs, reads), paths, workers,
+                            pool=buildouts.local_pool(workers))
+
+
+def _note(scenario: Scenario, backend: str, solver: Any) -> str | None:
+    if scenario.buildout is None or backend != "vectorised":
+        return None
+    if solver is None or not solver.solved:
+        return FIXED_SCHEDULE_NOTE
+    where = ("one process" if not solver.pooled
+             else f"the Ray cluster at {solver.ray_address}" if solver.ray_address
+             else f"{solver.workers} local processes")
+    return PER_SAMPLE_NOTE.format(solved=solver.solved,
+                                  iterations=solver.iterations / solver.solved, where=where)
 
 
 def parse_vary(specs: Sequence[str]) -> dict[str, list[float]]:
@@ -344,15 +387,21 @@ def sweep(scenario: Scenario, samples: int = 1000, seed: int | None = 0,
         if progress is not None:
             progress(finished + done, total)
 
+    solver = None
+    if backend == "vectorised" and scenario.buildout is not None:
+        solver = _buildout_solver(scenario, inputs, paths, workers, ray_address)
+
     def run_rows(rows: np.ndarray) -> dict[str, np.ndarray]:
         nonlocal finished
         if backend == "vectorised":
-            # in blocks, so that a long vectorised sweep reports as it goes
-            size = max(len(rows), 1) if progress is None else 20_000
+            # in blocks, so that a long vectorised sweep reports as it goes (and a schedule
+            # per sample stays within memory)
+            size = max(len(rows), 1) if progress is None and solver is None else 20_000
             blocks = []
             for first in range(0, len(rows), size):
                 blocks.append(vectorised_outputs(scenario, inputs, paths,
-                                                 rows[first:first + size]))
+                                                 rows[first:first + size],
+                                                 solver.restage if solver else None))
                 step(min(first + size, len(rows)), total)
             out = {k: np.concatenate([b[k] for b in blocks]) for k in blocks[0]}
         else:
@@ -361,35 +410,38 @@ def sweep(scenario: Scenario, samples: int = 1000, seed: int | None = 0,
         finished += len(rows)
         return out
 
-    results = run_rows(drawn)
-    central = np.array([uncertain[p].central if p in uncertain else inputs.values[p]
-                        for p in paths])
-    swings = tornado(run_rows, paths, drawn, central) if not vary else {}
-    indices = None
-    conditional: dict[str, list[dict[str, Any]]] = {}
-    sobol_result = None
-    evaluations = 0
-    if with_indices:
-        orders = np.argsort(drawn, axis=0, kind="stable").T
-        indices = all_first_order(paths, drawn, results, orders)
-        conditional = conditional_tornado(paths, drawn, results, orders=orders)
-        if with_sobol:
-            def clipped_rows(rows: np.ndarray) -> dict[str, np.ndarray]:
-                fixed, _ = clip_to_ranges(paths, rows)
-                for j, path in enumerate(paths):
-                    if is_integer(path):
-                        fixed[:, j] = np.round(fixed[:, j])
-                return run_rows(fixed)
+    try:
+        results = run_rows(drawn)
+        central = np.array([uncertain[p].central if p in uncertain else inputs.values[p]
+                            for p in paths])
+        swings = tornado(run_rows, paths, drawn, central) if not vary else {}
+        indices = None
+        conditional: dict[str, list[dict[str, Any]]] = {}
+        sobol_result = None
+        evaluations = 0
+        if with_indices:
+            orders = np.argsort(drawn, axis=0, kind="stable").T
+            indices = all_first_order(paths, drawn, results, orders)
+            conditional = conditional_tornado(paths, drawn, results, orders=orders)
+            if with_sobol:
+                def clipped_rows(rows: np.ndarray) -> dict[str, np.ndarray]:
+                    fixed, _ = clip_to_ranges(paths, rows)
+                    for j, path in enumerate(paths):
+                        if is_integer(path):
+                            fixed[:, j] = np.round(fixed[:, j])
+                    return run_rows(fixed)
 
-            sobol_result = sobol(clipped_rows, paths,
-                                 [Marginal(uncertain[p].distribution) for p in paths], base,
-                                 np.random.default_rng(None if seed is None else seed + 1))
-            evaluations = base * (len(paths) + 2)
+                sobol_result = sobol(clipped_rows, paths,
+                                     [Marginal(uncertain[p].distribution) for p in paths], base,
+                                     np.random.default_rng(None if seed is None else seed + 1))
+                evaluations = base * (len(paths) + 2)
+    finally:
+        if solver is not None:
+            solver.close()
     return SweepResult(scenario=scenario.name, backend=backend, seed=seed, paths=paths,
                        samples=drawn, outputs=results, clipped=clipped, tornado=swings,
                        first_order=indices, grid=bool(vary),
-                       note=(FIXED_SCHEDULE_NOTE if scenario.buildout is not None
-                             and backend == "vectorised" else None),
+                       note=_note(scenario, backend, solver),
                        targets=[probability(t, results[t.output]) for t in parsed],
                        conditional=conditional, sobol=sobol_result,
                        sobol_evaluations=evaluations)

@@ -72,8 +72,22 @@ def quantile_se(sorted_y: np.ndarray, p: float) -> float:
     half = Z95 * np.sqrt(n * p * (1 - p))
     lo = int(np.clip(np.floor(n * p - half), 0, n - 1))
     hi = int(np.clip(np.ceil(n * p + half), 0, n - 1))
-    width = sorted_y[hi] - sorted_y[lo]
+    with np.errstate(invalid="ignore"):  # two 'never' (inf) samples: inf - inf
+        width = sorted_y[hi] - sorted_y[lo]
     return float(width / (2 * Z95)) if np.isfinite(width) else float("inf")
+
+
+def sorted_quantiles(v: np.ndarray, p: np.ndarray) -> np.ndarray:
+    """Quantiles at probabilities ``p`` of sorted, non-empty ``v`` (linear interpolation, as
+    ``np.percentile``); a quantile that reaches a 'never' (+inf) sample is +inf, where numpy's
+    interpolation would give inf - inf = NaN."""
+    if np.isfinite(v[-1]):
+        return np.asarray(np.percentile(v, 100 * p))
+    h = (len(v) - 1) * p
+    lo = np.floor(h).astype(int)
+    a, b, t = v[lo], v[np.minimum(lo + 1, len(v) - 1)], h - lo
+    with np.errstate(invalid="ignore"):
+        return np.where(t == 0, a, np.where(np.isinf(b), b, a + (b - a) * t))
 
 
 def summarise(name: str, y: np.ndarray) -> dict[str, float]:
@@ -84,7 +98,7 @@ def summarise(name: str, y: np.ndarray) -> dict[str, float]:
         return {"p10": nan, "p50": nan, "p90": nan, "mean": nan}
     out: dict[str, float] = {}
     for key, p in (("p10", 0.1), ("p50", 0.5), ("p90", 0.9)):
-        out[key] = float(np.percentile(v, 100 * p))
+        out[key] = float(sorted_quantiles(v, np.array([p]))[0])
     finite = v[np.isfinite(v)]
     out["mean"] = float(finite.mean()) if len(finite) == len(v) else float("nan")
     for key, p in (("p10", 0.1), ("p50", 0.5), ("p90", 0.9)):
@@ -98,7 +112,9 @@ def cdf(name: str, y: np.ndarray, points: int = 21) -> dict[str, list[float]]:
     ``{"p": [...], "value": [...]}`` (values of NaN-as-never outputs may be inf)."""
     v = np.sort(ranked(name, y))
     p = np.linspace(0.0, 1.0, points)
-    values = np.percentile(v, 100 * p) if len(v) else np.full(points, np.nan)
+    if not len(v):
+        return {"p": p.tolist(), "value": [float("nan")] * points}
+    values = sorted_quantiles(v, p)
     return {"p": p.tolist(), "value": [float(x) for x in values]}
 
 

@@ -5,7 +5,8 @@
     of the sampled inputs; the ramp, the frontier run, failures, tranches and the first-GW
     date on sample arrays (:mod:`gigawatt.sweep.stages`). Sampled demand numbers enter the
     serving stage as columns too; sampled tokens per request (whole tokens) re-run the
-    serving search once per distinct pair.
+    serving search once per distinct pair. An optimised build-out whose programme reads a
+    sampled input is solved per sample (:mod:`gigawatt.sweep.buildouts`).
 ``process`` / ``ray``
     The whole scalar pipeline (:func:`gigawatt.pipeline.plan`) once per sample in worker
     processes; the reference the vectorised path is tested against.
@@ -15,7 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from types import SimpleNamespace
 from typing import Any
 
@@ -129,14 +130,21 @@ def _serving_rates(inputs: Inputs, demand: Any, n: int) -> tuple[dict[str, Any],
     return rates, found[0][1]
 
 
+Restage = Callable[[Inputs, np.ndarray, Mapping[str, Any]], Inputs]
+"""``(inputs, samples, values) -> inputs`` with a schedule per sample (an optimised
+build-out solved per sample: :func:`gigawatt.sweep.buildouts.staged_inputs`)."""
+
+
 def vectorised_outputs(scenario: Scenario, inputs: Inputs, paths: Sequence[str],
-                       samples: np.ndarray) -> dict[str, np.ndarray]:
-    """Every output of :func:`output_names` for each row of ``samples``, on arrays."""
+                       samples: np.ndarray, restage: Restage | None = None
+                       ) -> dict[str, np.ndarray]:
+    """Every output of :func:`output_names` for each row of ``samples``, on arrays;
+    ``restage`` gives each sample its own schedule."""
     n = len(samples)
     values: dict[str, Any] = dict(inputs.values)
     for j, path in enumerate(paths):
         values[path] = samples[:, j:j + 1]
-    staged = inputs
+    staged = inputs if restage is None else restage(inputs, samples, values)
     if any(p.startswith("ramp.") for p in paths):
         staged = dataclasses.replace(staged, schedule=sampled_ramp(
             scenario, inputs.schedule, {p: samples[:, j] for j, p in enumerate(paths)}, n))

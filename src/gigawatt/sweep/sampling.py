@@ -6,8 +6,10 @@ Uncertain inputs
     collects them), a ramp step's facility power (``ramp.2026H2.facility_gw``), the frontier
     run (``training.tokens``, ``training.max_site_facility_gw``, detection and restart
     times), the demand section (``demand.user_growth_per_year``, ...) and the deal terms
-    (``investment.usd_per_tranche``, ...). Each has a path, its distribution, its central
-    value and the field's accepted range.
+    (``investment.usd_per_tranche``, ...), and a build-out's capital and supply (the total of
+    ``buildout.capital_usd`` or ``buildout.platforms.<id>.supply_racks``, every period scaled
+    with it) and the share of its sites' power that arrives (``buildout.site_power_share``).
+    Each has a path, its distribution, its central value and the field's accepted range.
 Latin hypercube
     ``N`` samples: one stratum of ``1/N`` per sample and input, strata paired at random
     (``scipy.stats.qmc.LatinHypercube``), mapped through each distribution's inverse CDF, and
@@ -34,7 +36,9 @@ from gigawatt.errors import GigawattError
 from gigawatt.pipeline.inputs import Inputs
 from gigawatt.scenario.schema import (
     DELAY_LIMIT,
+    Amounts,
     Assumption,
+    Buildout,
     Demand,
     Distribution,
     Facility,
@@ -57,6 +61,8 @@ RAMP_GW_RANGE = (0.0, 1e6)
 """Accepted range of a ramp step's cumulative facility power, GW."""
 RAMP_DELAY_RANGE = (0.0, float(DELAY_LIMIT))
 """Accepted range of a ramp step's delay, half-years."""
+AMOUNT_RANGE = (0.0, 1e15)
+"""Accepted range of the total of a build-out's amounts (capital in USD, supply in racks)."""
 SECTIONS: dict[str, type[Frozen]] = {
     "facility": Facility, "finance": Finance, "platforms": Platform, "serving": Serving,
     "training": Training, "demand": Demand, "investment": Investment}
@@ -78,6 +84,11 @@ def field_range(path: str) -> tuple[float, float]:
     section, *rest = path.split(".")
     if section == "ramp":
         return RAMP_DELAY_RANGE if path.endswith(".delay_half_years") else RAMP_GW_RANGE
+    if path == "buildout.site_power_share":
+        span = accepted_range(Buildout, "site_power_share")
+        return span.low, span.high
+    if section == "buildout":
+        return AMOUNT_RANGE
     if section not in SECTIONS:
         raise KeyError(path)
     span = accepted_range(SECTIONS[section], rest[-1])
@@ -103,6 +114,12 @@ def uncertain_inputs(scenario: Scenario, inputs: Inputs) -> dict[str, Uncertain]
             found[ramp_path(step.period)] = (step.distribution, step.facility_gw)
         if step.delay_half_years is not None:  # central: the plan's own date
             found[delay_path(step.period)] = (step.delay_half_years, 0.0)
+    share = scenario.buildout.site_power_share if scenario.buildout else None
+    if share is not None and share.distribution is not None:
+        found["buildout.site_power_share"] = (share.distribution, share.value)
+    for path, amounts in buildout_amounts(scenario).items():
+        if amounts.distribution is not None:
+            found[path] = (amounts.distribution, amounts.total)
     for section in ("training", "demand", "investment"):
         block = getattr(scenario, section)
         for name in type(block).model_fields if block is not None else ():
@@ -115,6 +132,23 @@ def uncertain_inputs(scenario: Scenario, inputs: Inputs) -> dict[str, Uncertain]
         low, high = field_range(path)
         out[path] = Uncertain(path, dist, central, low, high)
     return out
+
+
+def buildout_amounts(scenario: Scenario) -> dict[str, Amounts]:
+    """The build-out's amounts by sweep path: ``buildout.capital_usd`` and
+    ``buildout.platforms.<id>.supply_racks`` (none without a build-out)."""
+    b = scenario.buildout
+    if b is None:
+        return {}
+    return {"buildout.capital_usd": b.capital_usd,
+            **{f"buildout.platforms.{k}.supply_racks": p.supply_racks
+               for k, p in b.platforms.items()}}
+
+
+def scaled_amounts(per_period: Mapping[str, float], total: float) -> dict[str, float]:
+    """Amounts per period scaled so that they sum to ``total``: each times ``total / sum``."""
+    given = float(sum(per_period.values()))
+    return {k: float(a) * (float(total) / given) for k, a in per_period.items()}
 
 
 def _ppf(dist: Distribution, u: np.ndarray) -> np.ndarray:
@@ -244,6 +278,9 @@ def with_values(scenario: Scenario, values: Mapping[str, float]) -> Scenario:
                 node[part] = {}
             node = node[part]
         current = node.get(last)
+        if isinstance(current, dict) and "per_period" in current:  # a build-out's amounts
+            node[last] = {**current, "per_period": scaled_amounts(current["per_period"], value)}
+            continue
         node[last] = {**current, "value": float(value)} if isinstance(current, dict) else {
             "value": float(value), "status": "input"}
     if data.get("ramp"):

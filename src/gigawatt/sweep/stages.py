@@ -256,7 +256,10 @@ def frontier_outputs(scenario: Scenario, inputs: Inputs, ev: Evaluation,
     for i, s in enumerate(systems):
         packages = _column(np.asarray(ev.fleet.packages_by_system)[..., i, -1], n)
         if sites is not None:
-            cap = np.full(n, float(sites.racks[:, i].max(axis=0)[-1] * s.packages_per_rack))
+            # the largest single site at the end (racks (sites, ...) or, per sample,
+            # (samples, sites, ...))
+            cap = _column(np.asarray(sites.racks)[..., i, -1].max(axis=-1)
+                          * s.packages_per_rack, n)
         else:
             site_gw = _column(values.get("training.max_site_facility_gw",
                                          t.max_site_facility_gw.value

@@ -9,12 +9,14 @@ tokens (chunked prefill with a token budget ``C``). Per pipeline stage and GPU, 
 
     GEMM time      t_mm(n) = F n / (g P e_f) * (m + h) / m        (m: rows per GEMM)
                    (efficiency e_f m / (m + h) falls off at small batch; m = n for
-                   tensor parallel, n / tp for data-parallel attention, n k / tp for
-                   the grouped GEMM of a GPU's experts, which also runs at a fraction
-                   ``grouped``)
+                   tensor parallel, n / tp for data-parallel attention, n k / E, the
+                   tokens per expert, for the grouped GEMM of the routed experts, which
+                   also runs at a fraction ``grouped`` with its own ``h_e``)
     weights read   t_w(n) = (W_dense / tp_attn + W_exp D(n) / g) / (BW e_m)
                    D(n) = 1 - (1 - k/E)^n, the share of experts some token picks
     attention      t_a = max(B F_att(s_dec) + c F_att(s_pre), B K(s_dec)) / rates
+                   (latent attention decodes absorbed, over the latent: see
+                   :func:`attention_flops`)
     collectives    two all-reduces per layer (tensor parallel) or an all-to-all in and
                    out of every MoE layer (data-parallel attention), bytes over NVLink
                    inside the scale-up domain, over the scale-out NIC beyond it,
@@ -160,10 +162,14 @@ def kv_bytes(m: Transformer, bytes_per_value: float, context: Num) -> Num:
     return per_layer * attended(m, context)
 
 
-def attention_flops(m: Transformer, context: Num) -> Num:
+def attention_flops(m: Transformer, context: Num, decode: bool = False) -> Num:
     """Attention-score FLOPs of one token at ``context``: ``2 n (2 d + d_r)`` per
-    attended token-layer (as :func:`flops.attention_flops_per_token`)."""
-    return 2.0 * m.heads * (2 * m.head_dim + m.rope_head_dim) * attended(m, context)
+    attended token-layer (as :func:`flops.attention_flops_per_token`). A decode token of
+    latent attention runs absorbed (the up-projections folded into the query and the
+    output, as the MLA decode kernels do): scores and values over the latent itself,
+    ``2 n (2 r_kv + d_r)``."""
+    width = 2 * m.kv_lora_rank if decode and m.latent_attention else 2 * m.head_dim
+    return 2.0 * m.heads * (width + m.rope_head_dim) * attended(m, context)
 
 
 @dataclass(frozen=True)
@@ -207,8 +213,8 @@ class Engine:
         """Bytes of weights one GPU stores: dense parts split over ``tp_attn``, every
         expert split over the stage's ``tp`` GPUs, layers over ``pp``."""
         lay, w = self.layout, self._w
-        stored = (w.dense_stored / lay.attention_tp
-                  + self.m.experts * w.expert / lay.tp) * self.fmt.weight_bytes
+        stored = (w.dense_stored / lay.attention_tp * self.fmt.weight_bytes
+                  + self.m.experts * w.expert / lay.tp * self.fmt.expert_bytes)
         return stored / lay.pp
 
     def kv_share(self) -> float:
@@ -237,8 +243,9 @@ class Engine:
         compute = n * (w.flops_dense + w.flops_expert) / lay.pp / lay.tp / (
             self.gpu.peak_flops * float(np.mean(eff.flops)))
         touched = 1.0 - (1.0 - m.active_experts / m.experts) ** n if m.experts else 0.0
-        read = (w.dense / lay.attention_tp + m.experts * w.expert * touched / lay.tp) \
-            * self.fmt.weight_bytes / lay.pp / (self.gpu.hbm_bytes_per_s * float(np.mean(eff.hbm)))
+        read = (w.dense / lay.attention_tp * self.fmt.weight_bytes
+                + m.experts * w.expert * touched / lay.tp * self.fmt.expert_bytes) \
+            / lay.pp / (self.gpu.hbm_bytes_per_s * float(np.mean(eff.hbm)))
         return "compute" if compute >= read else "memory bandwidth"
 
     def _link(self) -> tuple[float, float]:
@@ -266,21 +273,24 @@ class Engine:
         rows_dense = np.maximum(n / (lay.tp if lay.attention_dp else 1), 1e-9)
         t_dense = n * w.flops_dense / pp / lay.tp / rate * (rows_dense + h) / rows_dense
         if m.experts:
-            # One grouped GEMM runs every expert a GPU holds over the tokens routed to
-            # it: its rows are those tokens (padding per expert is in ``grouped_gemm``).
-            rows_exp = np.maximum(n * m.active_experts / lay.tp, 1e-9)
+            # The grouped GEMM runs each expert a GPU holds over the tokens routed to
+            # that expert: n k / E rows per expert, whatever the expert parallelism.
+            rows_exp = np.maximum(n * m.active_experts / m.experts, 1e-9)
             t_exp = (n * w.flops_expert / pp / lay.tp / (rate * eff.grouped_gemm)
-                     * (rows_exp + h) / rows_exp)
+                     * (rows_exp + eff.expert_half) / rows_exp)
             touched = 1.0 - (1.0 - m.active_experts / m.experts) ** np.maximum(n, 0.0)
             read_exp = m.experts * w.expert * touched / lay.tp
         else:
             t_exp, read_exp = 0.0, 0.0
-        read = (w.dense / lay.attention_tp + read_exp) * self.fmt.weight_bytes / pp
+        read = (w.dense / lay.attention_tp * self.fmt.weight_bytes
+                + read_exp * self.fmt.expert_bytes) / pp
         matrices = np.maximum(t_dense + t_exp, read / bw)
-        # Attention: each GPU serves 1/tp of the heads (TP) or of the sequences (DP).
-        att_flops = (d_tok * attention_flops(m, dec_context)
-                     + c * attention_flops(m, pre_context)) / pp / lay.tp / rate
-        kv_read = d * kv_bytes(m, self.fmt.kv_bytes, dec_context) * self.kv_share() / bw
+        # Attention: each GPU serves 1/tp of the heads (TP) or of the sequences (DP), of
+        # the micro-batch's sequences (1/pp) in its stage's layers (1/pp, in kv_share).
+        att_flops = (d_tok * attention_flops(m, dec_context, decode=True)
+                     + c * attention_flops(m, pre_context)) / pp / pp / lay.tp / (
+            self.gpu.attention_flops * eff.flops)
+        kv_read = d / pp * kv_bytes(m, self.fmt.kv_bytes, dec_context) * self.kv_share() / bw
         attention = np.maximum(att_flops, kv_read)
         link_bw, latency = self._link()
         layers = m.layers / pp
@@ -343,27 +353,36 @@ def _lognormal_points(mean: np.ndarray, cv: float) -> np.ndarray:
     return mean[..., None] * np.exp(sigma * z - sigma * sigma / 2)
 
 
-def _ttft_quantile(q: float, rho: np.ndarray, wait_mean: np.ndarray,
-                   service: np.ndarray, tail_s: np.ndarray) -> np.ndarray:
-    """Solve ``P(W + S > t) = 1 - q`` by bisection (26 halvings), vectorised.
+def _ttft_quantiles(qs: Sequence[float], rho: np.ndarray, wait_mean: np.ndarray,
+                    service: np.ndarray, tail_s: np.ndarray) -> list[np.ndarray]:
+    """Solve ``P(W + S > t) = 1 - q`` for each ``q`` in closed form, vectorised.
 
-    ``W``: 0 with probability ``1 - rho``, else exponential of mean ``wait_mean / rho``;
-    ``S``: values on the last axis of ``service`` with probabilities ``LENGTH_WEIGHTS``;
-    ``tail_s`` a fixed
-    delay added (the first token's iteration).
+    ``W``: 0 with probability ``1 - rho``, else exponential of rate
+    ``r = rho / wait_mean``; ``S``: values on the last axis of ``service``, ascending (as
+    the length points are), with probabilities ``LENGTH_WEIGHTS``; ``tail_s`` a fixed
+    delay added (the first token's iteration). Between consecutive values
+    ``s_k <= t < s_(k+1)``
+    ``P(W + S > t) = A_k + rho e^(-r t) B_k`` with ``A_k`` the weight above ``s_k`` and
+    ``B_k = sum_(j <= k) w_j e^(r s_j)``, so each segment's root is
+    ``t_k = ln(rho B_k / (1 - q - A_k)) / r`` (at least ``s_k``); the quantile is the
+    least root that falls in its segment (``B_k`` by a running log-sum-exp).
     """
-    rate = np.where(wait_mean > 0, rho / np.maximum(wait_mean, 1e-30), np.inf)[..., None]
-    rho_ = rho[..., None]
-    lo = np.zeros(rho.shape)
-    hi = np.max(service, axis=-1) + 50.0 * wait_mean / np.maximum(rho, 1e-9) + 1e-6
-    for _ in range(26):
-        mid = (lo + hi) / 2
-        x = mid[..., None] - service
-        with np.errstate(over="ignore", invalid="ignore"):
-            tail = np.where(x < 0, 1.0, rho_ * np.exp(-rate * np.maximum(x, 0.0)))
-        exceed = tail @ LENGTH_WEIGHTS > 1 - q
-        lo, hi = np.where(exceed, mid, lo), np.where(exceed, hi, mid)
-    return hi + tail_s
+    s, w = service, LENGTH_WEIGHTS
+    above = 1.0 - np.cumsum(w)  # A_k: weight of the values past s_k
+    rate = (rho / np.maximum(wait_mean, 1e-300))[..., None]
+    waits = np.isfinite(rate) & (wait_mean[..., None] > 0)
+    nxt = np.concatenate([s[..., 1:], np.full(s.shape[:-1] + (1,), np.inf)], axis=-1)
+    out = []
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        log_rho_b = np.log(rho)[..., None] + np.logaddexp.accumulate(np.log(w) + rate * s,
+                                                                     axis=-1)
+        for q in qs:
+            gap = (1 - q) - above
+            root = np.where(waits, (log_rho_b - np.log(gap)) / rate, -np.inf)
+            t = np.maximum(root, s)
+            ok = (gap > -1e-12) & (t < nxt)  # at equality (no wait) the value itself
+            out.append(np.min(np.where(ok, t, np.inf), axis=-1) + tail_s)
+    return out
 
 
 def _trailing(engine: Engine, axes: int) -> Engine:
@@ -371,7 +390,8 @@ def _trailing(engine: Engine, axes: int) -> Engine:
     they broadcast against the grid axes the functions append."""
     e = engine.eff
     fields = {k: getattr(e, k) for k in ("flops", "hbm", "iteration_s", "gemm_half_tokens",
-                                         "grouped_gemm")}
+                                         "grouped_gemm", "expert_half_tokens")
+              if getattr(e, k) is not None}
     if all(np.ndim(v) == 0 for v in fields.values()):
         return engine
     grown = {k: np.asarray(v, dtype=float).reshape(np.shape(v) + (1,) * axes)
@@ -429,7 +449,7 @@ def operating_points(engine: Engine, work: Workload, batch: np.ndarray,
         work_s = lengths / mu[..., None]
         s1 = work_s @ wts
         s2 = (work_s ** 2) @ wts
-        rho = lam * s1 if prefill else 0.0 * s1
+        rho = lam * s1 if prefill else np.zeros(np.shape(s1))  # decode pool: no prompts
     stable = (rho < 1) & (mu > 0) if prefill else np.ones(np.shape(rho), dtype=bool)
     rho_s = np.where(stable, rho, 0.5)
     service_mean = np.where(stable, s1, 1.0)
@@ -441,8 +461,7 @@ def operating_points(engine: Engine, work: Workload, batch: np.ndarray,
     if latency and not prefill:  # decode pool: the first token comes from the prefill pool
         ttft = [np.zeros(rho_s.shape)] * 3
     elif latency:
-        ttft = [_ttft_quantile(q, rho_s, wait, service, np.asarray(first))
-                for q in (0.5, 0.9, 0.99)]
+        ttft = _ttft_quantiles((0.5, 0.9, 0.99), rho_s, wait, service, np.asarray(first))
     else:  # Offline: throughput only
         ttft = [np.full(rho_s.shape, np.nan)] * 3
     t_dec99 = engine.iteration_s(b99, 0.0, dec_ctx, pre_ctx)
@@ -871,14 +890,18 @@ def estimate_engine(m: Transformer, fmt: NumberFormat, gpu: GpuSpec, eff: Effici
         r = best_point(eng, req.work, math.inf, tpot, req.batch_cap, budgets=(0.0,),
                        prefill=False)
         x = float(pools["tokens_per_s_per_gpu"])  # type: ignore[arg-type]
+        ttft50 = float(pools.pop("ttft_p50_s"))  # type: ignore[arg-type]
+        ttft99 = float(pools.pop("ttft_p99_s"))  # type: ignore[arg-type]
         pools = {k: v for k, v in pools.items() if k != "decode_layout_obj"}
     else:
         assert best is not None
         x, lay, r, eng = best
+        ttft50, ttft99 = _scalar(r.ttft_p50_s), _scalar(r.ttft_p99_s)
     binds = BINDS[int(np.asarray(r.binds).reshape(-1)[0])]
     if req.ttft_s is None and req.tpot_s is None and pools.get("disaggregated") is not True:
         binds = "none (offline)" if binds != "hbm capacity" else binds
-    ttft50, ttft99 = _scalar(r.ttft_p50_s), _scalar(r.ttft_p99_s)
+    if pools.get("binding_pool") == "prefill" and req.ttft_s is not None:
+        binds = "ttft p99"
     n_in_mean = float(np.asarray(req.work.input_tokens))
     n_ctx = n_in_mean + float(np.asarray(req.work.output_tokens)) / 2
     own = max(min(_scalar(r.budget) - _scalar(r.batch), n_in_mean), 1.0)
@@ -908,19 +931,28 @@ def estimate_engine(m: Transformer, fmt: NumberFormat, gpu: GpuSpec, eff: Effici
     )
 
 
-def _prefill_rate(eng: Engine, work: Workload, ttft_s: float, transfer_s: float,
-                  budget: float) -> float:
-    """Highest request rate one prefill-only replica takes with p99 TTFT within the
-    limit (after the KV transfer), requests/s; 0 if none."""
+def _prefill_queue(eng: Engine, work: Workload, rho: np.ndarray, transfer_s: float,
+                   budget: float, qs: Sequence[float]) -> tuple[np.ndarray, list[np.ndarray]]:
+    """A prefill-only replica at prompt-token utilisations ``rho``: the request rates
+    (requests/s) and the TTFT quantiles ``qs`` (s): the M/G/1 wait for the budget, the
+    prompt's own pass, half an iteration under way and the KV transfer."""
     n_in = float(np.asarray(work.input_tokens))
     t_full = float(np.asarray(eng.iteration_s(0.0, budget, 0.0, n_in / 2)))
     mu = budget / t_full
-    rho = np.linspace(0.01, 0.99, 99)
     lam = rho * mu / n_in
     service_mean = n_in / mu
     wait = lam * service_mean ** 2 * (1 + work.input_cv ** 2) / (2 * (1 - rho))
     lengths = _lognormal_points(np.full(rho.shape, n_in), work.input_cv) / mu
-    t99 = _ttft_quantile(0.99, rho, wait, lengths, np.full(rho.shape, t_full / 2 + transfer_s))
+    return lam, _ttft_quantiles(qs, rho, wait, lengths,
+                                np.full(rho.shape, t_full / 2 + transfer_s))
+
+
+def _prefill_rate(eng: Engine, work: Workload, ttft_s: float, transfer_s: float,
+                  budget: float) -> float:
+    """Highest request rate one prefill-only replica takes with p99 TTFT within the
+    limit (after the KV transfer), requests/s; 0 if none."""
+    lam, (t99,) = _prefill_queue(eng, work, np.linspace(0.01, 0.99, 99), transfer_s,
+                                 budget, (0.99,))
     ok = t99 <= ttft_s
     return float(lam[ok].max()) if ok.any() else 0.0
 
@@ -976,7 +1008,15 @@ def split_pools(m: Transformer, fmt: NumberFormat, gpu: GpuSpec, eff: Efficiency
                             "prefill_gpus": n_p * pl.gpus, "decode_layout": dl.name,
                             "decode_replicas": n_d, "decode_gpus": n_d * dl.gpus,
                             "kv_transfer_ms": units.s_to_ms(transfer),
-                            "decode_layout_obj": dl}
+                            "binding_pool": "prefill" if n_p * lam_p < n_d * lam_d
+                            else "decode",
+                            "decode_layout_obj": dl, "prefill_obj": (peng, transfer, rate / n_p)}
+    if best is not None:  # TTFT at the chosen rate, from the prefill pool's queue
+        peng, transfer, lam = best.pop("prefill_obj")  # type: ignore[misc]
+        t_full = float(np.asarray(peng.iteration_s(0.0, budget, 0.0, n_in / 2)))
+        rho = np.array([min(lam * n_in * t_full / budget, 0.99)])
+        _, (t50, t99) = _prefill_queue(peng, work, rho, transfer, budget, (0.5, 0.99))
+        best["ttft_p50_s"], best["ttft_p99_s"] = float(t50[0]), float(t99[0])
     return best
 
 

@@ -61,11 +61,20 @@ class ServingError(GigawattError):
 
 @dataclass(frozen=True)
 class NumberFormat:
-    """Bytes per stored weight and per KV-cache value at one serving precision."""
+    """Bytes per stored weight and per KV-cache value at one serving precision;
+    ``expert_weight_bytes`` for routed experts stored narrower than the rest (a checkpoint
+    quantised only in its experts, as gpt-oss's MXFP4); ``None``: ``weight_bytes``."""
 
     name: str
     weight_bytes: float
     kv_bytes: float
+    expert_weight_bytes: float | None = None
+
+    @property
+    def expert_bytes(self) -> float:
+        """Bytes per routed-expert weight."""
+        return self.weight_bytes if self.expert_weight_bytes is None \
+            else min(self.weight_bytes, self.expert_weight_bytes)
 
 
 FORMATS: dict[str, NumberFormat] = {
@@ -85,7 +94,9 @@ class GpuSpec:
     """One GPU as the serving model sees it, in SI units.
 
     ``peak_flops`` is the dense peak at the serving precision, ``link_bytes_per_s``
-    the one-way NVLink bandwidth (half the bidirectional figure vendors quote).
+    the one-way NVLink bandwidth (half the bidirectional figure vendors quote);
+    ``attention_peak_flops`` the dense peak attention runs at (that of the KV cache's
+    precision: FP8 beside FP4 weights), ``None``: ``peak_flops``.
     """
 
     peak_flops: float
@@ -93,6 +104,13 @@ class GpuSpec:
     hbm_bytes_per_s: float
     link_bytes_per_s: float
     scaleout_bytes_per_s: float = 50e9
+    attention_peak_flops: float | None = None
+
+    @property
+    def attention_flops(self) -> float:
+        """Dense peak FLOP/s of the attention kernels."""
+        return self.peak_flops if self.attention_peak_flops is None \
+            else self.attention_peak_flops
 
 
 @dataclass(frozen=True)
@@ -103,8 +121,10 @@ class Efficiency:
     they were borrowed from). The engine model (:mod:`gigawatt.models.perf.engine`)
     also uses ``gemm_half_tokens`` (rows per GEMM at which it reaches half of
     ``flops``), ``iteration_s`` (fixed time per engine iteration: scheduling, launches),
-    ``grouped_gemm`` (share of ``flops`` expert GEMMs reach) and ``collective_s``
-    (latency of one collective); ``release`` is the software release they were fitted to.
+    ``grouped_gemm`` (share of ``flops`` expert GEMMs reach), ``expert_half_tokens``
+    (rows per expert at which the grouped GEMM reaches half of its share; ``None``:
+    ``gemm_half_tokens``) and ``collective_s`` (latency of one collective); ``release``
+    is the software release they were fitted to.
     """
 
     flops: float
@@ -117,6 +137,13 @@ class Efficiency:
     grouped_gemm: float = 1.0
     collective_s: float = 0.0
     release: str = ""
+    expert_half_tokens: float | None = None
+
+    @property
+    def expert_half(self) -> float:
+        """Rows per expert at which the grouped GEMM reaches half its share."""
+        return self.gemm_half_tokens if self.expert_half_tokens is None \
+            else self.expert_half_tokens
 
 
 @dataclass(frozen=True)
