@@ -73,6 +73,17 @@ Hugging Face nvidia/NVIDIA-Nemotron-3-Nano-30B-A3B-BF16 config.json vocab_size."
 NEMOTRON_H_MAMBA = {"mamba_state": 128, "mamba_groups": 8}
 """Mamba-2 state size and groups of the Nemotron-H family (config.json ssm_state_size,
 n_groups)."""
+MTP_LAYERS = {"DeepSeekV3": 1, "Nemotron_3_Super": 2}
+"""Multi-token-prediction modules the benchmarks train with, by table label: DeepSeek-V3's
+one (Hugging Face deepseek-ai/DeepSeek-V3 config.json num_nextn_predict_layers; the tables'
+"w/o MTP" rows switch it off: their printed FLOPs per token, 249.7 G against 260.4 G, are
+lower by 10.7 G, the model's count of one module),
+Nemotron 3 Super's two (the record's mtp_num_layers note: Megatron-Bridge provider
+mtp_num_layers=2)."""
+RECIPE_EXPERT_TP = 1
+"""Expert tensor parallelism of the NVIDIA rows, which print none: Megatron-Bridge's
+performance recipes set expert_tensor_parallel_size=1 for DeepSeek-V3, Qwen3 and Nemotron 3
+(scripts/performance/configs/*/..._workload_base_configs.py, BASE_..._CONFIG)."""
 GPT_OSS_WINDOW = 128
 """gpt-oss sliding window on every other layer (the record's attention_note)."""
 
@@ -190,6 +201,8 @@ def nvidia_shape(r: dict[str, Any]) -> Transformer | None:
     shared = moe.get("shared_experts")
     if shared is None and moe.get("shared_expert_ffn_hidden_size"):
         shared = 1  # one shared expert of the printed size (Nemotron 3)
+    label = r["table_model_label"].split(" (")[0]
+    mtp = 0 if r["model_variant"] == "w/o MTP" else MTP_LAYERS.get(label, 0)
     window = {}
     if "window_size (128,0)" in a.get("attention_note", ""):
         window = {"window": GPT_OSS_WINDOW, "window_layers": a["layers"] // 2}
@@ -204,7 +217,8 @@ def nvidia_shape(r: dict[str, Any]) -> Transformer | None:
         moe_latent=moe.get("moe_latent_size") or 0,
         q_lora_rank=a.get("q_lora_rank", 0) if mla else 0,
         kv_lora_rank=a.get("kv_lora_rank", 0) if mla else 0,
-        rope_head_dim=a.get("qk_pos_emb_head_dim", 0) if mla else 0, **hybrid, **window)
+        rope_head_dim=a.get("qk_pos_emb_head_dim", 0) if mla else 0, mtp_layers=mtp, **hybrid,
+        **window)
 
 
 def nvidia_precision(r: dict[str, Any]) -> str:
@@ -265,7 +279,8 @@ def nvidia_case(r: dict[str, Any]) -> Case | str:
               global_batch=r["global_batch_seqs"],
               sharding="fsdp" if r["fsdp"] else "distributed")
     fixed = Fixed(tp=r["tp"], pp=r["pp"], dp=r["dp"], cp=r["cp"], ep=r["ep"] or 1,
-                  micro_batch=r["micro_batch"] or 1, virtual=r["vp"] or 1)
+                  micro_batch=r["micro_batch"] or 1, virtual=r["vp"] or 1,
+                  etp=r["etp"] or RECIPE_EXPERT_TP)
     return Case(r["id"], measure, float(measured), NVIDIA_SYSTEMS[r["gpu_type"]], job, fixed,
                 precision=nvidia_precision(r), platform=r["gpu_type"], era=release_era(r))
 

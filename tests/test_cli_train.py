@@ -48,6 +48,7 @@ def test_table_shows_layout_breakdown_and_runners_up(cli):
     (("--dp", "32", "--micro-batch", "5"), "is not divisible by dp 32 x micro-batch 5"),
     (("--precision", "fp8"), "has no fp8 peak"),
     (("--recompute", "most"), "--recompute 'most' is not accepted"),
+    (("--etp", "2"), "--etp 2 needs a mixture-of-experts model"),
 ])
 def test_bad_input_exits_2_with_one_line(cli, extra, message):
     r = cli(*ACCEPTANCE, *extra, "--json")
@@ -69,3 +70,14 @@ def test_model_file_errors_name_the_field(cli, tmp_path):
     r = cli("train", "--model", str(path), "--gpu", "h100-sxm", "--gpus", "8",
             "--global-batch", "8")
     assert r.code == 2 and "gated_mlp: 'maybe' is not accepted" in r.err
+
+
+def test_expert_tensor_parallelism_can_be_fixed(cli):
+    args = ("train", "--model", "qwen3-30b-a3b", "--gpu", "gb200-nvl72", "--gpus", "16",
+            "--global-batch", "64", "--tp", "2", "--pp", "1", "--cp", "1", "--ep", "8",
+            "--micro-batch", "1", "--recompute", "full")
+    whole, split = cli(*args, "--etp", "1", "--json"), cli(*args, "--etp", "2", "--json")
+    assert whole.code == 0 and split.code == 0
+    assert whole.out != split.out
+    bad = cli(*args, "--etp", "4", "--json")
+    assert bad.code == 2 and "--etp 4 does not divide --tp 2" in bad.err

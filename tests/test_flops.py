@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from gigawatt.models.perf import flops
@@ -55,3 +57,14 @@ def test_kv_cache_gqa_and_latent(catalog):
 def test_moe_computes_on_active_but_stores_all(catalog):
     m = catalog.models["deepseek-v3"].transformer()
     assert flops.params_active(m) < flops.params_total(m) / 10
+
+
+def test_multi_token_prediction_adds_a_block_and_an_output_projection(catalog):
+    m = catalog.models["deepseek-v3"].transformer()
+    assert flops.mtp_flops_per_token(m, 4096) == (0.0, 0.0, 0.0, 0.0)
+    dense, expert, scores, logits = flops.mtp_flops_per_token(
+        dataclasses.replace(m, mtp_layers=2), 4096)
+    assert logits == 2 * 2 * m.vocab * m.hidden
+    assert expert == 2 * 2 * m.active_experts * flops.expert_params(m)
+    assert dense > 2 * 2 * flops.attention_params(m)
+    assert scores > 0

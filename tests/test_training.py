@@ -208,3 +208,28 @@ def test_a_bigger_model_never_trains_faster(heads, layers, ffn_mult, more_layers
     small = _spec(heads, layers, ffn_mult)
     big = _spec(heads, layers + more_layers, ffn_mult + more_ffn)
     assert _best(big, gpus, 4 * gpus) <= _best(small, gpus, 4 * gpus)
+
+
+def test_multi_token_prediction_costs_time_and_memory(catalog):
+    spec = catalog.models["deepseek-v3"].spec()
+    kw = {"seq_len": 4096, "global_batch": 1024, "precision": "mxfp8",
+          "fixed": Fixed(tp=1, pp=1, ep=64, micro_batch=1, recompute="full")}
+    without = estimate_training(spec, "gb200-nvl72", 256, **kw).search.best
+    with_mtp = estimate_training(spec.model_copy(update={"mtp_layers": 1}), "gb200-nvl72", 256,
+                                 **kw).search.best
+    assert with_mtp.step_time_s > without.step_time_s
+    assert with_mtp.memory_gb_per_gpu > without.memory_gb_per_gpu
+
+
+def test_fixed_expert_tensor_parallelism():
+    # tp 2, ep 8 on 16 GPUs: by default experts are split over tp as well (etp = tp);
+    # etp 1 (the Megatron-Bridge recipes) keeps each expert whole: twice the expert weights.
+    kw = {"seq_len": 4096, "global_batch": 64}
+    fixed = {"tp": 2, "pp": 1, "cp": 1, "ep": 8, "micro_batch": 1, "recompute": "full"}
+    split = estimate_training("qwen3-30b-a3b", "gb200-nvl72", 16, fixed=Fixed(**fixed),
+                              **kw).search.best
+    whole = estimate_training("qwen3-30b-a3b", "gb200-nvl72", 16, fixed=Fixed(**fixed, etp=1),
+                              **kw).search.best
+    assert whole.memory_gb["weights"] > 1.5 * split.memory_gb["weights"]
+    with pytest.raises(TrainingError):
+        estimate_training("qwen3-30b-a3b", "gb200-nvl72", 16, fixed=Fixed(**fixed, etp=3), **kw)

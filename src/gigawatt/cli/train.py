@@ -33,6 +33,10 @@ def train_command(
     cp: Annotated[int | None, _degree(
         "--cp", "Context-parallel size", " (1 when --tp --pp --dp are given)")] = None,
     ep: Annotated[int | None, _degree("--ep", "Expert-parallel size")] = None,
+    etp: Annotated[int | None, typer.Option(
+        "--etp", min=1, show_default=False,
+        help="Expert tensor-parallel size; if left out, tp where ep divides dp x cp, else 1.")
+    ] = None,
     vp: Annotated[int | None, _degree("--vp", "Virtual pipeline chunks per GPU "
                                       "(interleaved schedule)")] = None,
     recompute: Annotated[str | None, typer.Option(
@@ -67,7 +71,7 @@ def train_command(
 
     result = train_json(
         model, gpu, gpus, global_batch=global_batch, seq_len=seq_len, precision=precision,
-        micro_batch=micro_batch, tp=tp, pp=pp, dp=dp, cp=cp, ep=ep, vp=vp,
+        micro_batch=micro_batch, tp=tp, pp=pp, dp=dp, cp=cp, ep=ep, vp=vp, etp=etp,
         recompute=recompute, tp_overlap=tp_overlap,
         sharding=sharding, schedule=schedule, tokens=tokens, goodput=goodput, top=top,
         allow_tp_beyond_domain=allow_tp_beyond_domain, scaleout_gbps=scaleout_gbps)

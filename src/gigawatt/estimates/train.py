@@ -253,7 +253,7 @@ def check_fixed(job: Job, hw: Hardware, fixed: Fixed) -> Fixed:
         fixed = Fixed(**{**fixed.__dict__, "cp": 1})
     given = {k: getattr(fixed, k) for k in ("tp", "pp", "dp", "cp")}
     for name, value in (*given.items(), ("ep", fixed.ep), ("micro-batch", fixed.micro_batch),
-                        ("vp", fixed.virtual)):
+                        ("vp", fixed.virtual), ("etp", fixed.etp)):
         if value is not None and value < 1:
             raise TrainingError(f"--{name} {value}: must be 1 or more")
     tp = fixed.tp
@@ -297,6 +297,13 @@ def check_fixed(job: Job, hw: Hardware, fixed: Fixed) -> Fixed:
         if m.experts % fixed.ep:
             raise TrainingError(f"--ep {fixed.ep} does not divide the {m.experts} routed "
                                 "experts")
+    if fixed.etp is not None and fixed.etp > 1:
+        if not m.experts:
+            raise TrainingError(f"--etp {fixed.etp} needs a mixture-of-experts model; this "
+                                "model is dense: use --etp 1")
+        if fixed.tp is not None and fixed.tp % fixed.etp:
+            raise TrainingError(f"--etp {fixed.etp} does not divide --tp {fixed.tp}; accepted: "
+                                "a divisor of tp (1: experts whole, tp: split like the rest)")
     if fixed.recompute is not None and fixed.recompute not in memory.RECOMPUTE:
         raise TrainingError(f"--recompute {fixed.recompute!r} is not accepted; accepted: "
                             "none, selective, full, layers:N")
@@ -436,6 +443,7 @@ def train_json(
     catalog: Catalog | None = None,
     vp: int | None = None,
     tp_overlap: bool = True,
+    etp: int | None = None,
 ) -> dict[str, Any]:
     """The document of ``gigawatt train --json`` and ``POST /api/train``.
 
@@ -445,7 +453,7 @@ def train_json(
     """
     mode, layers = parse_recompute(recompute)
     fixed = Fixed(tp=tp, pp=pp, dp=dp, cp=cp, ep=ep, micro_batch=micro_batch,
-                  recompute=mode, virtual=vp)
+                  recompute=mode, virtual=vp, etp=etp)
     return estimate_training(
         model, gpu, gpus, seq_len=seq_len, global_batch=global_batch, precision=precision,
         tokens=tokens, goodput=goodput, fixed=fixed, sharding=sharding, schedule=schedule,

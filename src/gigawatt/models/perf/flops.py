@@ -69,7 +69,8 @@ class Transformer:
     """Sliding-window attention span (tokens) of ``window_layers`` layers; 0: none."""
     window_layers: int = 0
     mtp_layers: int = 0
-    """Multi-token-prediction modules after the last layer (DeepSeek-V3: 1)."""
+    """Multi-token-prediction modules after the last layer (DeepSeek-V3: 1, Nemotron 3 Super:
+    2): each runs one attention + MLP (or MoE) block and its own output projection."""
 
     @property
     def hybrid(self) -> bool:
@@ -247,6 +248,24 @@ def training_flops_per_token(m: Transformer, seq_len: T, recompute: str = "none"
     if recompute == "full":
         return 4.0 * forward
     raise ValueError(f"recompute {recompute!r}; accepted: none, selective, full")
+
+
+def mtp_flops_per_token(m: Transformer, seq_len: T) -> tuple[float, float, T, float]:
+    """Forward FLOPs per token of the multi-token-prediction modules, ``(dense, expert,
+    attention, logits)``. Each of the ``mtp_layers`` modules (DeepSeek-V3 §2.2; Megatron's
+    ``mtp_num_layers``, Nemotron-H's ``"*E"`` MTP pattern) projects the concatenated hidden
+    state and next-token embedding ``2h -> h`` (``2 x 2h^2``), runs one attention block
+    (scores as :func:`attention_flops_per_token` for one layer) and one MLP block (MoE when the
+    model has experts: shared experts, router and ``k`` routed experts) and its own output
+    projection ``2 h V``. All zero without MTP."""
+    k = m.mtp_layers
+    if m.experts:
+        block, expert = moe_shared_params(m), m.active_experts * expert_params(m)
+    else:
+        block, expert = dense_mlp_params(m), 0
+    dense = 2.0 * k * (2 * m.hidden * m.hidden + attention_params(m) + block)
+    scores = 2.0 * k * seq_len * m.heads * (2 * m.head_dim + m.rope_head_dim)
+    return dense, 2.0 * k * expert, scores, 2.0 * k * m.vocab * m.hidden
 
 
 def kv_cache_bytes_per_token(m: Transformer, bytes_per_value: float) -> float:

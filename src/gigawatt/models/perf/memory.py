@@ -195,7 +195,8 @@ def activations(m: Transformer, seq_len: float, tp: np.ndarray, pp: np.ndarray,
     layer input ``t 2h / tp`` and rebuilds one layer at a time (``+ t (linear + scores) / tp``
     once); ``layers`` recomputes ``N`` of the stage's ``n`` layers fully and keeps the rest.
     First stage: ``in_flight x layers x per-layer``, ``in_flight = min(pp, m) (1 + (pp - 1)
-    / (pp v))`` for ``v > 1``. Last stage: one micro-batch plus ``t 4 V / tp`` of logits.
+    / (pp v))`` for ``v > 1``. Last stage: one micro-batch plus ``t 4 V / tp`` of logits, and
+    per multi-token-prediction module one layer's activations and its logits again.
     """
     dense, moe, scores = activation_bytes_per_token(m, seq_len, fused)
     save_dense, save_moe = selective_saving_bytes_per_token(m)
@@ -220,14 +221,19 @@ def activations(m: Transformer, seq_len: float, tp: np.ndarray, pp: np.ndarray,
     in_flight = np.minimum(pp, microbatches) * interleave
     first = (in_flight * n) * per_layer + working
     logits = tokens * LOGIT_BYTES * m.vocab / tp
-    last = n * per_layer + working + logits
+    # Multi-token prediction on the last stage: each module keeps one layer's activations and
+    # its own fp32 logits (never recomputed).
+    mtp_layer = tokens * ((moe if m.experts else dense) + scores) / tp
+    last = n * per_layer + working + (1 + m.mtp_layers) * logits \
+        + m.mtp_layers * mtp_layer
     return first, last
 
 
 def training_memory(m: Transformer, seq_len: float, tp: np.ndarray, pp: np.ndarray,
                     dp: np.ndarray, cp: np.ndarray, ep: np.ndarray, micro_batch: np.ndarray,
                     microbatches: np.ndarray, virtual: np.ndarray, recompute: np.ndarray,
-                    sharding: str, *, fused: bool = True, recompute_layers: float = 0.0,
+                    sharding: str, *, etp: np.ndarray | None = None, fused: bool = True,
+                    recompute_layers: float = 0.0,
                     shard_group: float = 0.0, weight_copy_bytes: float = 0.0) -> Memory:
     """Memory per GPU of the most loaded pipeline stage.
 
@@ -243,7 +249,7 @@ def training_memory(m: Transformer, seq_len: float, tp: np.ndarray, pp: np.ndarr
     """
     if sharding not in SHARDING:
         raise ValueError(f"sharding {sharding!r}; accepted: {', '.join(SHARDING)}")
-    etp = expert_tp(tp, dp, cp, ep)
+    etp = expert_tp(tp, dp, cp, ep) if etp is None else etp
     replicated, expert = stage_params(m, tp, pp, ep, etp)
     # The first stage holds the input embedding, the last the output projection; one stage
     # holds both.

@@ -174,13 +174,17 @@ class Fixed:
     micro_batch: int | None = None
     virtual: int | None = None
     recompute: str | None = None
+    etp: int | None = None
+    """Expert tensor parallelism; ``None``: ``tp`` where ``ep`` divides ``dp x cp`` (experts
+    carved out of data-parallel ranks), else 1 (:func:`~gigawatt.models.perf.memory.
+    expert_tp`)."""
 
 
 @dataclass(frozen=True)
 class Grid:
     """Candidate layouts as a 3-D product: base rows x virtual stages x recompute.
 
-    ``base`` holds 1-D arrays ``tp, pp, dp, cp, ep, micro_batch`` (one per row);
+    ``base`` holds 1-D arrays ``tp, pp, dp, cp, ep, micro_batch, etp`` (one per row);
     ``virtual`` and ``recompute`` (coded 0, 1, 2) are the other two axes. Arrays shaped
     ``(rows, 1, 1)``, ``(1, V, 1)`` and ``(1, 1, R)`` broadcast to every layout at once, so
     work that does not depend on an axis is done once for it.
@@ -372,6 +376,11 @@ def candidates(job: Job, hw: Hardware, fixed: Fixed) -> Grid:
     # Experts are carved out of the dp x cp ranks (expert tensor parallelism = tp), or, with
     # parallelism folding (Megatron-Core MoE), out of tp x dp x cp with expert-TP 1.
     rows = _keep(rows, (rows["tp"] * rows["dp"] * rows["cp"]) % rows["ep"] == 0)
+    rows["etp"] = (memory.expert_tp(rows["tp"], rows["dp"], rows["cp"], rows["ep"]).astype(
+        np.int64) if fixed.etp is None else np.full_like(rows["tp"], fixed.etp))
+    # A fixed expert-TP size must split tp and leave whole expert groups of ep x etp ranks.
+    rows = _keep(rows, (rows["tp"] % rows["etp"] == 0)
+                 & ((rows["tp"] * rows["dp"] * rows["cp"]) % (rows["ep"] * rows["etp"]) == 0))
     if job.shard_group > 0:
         # Hybrid sharding: the group must split the data-parallel ranks evenly.
         rows = _keep(rows, (rows["dp"] * rows["cp"]) % job.shard_group == 0)
@@ -459,6 +468,13 @@ class _Flops:
     executed: float  # what fused causal attention kernels execute
     logits: float  # output projection
     up: float  # latent attention's up-projections (part of dense)
+    mtp: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 0.0)
+    """Multi-token prediction (dense, expert, attention, logits), on the last stage."""
+
+    @property
+    def mtp_total(self) -> float:
+        """All forward FLOPs of the multi-token-prediction modules."""
+        return sum(self.mtp)
 
     @classmethod
     def of(cls, m: Transformer, seq_len: int) -> _Flops:
@@ -467,7 +483,8 @@ class _Flops:
         dense = flops.matmul_flops_per_token(m) - logits - expert
         return cls(dense, expert, float(flops.attention_flops_per_token(m, seq_len)),
                    float(flops.attention_flops_executed(m, seq_len)), logits,
-                   2.0 * m.attention_layers * flops.latent_up_params(m))
+                   2.0 * m.attention_layers * flops.latent_up_params(m),
+                   tuple(float(x) for x in flops.mtp_flops_per_token(m, seq_len)))
 
 
 def _multipliers(recompute: np.ndarray, layers_share: np.ndarray | float = 0.0
@@ -504,7 +521,7 @@ def evaluate(job: Job, hw: Hardware, c: Constants, grid: Grid) -> Evaluation:
     f = _Flops.of(m, s)
     stage = memory.layers_per_stage(m, pp)
     redone = np.minimum(job.recompute_layers, stage) / stage
-    etp = memory.expert_tp(tp, dp, cp, ep)
+    etp = grid.axis("etp")
     body_x, attn_x = _multipliers(rc, redone)
 
     # Compute per micro-batch of the stage's layers (ceil(L/pp) of them), then the slowest
@@ -516,12 +533,13 @@ def evaluate(job: Job, hw: Hardware, c: Constants, grid: Grid) -> Evaluation:
     low = hw.low_precision_share
     eff_hi = gemm_efficiency(tokens, m.hidden, m.hidden / tp, hw, c, low=False)
     if hw.value_bytes >= 2:  # a bf16 recipe: one efficiency serves every GEMM
-        dense_s = f.dense / (eff_hi * hw.bf16_peak)
+        dense_inv = 1.0 / (eff_hi * hw.bf16_peak)
     else:
         eff_low = gemm_efficiency(tokens, m.hidden, m.hidden / tp, hw, c, low=True)
-        dense_s = f.dense * (low / (eff_low * hw.peak_flops)
-                             + (1.0 - low) / (eff_hi * hw.bf16_peak))
-    attention_s = f.executed / (c.attention_fraction * hw.bf16_peak)
+        dense_inv = low / (eff_low * hw.peak_flops) + (1.0 - low) / (eff_hi * hw.bf16_peak)
+    dense_s = f.dense * dense_inv
+    attention_inv = 1.0 / (c.attention_fraction * hw.bf16_peak)
+    attention_s = f.executed * attention_inv
     # Selective recomputation runs latent attention's up-projections again.
     redo_up = np.where(rc == 1, FLOAT(f.up / f.dense), FLOAT(0.0)) if f.up else FLOAT(0.0)
     layers_s = share * ((body_x + redo_up) * dense_s + attn_x * attention_s)
@@ -533,8 +551,10 @@ def evaluate(job: Job, hw: Hardware, c: Constants, grid: Grid) -> Evaluation:
         if low < 1.0:
             e_hi = gemm_efficiency(per_expert, m.expert_width, m.expert_ffn / etp, hw, c, False)
             inverse = inverse + (1.0 - low) / (e_hi * hw.bf16_peak)
-        expert_s = f.expert / (c.grouped_gemm_fraction * job.moe_software_factor) * inverse
-        layers_s = layers_s + moe_share * body_x * expert_s
+        expert_inv = inverse / (c.grouped_gemm_fraction * job.moe_software_factor)
+        layers_s = layers_s + moe_share * body_x * f.expert * expert_inv
+    else:
+        expert_inv = FLOAT(0.0)
     logits_s = 3.0 * f.logits / (eff_hi * hw.bf16_peak)
     # Element-wise work (norms, activations, softmax, dropout) is HBM-bound: it moves the
     # layer's activations ``k`` times per forward and backward; fused attention never writes
@@ -551,6 +571,16 @@ def evaluate(job: Job, hw: Hardware, c: Constants, grid: Grid) -> Evaluation:
     quant = hw.quant_bytes * low * stage * quantised_values_per_token(m)
     elementwise = (passes * act + quant) / hw.hbm_bytes_per_s
     per_layer = tokens / tp * (layers_s + elementwise) / stage
+    if m.mtp_layers:
+        # Multi-token prediction runs after the last layer, on the last stage, without
+        # recomputation: its block's GEMMs, causal attention (half the scores), element-wise
+        # passes of one layer each, and its output projection in bf16.
+        mtp_dense, mtp_expert, mtp_scores, mtp_logits = f.mtp
+        mtp_act = (moe_act if m.experts else dense_act) + score_act
+        logits_s = logits_s + 3.0 * (
+            mtp_dense * dense_inv + mtp_expert * expert_inv + 0.5 * mtp_scores * attention_inv
+            + mtp_logits / (eff_hi * hw.bf16_peak)) \
+            + m.mtp_layers * c.elementwise_passes * mtp_act / hw.hbm_bytes_per_s
     compute = _balanced(per_layer, stage, m.layers, pp, tokens / tp * logits_s)
 
     up = hw.scaleup_bytes_per_s * c.scaleup_efficiency
@@ -655,12 +685,13 @@ def evaluate(job: Job, hw: Hardware, c: Constants, grid: Grid) -> Evaluation:
     if job.software_factor != 1.0:
         step = step / FLOAT(job.software_factor)
     mem = memory.training_memory(m, s, tp, pp, dp, cp, ep, b, mbs, v, rc, job.sharding,
-                                 fused=job.fused_attention,
+                                 etp=etp, fused=job.fused_attention,
                                  recompute_layers=float(job.recompute_layers),
                                  shard_group=float(job.shard_group),
                                  weight_copy_bytes=hw.weight_copy_bytes)
-    model_flops = 3.0 * (f.dense + f.expert + f.attention + f.logits)
-    hardware_flops = body_x * (f.dense + f.expert) + attn_x * f.attention + 3.0 * f.logits \
+    model_flops = 3.0 * (f.dense + f.expert + f.attention + f.logits + f.mtp_total)
+    hardware_flops = body_x * (f.dense + f.expert) + attn_x * f.attention \
+        + 3.0 * (f.logits + f.mtp_total) \
         + np.where(rc == 1, FLOAT(f.up), FLOAT(0.0))
     return Evaluation(grid=grid, valid=valid_virtual(job, grid),
                       step_s=np.broadcast_to(step, grid.shape), parts_s=parts, memory=mem,
@@ -714,7 +745,8 @@ def search(job: Job, hw: Hardware, c: Constants, fixed: Fixed | None = None,
             f"no layout splits {job.gpus} GPUs with data parallelism dividing the global batch "
             f"{job.global_batch} (tp up to {hw.domain_gpus} dividing {job.model.heads} heads, "
             f"pp up to {job.model.layers} layers, context parallelism dividing seq-len "
-            f"{job.seq_len}); change --gpus or --global-batch, or fix fewer degrees")
+            f"{job.seq_len}, expert tensor parallelism dividing tp); change --gpus or "
+            f"--global-batch, or fix fewer degrees")
     fits = np.flatnonzero(ev.fits)
     if not len(fits):
         total = np.where(ev.valid, ev.memory.total, np.inf)
