@@ -371,7 +371,7 @@ def _ttft_quantiles(qs: Sequence[float], rho: np.ndarray, wait_mean: np.ndarray,
     above = 1.0 - np.cumsum(w)  # A_k: weight of the values past s_k
     rate = (rho / np.maximum(wait_mean, 1e-300))[..., None]
     waits = np.isfinite(rate) & (wait_mean[..., None] > 0)
-    nxt = np.concatenate([s[..., 1:], np.full(s.shape[:-1] + (1,), np.inf)], axis=-1)
+    nxt = np.concatenate([s[..., 1:], np.full((*s.shape[:-1], 1), np.inf)], axis=-1)
     out = []
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         log_rho_b = np.log(rho)[..., None] + np.logaddexp.accumulate(np.log(w) + rate * s,
@@ -1012,9 +1012,10 @@ def split_pools(m: Transformer, fmt: NumberFormat, gpu: GpuSpec, eff: Efficiency
                             else "decode",
                             "decode_layout_obj": dl, "prefill_obj": (peng, transfer, rate / n_p)}
     if best is not None:  # TTFT at the chosen rate, from the prefill pool's queue
-        peng, transfer, lam = best.pop("prefill_obj")  # type: ignore[misc]
+        prefill: tuple[Engine, float, float] = best.pop("prefill_obj")  # type: ignore[assignment]
+        peng, transfer, per_replica = prefill
         t_full = float(np.asarray(peng.iteration_s(0.0, budget, 0.0, n_in / 2)))
-        rho = np.array([min(lam * n_in * t_full / budget, 0.99)])
+        rho = np.array([min(per_replica * n_in * t_full / budget, 0.99)])
         _, (t50, t99) = _prefill_queue(peng, work, rho, transfer, budget, (0.5, 0.99))
         best["ttft_p50_s"], best["ttft_p99_s"] = float(t50[0]), float(t99[0])
     return best

@@ -481,10 +481,11 @@ class _Flops:
         logits = 2.0 * m.vocab * m.hidden
         expert = 2.0 * m.moe_layers * m.active_experts * flops.expert_params(m)
         dense = flops.matmul_flops_per_token(m) - logits - expert
+        mtp = flops.mtp_flops_per_token(m, seq_len)
         return cls(dense, expert, float(flops.attention_flops_per_token(m, seq_len)),
                    float(flops.attention_flops_executed(m, seq_len)), logits,
                    2.0 * m.attention_layers * flops.latent_up_params(m),
-                   tuple(float(x) for x in flops.mtp_flops_per_token(m, seq_len)))
+                   (float(mtp[0]), float(mtp[1]), float(mtp[2]), float(mtp[3])))
 
 
 def _multipliers(recompute: np.ndarray, layers_share: np.ndarray | float = 0.0
@@ -554,7 +555,7 @@ def evaluate(job: Job, hw: Hardware, c: Constants, grid: Grid) -> Evaluation:
         expert_inv = inverse / (c.grouped_gemm_fraction * job.moe_software_factor)
         layers_s = layers_s + moe_share * body_x * f.expert * expert_inv
     else:
-        expert_inv = FLOAT(0.0)
+        expert_inv = np.zeros((), dtype=FLOAT)
     logits_s = 3.0 * f.logits / (eff_hi * hw.bf16_peak)
     # Element-wise work (norms, activations, softmax, dropout) is HBM-bound: it moves the
     # layer's activations ``k`` times per forward and backward; fused attention never writes
