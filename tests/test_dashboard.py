@@ -324,8 +324,10 @@ def test_train_and_infer_pages_estimate_and_name_bad_fields(page, server, tmp_pa
     page.goto(server.base + "/#train")
     result = page.locator("#train-result table.result")
     expect(result).to_contain_text("mfu")
-    for choice in ("gpu", "model", "precision", "recompute", "schedule"):  # dropdowns
+    for choice in ("gpu", "model", "precision", "schedule"):  # dropdowns
         assert page.locator(f"#tool-{choice}").evaluate("e => e.tagName") == "SELECT", choice
+    # recompute takes layers:N too, so it is a text field checked against the API's pattern
+    assert page.locator("#tool-recompute").evaluate("e => e.tagName") == "INPUT"
     page.fill("#tool-gpus", "0")
     page.click("#train-run")
     expect(page.locator("#train-form .field-error[data-field='gpus']")).to_be_visible()
