@@ -56,10 +56,8 @@ import dataclasses
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from statistics import NormalDist
 
 import numpy as np
-from scipy import special
 
 from gigawatt import units
 from gigawatt.models.perf import flops
@@ -349,6 +347,8 @@ def _lognormal_points(mean: np.ndarray, cv: float) -> np.ndarray:
     if cv <= 0:
         return np.repeat(mean[..., None], len(q), axis=-1)
     sigma = math.sqrt(math.log1p(cv * cv))
+    from statistics import NormalDist
+
     z = np.array([NormalDist().inv_cdf(float(x)) for x in q])
     return mean[..., None] * np.exp(sigma * z - sigma * sigma / 2)
 
@@ -397,58 +397,6 @@ def _trailing(engine: Engine, axes: int) -> Engine:
     grown = {k: np.asarray(v, dtype=float).reshape(np.shape(v) + (1,) * axes)
              for k, v in fields.items()}
     return dataclasses.replace(engine, eff=dataclasses.replace(e, **grown))  # type: ignore[arg-type]
-
-
-TPOT_QUANTILES = (0.5, 0.9, 0.99)
-
-
-def _tpot_quantiles(engine: Engine, work: Workload, b: np.ndarray, t_mean: np.ndarray,
-                    lam: np.ndarray, mean_chunk: Num, chunk: np.ndarray, n_in: np.ndarray,
-                    n_out: np.ndarray, dec_ctx: np.ndarray, pre_ctx: np.ndarray,
-                    per_step: float, prefill: bool) -> list[np.ndarray]:
-    """p50, p90, p99 TPOT (s): a request's mean over its ``N = (n - 1) / s`` iterations.
-
-    Iteration times have mean ``t_mean = T(B, c)`` (every decode emits a token each
-    iteration) and two independent fluctuations, linearised by secants of ``T``:
-
-    - fast: the prompt tokens an iteration carries, those that arrived during the one
-      before, compound Poisson: variance ``sigma_c^2 = min(lambda t n_in^2 (1 + cv_in^2),
-      c (C - B - c))`` (at most a two-point spread in ``[0, C - B]``); iteration time
-      ``sigma_f = T(B, c + sigma_c) - t_mean``, averaged over ``N``: ``sigma_f^2 / N``;
-    - slow: the running decodes, Poisson (M/G/inf) of mean ``B``, correlated over a
-      life ``L = n_out t``: their mean over a life ``D`` has variance ``B f(D / L)``,
-      ``f(x) = 2 (x - 1 + e^-x) / x^2`` (exponential correlation); ``sigma_b =
-      T(B + sqrt(B), c) - t_mean`` per ``sqrt(B)``.
-
-    Output lengths ``n`` at the lognormal points of ``LENGTH_EDGES``; TPOT_q solves
-    ``sum_k w_k Phi(s / sigma_k) = q`` (``t_q = (t_mean + s) / per_step``) by bisection.
-    """
-    if prefill:
-        var_c = np.minimum(lam * t_mean * n_in ** 2 * (1 + work.input_cv ** 2),
-                           np.maximum(mean_chunk * (chunk - mean_chunk), 0.0))
-        sigma_f = engine.iteration_s(b, mean_chunk + np.sqrt(var_c), dec_ctx, pre_ctx) - t_mean
-    else:
-        sigma_f = np.zeros(np.shape(t_mean))
-    sigma_b = engine.iteration_s(b + np.sqrt(b), mean_chunk, dec_ctx, pre_ctx) - t_mean
-    shape = np.broadcast_shapes(np.shape(sigma_f), np.shape(sigma_b), np.shape(n_out))
-    sigma_f, sigma_b = np.broadcast_to(sigma_f, shape), np.broadcast_to(sigma_b, shape)
-    lengths = _lognormal_points(np.broadcast_to(n_out, shape), work.output_cv)
-    iters = np.maximum((lengths - 1) / per_step, 1.0)
-    x = lengths / np.broadcast_to(n_out, shape)[..., None]
-    slow = 2 * (x - 1 + np.exp(-x)) / (x * x)
-    sd = np.sqrt(sigma_f[..., None] ** 2 / iters + sigma_b[..., None] ** 2 * slow)
-    top = np.max(sd, axis=-1)
-    out = []
-    for q in TPOT_QUANTILES:
-        lo, hi = np.zeros(shape), NormalDist().inv_cdf(q) * top
-        for _ in range(30):
-            mid = (lo + hi) / 2
-            with np.errstate(divide="ignore", invalid="ignore"):
-                cdf = special.ndtr(mid[..., None] / sd) @ LENGTH_WEIGHTS
-            below = cdf < q
-            lo, hi = np.where(below, mid, lo), np.where(below, hi, mid)
-        out.append((t_mean + hi) / per_step)
-    return out
 
 
 def operating_points(engine: Engine, work: Workload, batch: np.ndarray,
@@ -504,6 +452,7 @@ def operating_points(engine: Engine, work: Workload, batch: np.ndarray,
         rho = lam * s1 if prefill else np.zeros(np.shape(s1))  # decode pool: no prompts
     stable = (rho < 1) & (mu > 0) if prefill else np.ones(np.shape(rho), dtype=bool)
     rho_s = np.where(stable, rho, 0.5)
+    service_mean = np.where(stable, s1, 1.0)
     with np.errstate(invalid="ignore"):
         wait = np.where(stable, lam * s2 / (2 * (1 - rho_s)), 0.0)
     service = np.where(stable[..., None], service, 0.0)
@@ -515,8 +464,20 @@ def operating_points(engine: Engine, work: Workload, batch: np.ndarray,
         ttft = _ttft_quantiles((0.5, 0.9, 0.99), rho_s, wait, service, np.asarray(first))
     else:  # Offline: throughput only
         ttft = [np.full(rho_s.shape, np.nan)] * 3
-    tpots = _tpot_quantiles(engine, work, b, t_mean, lam, mean_chunk, chunk, n_in, n_out,
-                            dec_ctx, pre_ctx, per_step, prefill)
+    t_dec99 = engine.iteration_s(b99, 0.0, dec_ctx, pre_ctx)
+    # Iterations while prompts are served carry a chunk that grows with the backlog: the
+    # work of a busy period, n_in / (1 - rho), up to the budget.
+    busy_chunk = np.minimum(chunk, n_in / (1 - rho_s))
+    t_full = engine.iteration_s(b, busy_chunk, dec_ctx, pre_ctx)
+    t_full99 = t_full * t_dec99 / t_dec
+    life = n_out * t_mean / per_step
+    busy = service_mean / (1 - rho_s)
+    spread = np.sqrt(rho_s * (1 - rho_s) * np.minimum(1.0, 2 * busy / life))
+    tpots = []
+    for z, t_d, t_f in ((0.0, t_dec, t_full), (1.2816, t_dec, t_full),
+                        (Z99, t_dec99, t_full99)):
+        phi = np.clip(rho_s + z * spread, 0.0, 1.0)
+        tpots.append(1.0 / (phi / t_f + (1 - phi) / t_d) / per_step)
     feasible = stable & (b99 <= max_b) & ((chunk99 > 0) | (not prefill)) & (b >= 1)
     gpus = engine.layout.gpus
     shape = np.broadcast_shapes(feasible.shape, ttft[2].shape, tpots[2].shape)
