@@ -7,6 +7,9 @@ errors, schema-invalid input refused and schema-valid input accepted. Rules JSON
 cannot state (one field bounded by another, a document's cross-record rules) are written in
 the operations' descriptions; :data:`RULES` drops the generated "valid" requests that break
 one, and ``test_each_documented_rule_is_a_422_naming_its_field`` shows that each is refused.
+A well-formed request the hardware cannot meet is a 422 of problem type ``infeasible`` (the
+library's InfeasibleError), the one refusal of valid input excused. Generated scenario
+documents are planted in a built-in scenario (:func:`planted`) so that they reach the server.
 Bounded: a few examples per operation, no shrinking phase.
 """
 
