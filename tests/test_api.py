@@ -274,6 +274,27 @@ def test_a_worker_over_its_memory_limit_fails_cleanly():
         pool.close()
 
 
+def test_a_pool_closed_and_started_again_hands_out_live_workers():
+    """An app's lifespan may run twice (two test clients, a reloaded server): the workers of
+    the first are stopped and forgotten, none handed out again."""
+    pool = ComputePool(size=2, max_waiting=0, memory_bytes=None)
+    try:
+        with ThreadPoolExecutor(2) as threads:  # two workers, both idle after
+            calls = [threads.submit(pool.run, time.sleep, (0.5,), {}, 30) for _ in range(2)]
+            assert [c.result(timeout=30) for c in calls] == [None, None]
+        first = set(pool.processes)
+        assert len(first) == 2
+        pool.close()
+        assert pool.processes == []
+        pool.start()
+        with ThreadPoolExecutor(2) as threads:
+            calls = [threads.submit(pool.run, abs, (-n,), {}, 30) for n in (6, 7)]
+            assert sorted(c.result(timeout=30) for c in calls) == [6, 7]
+        assert first.isdisjoint(pool.processes)
+    finally:
+        pool.close()
+
+
 def test_an_unreachable_run_store_is_503(tmp_path, monkeypatch):
     monkeypatch.setattr(lane, "STORE_BUSY_RETRIES", 2)
     blocker = tmp_path / "a-file"

@@ -19,6 +19,13 @@ class ScenarioError(GigawattError):
     """A scenario file is missing, unreadable or inconsistent."""
 
 
+class InfeasibleError(GigawattError):
+    """Input that is well-formed, each value in its range, but that the model or hardware
+    cannot meet: no layout fits memory, a latency no batch reaches, a fabric beyond three
+    switch tiers, a checkpoint interval shorter than its write. The API answers it as 422 of
+    problem type ``infeasible``; the CLI as any other bad input (exit code 2)."""
+
+
 class StoreError(GigawattError):
     """The run store cannot find or save a run."""
 

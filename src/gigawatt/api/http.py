@@ -4,7 +4,8 @@ Every error answers with the same body, ``{"detail": [problem, ...]}``, where a
 problem names the field path (``field``, e.g. ``scenario.facility.pue``; ``loc``
 as a list) and the reason (``msg``). Bad input is 422, an unknown ID 404, a missing
 or wrong token 401/403, an over-long body 413, and an over-long computation or an
-unreachable run store 503.
+unreachable run store 503. A well-formed request that the model or hardware cannot meet
+(:class:`~gigawatt.errors.InfeasibleError`) is 422 with the problem type ``infeasible``.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from gigawatt.errors import GigawattError, StoreError
+from gigawatt.errors import GigawattError, InfeasibleError, StoreError
 from gigawatt.validation import field_location, field_path
 
 _FIELD = re.compile(r"^[A-Za-z_][\w-]*(?:\.[\w.-]+|\[\d+\])*$")
@@ -36,7 +37,9 @@ class Problem(BaseModel):
     loc: list[str | int] = Field(description="where, as FastAPI gives it: ['body', 'scenario']")
     field: str = Field(description="the field path, e.g. scenario.ramp.steps[2].facility_gw")
     msg: str = Field(description="what is wrong and what is accepted")
-    type: str = Field(description="a short kind: value_error, missing, not_found, ...")
+    type: str = Field(description="a short kind: value_error, missing, not_found, ...; "
+                                  "infeasible for a well-formed request the model or hardware "
+                                  "cannot meet")
 
 
 class ErrorBody(BaseModel):
@@ -64,6 +67,20 @@ WRITE_ERRORS: dict[int | str, dict[str, Any]] = {
                                              "address"},
 }
 """The error responses of routes that compute or write: off loopback they need the token."""
+
+INFEASIBLE = "infeasible"
+"""The problem type of a well-formed request that the model or hardware cannot meet."""
+
+COMPUTE_ERRORS: dict[int | str, dict[str, Any]] = {
+    **WRITE_ERRORS,
+    422: {"model": ErrorBody, "description": (
+        "Invalid input: each problem names the field and the reason. A well-formed request "
+        f"the model or hardware cannot meet has problem type '{INFEASIBLE}' (no layout fits "
+        "memory, a latency no batch reaches, a fabric beyond three switch tiers, a "
+        "checkpoint interval shorter than its write, ...)")},
+}
+"""The error responses of a capability (train, infer, fabric, reliability): the write
+errors, and feasibility problems told apart from invalid input by their type."""
 
 
 def split_path(field: str) -> list[str | int]:
@@ -97,6 +114,11 @@ def bad_input(field: str, msg: str, source: str = "body", status: int = 422) -> 
     return ApiError(status, [problem(field, msg, kind, source)])
 
 
+def error_kind(exc: GigawattError) -> str:
+    """A library error's problem type: :data:`INFEASIBLE` or ``value_error``."""
+    return INFEASIBLE if isinstance(exc, InfeasibleError) else "value_error"
+
+
 def problem_from_error(exc: GigawattError, source: str = "body") -> Problem:
     """A problem from a one-line GigawattError, ``'WHERE: FIELD: REASON'`` or free text.
 
@@ -107,10 +129,10 @@ def problem_from_error(exc: GigawattError, source: str = "body") -> Problem:
     if len(parts) == 3 and _FIELD.match(parts[0]) and _FIELD.match(parts[1]):
         where, path, reason = parts
         field = where + path if path.startswith("[") else f"{where}.{path}"
-        return problem(field, reason, source=source)
+        return problem(field, reason, error_kind(exc), source)
     if len(parts) >= 2 and _FIELD.match(parts[0]):
-        return problem(parts[0], ": ".join(parts[1:]), source=source)
-    return Problem(loc=[source], field="", msg=str(exc), type="value_error")
+        return problem(parts[0], ": ".join(parts[1:]), error_kind(exc), source)
+    return Problem(loc=[source], field="", msg=str(exc), type=error_kind(exc))
 
 
 def problem_at_field(exc: GigawattError, fields: Collection[str], source: str = "body"
@@ -125,8 +147,8 @@ def problem_at_field(exc: GigawattError, fields: Collection[str], source: str = 
     for word in _WORD.finditer(msg):
         name = word.group(1).lower().replace("-", "_")
         if name in fields:
-            return problem(name, msg, source=source)
-    return Problem(loc=[source], field="", msg=msg, type="value_error")
+            return problem(name, msg, error_kind(exc), source)
+    return Problem(loc=[source], field="", msg=msg, type=error_kind(exc))
 
 
 def _finite(x: Any) -> Any:

@@ -79,6 +79,8 @@ class _Worker:
         child.close()
 
     def stop(self) -> None:
+        if self.conn.closed:  # stopped already (the pool closed while it was computing)
+            return
         if self.process.is_alive():
             self.process.kill()
         self.process.join(5)
@@ -116,7 +118,7 @@ class ComputePool:
         # multiprocessing joins every live non-daemon child at exit, after running the
         # finalizers it knows of: stopping the workers there keeps exit from waiting on them
         self._finalizer = multiprocessing.util.Finalize(
-            self, ComputePool._stop_all, args=(self._all,), exitpriority=10)
+            self, ComputePool._stop_all, args=(self._all, self._idle), exitpriority=10)
 
     def start(self) -> None:
         """Start one worker now (the server does at start-up), so that the first call does
@@ -199,14 +201,21 @@ class ComputePool:
             return [w.process.pid for w in self._all if w.process.pid is not None]
 
     def close(self) -> None:
-        """Stop every worker."""
-        self._finalizer()
+        """Stop every worker and forget it, idle ones included: the pool may start again (an
+        app's lifespan entered twice) and must not hand out a stopped worker."""
+        with self._lock:
+            workers = set(self._all)
+            self._all.difference_update(workers)
+            self._idle[:] = [w for w in self._idle if w not in workers]
+        for worker in workers:
+            worker.stop()
 
     @staticmethod
-    def _stop_all(workers: set[_Worker]) -> None:
+    def _stop_all(workers: set[_Worker], idle: list[_Worker]) -> None:
         for worker in list(workers):
             worker.stop()
         workers.clear()
+        idle.clear()
 
 
 def set_preload() -> None:

@@ -20,7 +20,7 @@ from gigawatt.catalog.checks import switch_module
 from gigawatt.errors import CatalogError, unknown_id
 from gigawatt.models.network.design import (
     FabricDesign,
-    FabricError,
+    InfeasibleFabric,
     Parts,
     check_gpus,
     check_options,
@@ -162,7 +162,7 @@ def size_fabric(
         count = int(n[out_of_reach].flat[0])
         reach = int(np.asarray(design.max_gpus[2]).flat[0])
         sid = switch_id or system.scaleout_switch
-        raise FabricError(
+        raise InfeasibleFabric(
             f"gpus: {count:,} is beyond the {reach:,} GPUs {sid} reaches in three tiers "
             f"({int(scalar.rails)} rails, {int(np.asarray(design.planes).flat[0])} plane(s), "
             f"oversubscription {oversubscription:g}); accepted: up to {reach:,}")

@@ -47,6 +47,7 @@ from gigawatt.models.perf.inference import (
     FORMATS,
     Efficiency,
     GpuSpec,
+    InfeasibleServing,
     NumberFormat,
     ServingError,
     ServingRequest,
@@ -80,9 +81,9 @@ def gpu_spec(acc: Accelerator, precision: str, system: System | None = None) -> 
     peak = getattr(acc, f"{precision}_dense_tflops")
     if peak is None:
         have = [p for p in FORMATS if getattr(acc, f"{p}_dense_tflops") is not None]
-        raise ServingError(f"--precision {precision}: {acc.id} has no {precision.upper()} "
-                           f"Tensor Core peak in the catalog; accepted for {acc.id}: "
-                           f"{', '.join(have)}")
+        raise InfeasibleServing(f"--precision {precision}: {acc.id} has no {precision.upper()} "
+                                f"Tensor Core peak in the catalog; accepted for {acc.id}: "
+                                f"{', '.join(have)}")
     kv_peak = getattr(acc, f"{KV_PRECISION.get(precision, precision)}_dense_tflops") or peak
     return GpuSpec(
         peak_flops=units.tflops_to_flops(peak),

@@ -23,7 +23,7 @@ from gigawatt.estimates.profiles import (
     finite_positive,
     resolve_operations,
 )
-from gigawatt.models.failures.errors import ReliabilityError
+from gigawatt.models.failures.errors import InfeasibleReliability, ReliabilityError
 from gigawatt.models.failures.fleet import Fleet, simulate_fleet, spares_needed
 from gigawatt.models.failures.job import (
     CATEGORIES,
@@ -325,7 +325,7 @@ def job_reliability(gpus: int, system: str, days: float, *,
     if checkpoint_interval_min is not None:
         given_s = units.minutes_to_s(checkpoint_interval_min)
         if not (math.isfinite(given_s) and given_s > job.checkpoint_write_s):
-            raise ReliabilityError(
+            raise InfeasibleReliability(
                 f"checkpoint_interval_min: {checkpoint_interval_min:g} is not accepted; "
                 f"accepted: longer than the checkpoint write time "
                 f"({units.s_to_minutes(job.checkpoint_write_s):g} min)")
@@ -335,7 +335,7 @@ def job_reliability(gpus: int, system: str, days: float, *,
                   else job.duration_s, job.duration_s)
     expected = job.expected_interruptions()
     if max_simulated_interruptions is not None and trials * expected > max_simulated_interruptions:
-        raise ReliabilityError(
+        raise InfeasibleReliability(
             f"trials: {trials} x about {expected:.3g} interruptions per trial is over the "
             f"{max_simulated_interruptions:.3g} simulated interruptions accepted here; accepted: "
             f"at most {max(1, int(max_simulated_interruptions // max(expected, 1.0)))} trials, "

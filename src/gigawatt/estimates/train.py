@@ -30,6 +30,7 @@ from gigawatt.models.perf.training import (
     Constants,
     Fixed,
     Hardware,
+    InfeasibleTraining,
     Job,
     TrainingError,
     TrainingSearch,
@@ -142,9 +143,9 @@ def check_precision(acc: Accelerator, precision: str) -> float:
         have = [p for p, r in load_recipes().items() if _runs(acc, r)]
         missing = next(f for f in (recipe["peak"], recipe.get("needs", recipe["peak"]))
                        if getattr(acc, f) is None).removesuffix("_dense_tflops")
-        raise TrainingError(f"--precision {precision}: {acc.id} has no {missing} peak in the "
-                            f"catalog (the {name} recipe needs it); accepted for it: "
-                            f"{', '.join(have)}")
+        raise InfeasibleTraining(f"--precision {precision}: {acc.id} has no {missing} peak in the "
+                                 f"catalog (the {name} recipe needs it); accepted for it: "
+                                 f"{', '.join(have)}")
     return float(units.tflops_to_flops(getattr(acc, recipe["peak"])))
 
 
@@ -259,64 +260,65 @@ def check_fixed(job: Job, hw: Hardware, fixed: Fixed) -> Fixed:
     tp = fixed.tp
     if tp is not None:
         if tp > hw.domain_gpus and not job.allow_tp_beyond_domain:
-            raise TrainingError(f"--tp {tp} exceeds the scale-up domain of {hw.name} "
-                                f"({hw.domain_gpus} GPUs); use --tp {hw.domain_gpus} or less, "
-                                "or pass --allow-tp-beyond-domain")
+            raise InfeasibleTraining(f"--tp {tp} exceeds the scale-up domain of {hw.name} "
+                                     f"({hw.domain_gpus} GPUs); use --tp {hw.domain_gpus} or less, "
+                                     "or pass --allow-tp-beyond-domain")
         ok = tp_options(m, m.heads)
         if tp not in ok:
-            raise TrainingError(f"--tp {tp} does not split the {m.heads} attention heads "
-                                f"({m.kv_heads} key/value heads) evenly; accepted: "
-                                f"{', '.join(map(str, ok))}")
+            raise InfeasibleTraining(f"--tp {tp} does not split the {m.heads} attention heads "
+                                     f"({m.kv_heads} key/value heads) evenly; accepted: "
+                                     f"{', '.join(map(str, ok))}")
     if fixed.pp is not None and fixed.pp > m.layers:
-        raise TrainingError(f"--pp {fixed.pp} exceeds the model's {m.layers} layers")
+        raise InfeasibleTraining(f"--pp {fixed.pp} exceeds the model's {m.layers} layers")
     if fixed.cp is not None and fixed.cp > 1 and job.seq_len % (2 * fixed.cp):
-        raise TrainingError(f"--cp {fixed.cp} needs --seq-len divisible by 2 x cp = "
-                            f"{2 * fixed.cp}; got {job.seq_len}")
+        raise InfeasibleTraining(f"--cp {fixed.cp} needs --seq-len divisible by 2 x cp = "
+                                 f"{2 * fixed.cp}; got {job.seq_len}")
     known = {k: v for k, v in given.items() if v is not None}
     product = math.prod(known.values())
     shown = " x ".join(f"{k} {v}" for k, v in known.items())
     shown += f" = {product}" if len(known) > 1 else ""
     if len(known) == len(given) and product != n and job.exact_gpus:
-        raise TrainingError(f"{shown} does not equal --gpus {n}; "
-                            f"change one so the product is {n}")
+        raise InfeasibleTraining(f"{shown} does not equal --gpus {n}; "
+                                 f"change one so the product is {n}")
     if known and job.exact_gpus and n % product:
-        raise TrainingError(f"{shown} does not divide --gpus {n}; choose degrees "
-                            f"whose product divides {n}")
+        raise InfeasibleTraining(f"{shown} does not divide --gpus {n}; choose degrees "
+                                 f"whose product divides {n}")
     if known and product > n:
-        raise TrainingError(f"{shown} exceeds --gpus {n}; choose smaller degrees")
+        raise InfeasibleTraining(f"{shown} exceeds --gpus {n}; choose smaller degrees")
     per = (fixed.dp or 1) * (fixed.micro_batch or 1)
     if batch % per:
         what = " x ".join(f"{k} {v}" for k, v in (("dp", fixed.dp),
                                                    ("micro-batch", fixed.micro_batch)) if v)
-        raise TrainingError(f"--global-batch {batch} is not divisible by {what} = {per}; "
-                            f"use a multiple of {per}")
+        raise InfeasibleTraining(f"--global-batch {batch} is not divisible by {what} = {per}; "
+                                 f"use a multiple of {per}")
     if fixed.ep is not None and fixed.ep > 1:
         if not m.experts:
-            raise TrainingError(f"--ep {fixed.ep} needs a mixture-of-experts model; this model "
-                                "is dense: use --ep 1")
+            raise InfeasibleTraining(f"--ep {fixed.ep} needs a mixture-of-experts model; this "
+                                     "model is dense: use --ep 1")
         if m.experts % fixed.ep:
-            raise TrainingError(f"--ep {fixed.ep} does not divide the {m.experts} routed "
-                                "experts")
+            raise InfeasibleTraining(f"--ep {fixed.ep} does not divide the {m.experts} routed "
+                                     "experts")
     if fixed.etp is not None and fixed.etp > 1:
         if not m.experts:
-            raise TrainingError(f"--etp {fixed.etp} needs a mixture-of-experts model; this "
-                                "model is dense: use --etp 1")
+            raise InfeasibleTraining(f"--etp {fixed.etp} needs a mixture-of-experts model; this "
+                                     "model is dense: use --etp 1")
         if fixed.tp is not None and fixed.tp % fixed.etp:
-            raise TrainingError(f"--etp {fixed.etp} does not divide --tp {fixed.tp}; accepted: "
-                                "a divisor of tp (1: experts whole, tp: split like the rest)")
+            raise InfeasibleTraining(f"--etp {fixed.etp} does not divide --tp {fixed.tp}; "
+                                     "accepted: a divisor of tp (1: experts whole, tp: split "
+                                     "like the rest)")
     if fixed.recompute is not None and fixed.recompute not in memory.RECOMPUTE:
         raise TrainingError(f"--recompute {fixed.recompute!r} is not accepted; accepted: "
                             "none, selective, full, layers:N")
     if fixed.virtual is not None and fixed.virtual > 1:
         v = fixed.virtual
         if job.schedule != "interleaved":
-            raise TrainingError(f"--vp {v} needs --schedule interleaved; use --vp 1 with 1f1b")
+            raise InfeasibleTraining(f"--vp {v} needs --schedule interleaved; use --vp 1 with 1f1b")
         if fixed.pp is not None:
             if fixed.pp == 1:
-                raise TrainingError(f"--vp {v} needs pipeline parallelism: use --pp 2 or more, "
-                                    "or --vp 1")
+                raise InfeasibleTraining(f"--vp {v} needs pipeline parallelism: use --pp 2 or "
+                                         "more, or --vp 1")
             if not bool(virtual_divides(m.layers, np.array([fixed.pp]), np.array([v]))[0]):
-                raise TrainingError(
+                raise InfeasibleTraining(
                     f"--vp {v} does not divide the {m.layers / fixed.pp:g} layers per stage "
                     f"of --pp {fixed.pp} ({m.layers} layers, counting up to "
                     f"{PIPELINE_EXTRA_SLOTS} embedding/loss/MTP slots); accepted: "
@@ -327,15 +329,15 @@ def check_fixed(job: Job, hw: Hardware, fixed: Fixed) -> Fixed:
     if job.shard_group and job.sharding == "fsdp":
         g = job.shard_group
         if fixed.dp is not None and (fixed.dp * (fixed.cp or 1)) % g:
-            raise TrainingError(f"--sharding hsdp:{g}: the group of {g} ranks does not divide "
-                                f"dp x cp = {fixed.dp * (fixed.cp or 1)}; accepted: divisors "
-                                f"of {fixed.dp * (fixed.cp or 1)}")
+            raise InfeasibleTraining(f"--sharding hsdp:{g}: the group of {g} ranks does not divide "
+                                     f"dp x cp = {fixed.dp * (fixed.cp or 1)}; accepted: divisors "
+                                     f"of {fixed.dp * (fixed.cp or 1)}")
     if job.recompute_layers and fixed.pp is not None:
         per_stage = math.ceil(m.layers / fixed.pp)
         if job.recompute_layers > per_stage:
-            raise TrainingError(f"--recompute layers:{job.recompute_layers} exceeds the "
-                                f"{per_stage} layers per stage of --pp {fixed.pp}; accepted: "
-                                f"layers:1 to layers:{per_stage}")
+            raise InfeasibleTraining(f"--recompute layers:{job.recompute_layers} exceeds the "
+                                     f"{per_stage} layers per stage of --pp {fixed.pp}; accepted: "
+                                     f"layers:1 to layers:{per_stage}")
     return fixed
 
 

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from pydantic import Field, field_validator
 
-from gigawatt.api.http import WRITE_ERRORS
+from gigawatt.api.http import COMPUTE_ERRORS
 from gigawatt.api.inputs import MAX_GPUS, GpuId, QueryInput, Whole, catalog_ids
 from gigawatt.api.service import ServiceDep, TokenRequired
 from gigawatt.catalog import load_catalog
@@ -65,7 +65,7 @@ class FabricQuery(QueryInput):
         return gbps
 
 
-@router.get("/fabric", responses=WRITE_ERRORS)
+@router.get("/fabric", responses=COMPUTE_ERRORS)
 async def fabric(q: Annotated[FabricQuery, Query()], service: ServiceDep) -> dict[str, Any]:
     """Scale-up domains and the rail-optimised scale-out fabric for N GPUs: the keys of
     ``gigawatt fabric --json`` (``tiers``, ``leaf_switches``, ``spine_switches``,
@@ -73,6 +73,7 @@ async def fabric(q: Annotated[FabricQuery, Query()], service: ServiceDep) -> dic
     ``bisection_tbps``, ``capex_usd``, ...).
 
     Rules beyond the schema, each a 422 naming the field: planes, when given, carry
-    gbps_per_gpu on the switch's ports (planes x port Gb/s >= it); gpus within what the
-    switch reaches in three tiers with these rails, planes and oversubscription."""
+    gbps_per_gpu on the switch's ports (planes x port Gb/s >= it). Infeasible, a 422 of
+    problem type ``infeasible`` naming gpus: more GPUs than the switch reaches in three tiers
+    with these rails, planes and oversubscription."""
     return await service.answer(q, "query", fabric_json, **q.model_dump())

@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter
 from pydantic import Field
 
-from gigawatt.api.http import WRITE_ERRORS
+from gigawatt.api.http import COMPUTE_ERRORS
 from gigawatt.api.inputs import (
     MAX_GPUS,
     MAX_TOKENS_PER_SEQUENCE,
@@ -62,7 +62,7 @@ class InferRequest(ModelInput):
                                            "per million output tokens.")
 
 
-@router.post("/infer", responses=WRITE_ERRORS)
+@router.post("/infer", responses=COMPUTE_ERRORS)
 async def infer(body: InferRequest, service: ServiceDep) -> dict[str, Any]:
     """Serving throughput of a model on a GPU type: the keys of ``gigawatt infer --json``
     (``tokens_per_s_per_gpu``, ``tokens_per_s``, ``batch_size``, ``ttft_ms``, ``tpot_ms``,
@@ -70,7 +70,7 @@ async def infer(body: InferRequest, service: ServiceDep) -> dict[str, Any]:
 
     Rules beyond the schema, each a 422 naming the field: seq_len at least input_tokens +
     output_tokens; users or tokens_per_day, not both. A well-formed request may still be
-    infeasible: tp must divide gpus and the heads and stay within the NVLink domain, the GPU
-    must have a peak at the precision, the model must fit some layout, and ttft_ms and
-    tpot_ms must be reachable."""
+    infeasible, a 422 of problem type ``infeasible`` naming the field: tp must divide gpus
+    and the heads and stay within the NVLink domain, the GPU must have a peak at the
+    precision, the model must fit some layout, and ttft_ms and tpot_ms must be reachable."""
     return await service.answer(body, "body", with_model, infer_json, body)

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from pydantic import Field
 
-from gigawatt.api.http import WRITE_ERRORS
+from gigawatt.api.http import COMPUTE_ERRORS
 from gigawatt.api.inputs import MAX_GPUS, MAX_SEED, GpuId, QueryInput, Whole, one_of
 from gigawatt.api.service import ServiceDep, TokenRequired
 from gigawatt.estimates.profiles import PROFILES
@@ -54,7 +54,7 @@ class ReliabilityQuery(QueryInput):
     seed: Whole = Field(0, ge=0, le=MAX_SEED, description="Random seed.")
 
 
-@router.get("/reliability", responses=WRITE_ERRORS)
+@router.get("/reliability", responses=COMPUTE_ERRORS)
 async def reliability(q: Annotated[ReliabilityQuery, Query()],
                       service: ServiceDep) -> dict[str, Any]:
     """Interruptions, checkpoint interval and goodput of a training job: the keys of
@@ -63,7 +63,8 @@ async def reliability(q: Annotated[ReliabilityQuery, Query()],
     GPU-hours, ``fleet``, ...).
 
     Rules beyond the schema, each a 422 naming the field: checkpoint_gb and storage_gb_per_s
-    together or neither; checkpoint_interval_min longer than the checkpoint write; trials x
-    the expected interruptions per trial at most 1e7 (trials=0 is the closed form)."""
+    together or neither. Infeasible, a 422 of problem type ``infeasible``: a
+    checkpoint_interval_min not longer than the checkpoint write; trials x the expected
+    interruptions per trial over 1e7 (trials=0 is the closed form)."""
     return await service.answer(q, "query", reliability_json, **q.model_dump(),
                                 max_simulated_interruptions=MAX_SIMULATED_INTERRUPTIONS)

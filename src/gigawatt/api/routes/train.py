@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter
 from pydantic import AfterValidator, Field
 
-from gigawatt.api.http import WRITE_ERRORS
+from gigawatt.api.http import COMPUTE_ERRORS
 from gigawatt.api.inputs import (
     MAX_GPUS,
     MAX_TOKENS_PER_SEQUENCE,
@@ -89,17 +89,18 @@ class TrainRequest(ModelInput):
                                         "GPU, for a system the catalog gives none.")
 
 
-@router.post("/train", responses=WRITE_ERRORS)
+@router.post("/train", responses=COMPUTE_ERRORS)
 async def train(body: TrainRequest, service: ServiceDep) -> dict[str, Any]:
     """The fastest training layout that fits: the keys of ``gigawatt train --json``
     (``model_tflops_per_gpu``, ``hardware_tflops_per_gpu``, ``mfu``, ``step_time_s``,
     ``tokens_per_s``, ``memory_gb_per_gpu``, ``parallelism``; with ``tokens``: ``wall_days``,
     ``gpu_hours``). Degrees left out are searched.
 
-    A well-formed request may still be infeasible, a 422 naming the field: degrees held must
-    split the model (tp dividing its heads and within the scale-up domain unless allowed, pp
-    at most its layers, ep dividing its routed experts, cp with seq_len divisible by 2 cp,
-    recompute layers:N at most the layers per stage) and divide gpus, with dp x micro_batch
-    dividing global_batch; the GPU must have a peak at the precision; some layout must fit
-    in GPU memory. A model document must meet its own rules (see ``model``)."""
+    A well-formed request may still be infeasible, a 422 of problem type ``infeasible`` naming
+    the field: degrees held must split the model (tp dividing its heads and within the
+    scale-up domain unless allowed, pp at most its layers, ep dividing its routed experts, cp
+    with seq_len divisible by 2 cp, recompute layers:N at most the layers per stage) and
+    divide gpus, with dp x micro_batch dividing global_batch; the GPU must have a peak at the
+    precision; some layout must fit in GPU memory. A model document must meet its own rules
+    (see ``model``)."""
     return await service.answer(body, "body", with_model, train_json, body)

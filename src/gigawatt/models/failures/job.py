@@ -44,7 +44,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from gigawatt import units
-from gigawatt.models.failures.errors import ReliabilityError
+from gigawatt.models.failures.errors import InfeasibleReliability, ReliabilityError
 from gigawatt.models.failures.rates import (
     check_rates,
     cumulative_intensity,
@@ -424,7 +424,7 @@ def simulate_job(job: Job, intervals_s: Sequence[float] | np.ndarray, trials: in
         raise ReliabilityError("checkpoint interval: give at least one")
     short = taus[~(taus > job.checkpoint_write_s) | ~np.isfinite(taus)]
     if short.size:
-        raise ReliabilityError(
+        raise InfeasibleReliability(
             f"checkpoint_interval_min: {units.s_to_minutes(short[0]):g} is not accepted; "
             f"accepted: a finite interval longer than the checkpoint write time "
             f"({job.checkpoint_write_s:g} s)")

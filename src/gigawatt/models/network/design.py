@@ -31,12 +31,16 @@ from typing import Any
 import numpy as np
 
 from gigawatt import units
-from gigawatt.errors import GigawattError
+from gigawatt.errors import GigawattError, InfeasibleError
 from gigawatt.models.network.tree import Tree, count_tree, planes_needed
 
 
 class FabricError(GigawattError):
     """A fabric the inputs ask for cannot be built, or an input is out of range."""
+
+
+class InfeasibleFabric(FabricError, InfeasibleError):
+    """A well-formed fabric beyond what the switch reaches in three tiers."""
 
 
 @dataclass(frozen=True)

@@ -845,13 +845,13 @@ def estimate_engine(m: Transformer, fmt: NumberFormat, gpu: GpuSpec, eff: Effici
     when the model fits no layout, or when no layout meets the limits (giving the best
     p99 reachable).
     """
-    from gigawatt.models.perf.inference import ServingError
+    from gigawatt.models.perf.inference import InfeasibleServing
 
     _check(req)
     layouts = layout_options(m, req.gpus, domain_gpus, req)
     if not layouts:
         free = layout_options(m, req.gpus, domain_gpus, dataclasses.replace(req, tp=None))
-        raise ServingError(
+        raise InfeasibleServing(
             f"--tp {req.tp}: must divide --gpus {req.gpus} and the {m.heads} attention heads "
             f"and stay within the NVLink domain of {domain_gpus}; accepted: "
             f"{', '.join(str(t) for t in sorted({lay.tp for lay in free}))}")
@@ -880,9 +880,9 @@ def estimate_engine(m: Transformer, fmt: NumberFormat, gpu: GpuSpec, eff: Effici
                                   or float(split["tokens_per_s_per_gpu"]) > best[0]):  # type: ignore[arg-type]
             pools = split
     if not fits:
-        raise ServingError(_no_fit(m, fmt, gpu, eff, req, domain_gpus, layouts))
+        raise InfeasibleServing(_no_fit(m, fmt, gpu, eff, req, domain_gpus, layouts))
     if best is None and pools.get("disaggregated") is not True:
-        raise ServingError(_unmet(req, reach_ttft, reach_tpot))
+        raise InfeasibleServing(_unmet(req, reach_ttft, reach_tpot))
     if pools.get("disaggregated") is True:
         lay = pools["decode_layout_obj"]  # type: ignore[assignment]
         assert isinstance(lay, Layout)

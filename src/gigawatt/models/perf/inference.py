@@ -48,7 +48,7 @@ from typing import Any
 import numpy as np
 
 from gigawatt import units
-from gigawatt.errors import GigawattError
+from gigawatt.errors import GigawattError, InfeasibleError
 from gigawatt.models.perf import flops
 from gigawatt.models.perf.flops import Transformer
 
@@ -57,6 +57,11 @@ Num = float | np.ndarray
 
 class ServingError(GigawattError):
     """A model, GPU and request shape that cannot be served as asked."""
+
+
+class InfeasibleServing(ServingError, InfeasibleError):
+    """A well-formed request no layout serves: the model fits no GPU's memory, a latency no
+    batch reaches, a held tp the model or domain refuses, a precision the GPU lacks."""
 
 
 @dataclass(frozen=True)
@@ -488,7 +493,7 @@ def estimate_serving(
     options = tp_options(gpus, domain_gpus, m.heads)
     if tp is not None:
         if tp not in options:
-            raise ServingError(
+            raise InfeasibleServing(
                 f"--tp {tp}: must divide --gpus {gpus} and the {m.heads} attention heads and "
                 f"stay within the NVLink domain of {domain_gpus}; accepted: "
                 f"{', '.join(map(str, options))}")
@@ -499,9 +504,9 @@ def estimate_serving(
                           math.inf if req.tpot_s is None else req.tpot_s, req.context_tokens)
     fits = table.max_batch >= 1
     if not fits.any():
-        raise ServingError(_no_fit_message(m, fmt, gpu, eff, options, req, domain_gpus))
+        raise InfeasibleServing(_no_fit_message(m, fmt, gpu, eff, options, req, domain_gpus))
     if not (table.batch >= 1).any():
-        raise ServingError(_limits_message(table, fits, req.ttft_s, req.tpot_s))
+        raise InfeasibleServing(_limits_message(table, fits, req.ttft_s, req.tpot_s))
     i = int(np.argmax(table.tokens_per_s_per_gpu))
     batch = int(table.batch[i])
     rows = tuple(

@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from gigawatt import units
-from gigawatt.errors import GigawattError
+from gigawatt.errors import GigawattError, InfeasibleError
 from gigawatt.models.perf import comm, flops, memory
 from gigawatt.models.perf.flops import Transformer
 
@@ -61,6 +61,10 @@ BREAKDOWN = ("compute", "tp_comm", "cp_comm", "ep_comm", "pp_comm", "bubble", "d
 
 class TrainingError(GigawattError):
     """A training job that cannot be laid out, or does not fit."""
+
+
+class InfeasibleTraining(TrainingError, InfeasibleError):
+    """A well-formed training job that no layout meets (degrees, memory, a GPU's peak)."""
 
 
 @dataclass(frozen=True)
@@ -742,7 +746,7 @@ def search(job: Job, hw: Hardware, c: Constants, fixed: Fixed | None = None,
     grid = candidates(job, hw, fixed)
     ev = evaluate(job, hw, c, grid) if grid.shape[0] else None
     if ev is None or not ev.evaluated:
-        raise TrainingError(
+        raise InfeasibleTraining(
             f"no layout splits {job.gpus} GPUs with data parallelism dividing the global batch "
             f"{job.global_batch} (tp up to {hw.domain_gpus} dividing {job.model.heads} heads, "
             f"pp up to {job.model.layers} layers, context parallelism dividing seq-len "
@@ -752,7 +756,7 @@ def search(job: Job, hw: Hardware, c: Constants, fixed: Fixed | None = None,
     if not len(fits):
         total = np.where(ev.valid, ev.memory.total, np.inf)
         need = estimate_at(ev, int(np.argmin(total)), hw)
-        raise TrainingError(
+        raise InfeasibleTraining(
             f"no layout fits in {units.bytes_to_gb(ev.usable_bytes):.0f} GB per GPU on "
             f"{hw.name}: the leanest (tp={need.tp}, pp={need.pp}, dp={need.dp}, cp={need.cp}, "
             f"ep={need.ep}, micro-batch {need.micro_batch}, recompute {need.recompute}) needs "
