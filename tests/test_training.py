@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -233,3 +234,11 @@ def test_fixed_expert_tensor_parallelism():
     assert whole.memory_gb["weights"] > 1.5 * split.memory_gb["weights"]
     with pytest.raises(TrainingError):
         estimate_training("qwen3-30b-a3b", "gb200-nvl72", 16, fixed=Fixed(**fixed, etp=3), **kw)
+
+
+@given(st.lists(st.integers(-50, 50), max_size=30))
+def test_sorted_unique_is_numpys_unique(values):
+    from gigawatt.models.perf.training import sorted_unique
+
+    a = np.array(values, dtype=np.int64)
+    assert np.array_equal(sorted_unique(a), np.unique(a))

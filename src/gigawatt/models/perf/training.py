@@ -303,7 +303,16 @@ def divisors(n: int) -> np.ndarray:
     """Positive divisors of ``n``, ascending."""
     small = np.arange(1, math.isqrt(n) + 1)
     small = small[n % small == 0]
-    return np.unique(np.concatenate([small, n // small]))
+    return sorted_unique(np.concatenate([small, n // small]))
+
+
+def sorted_unique(values: np.ndarray) -> np.ndarray:
+    """The distinct values, ascending: ``np.unique`` without its import of ``numpy.ma``
+    (about 10 ms of a command's start-up)."""
+    values = np.sort(values)
+    keep = np.ones(values.shape, dtype=bool)
+    keep[1:] = values[1:] != values[:-1]
+    return values[keep]
 
 
 def _cross(rows: dict[str, np.ndarray], name: str, values: np.ndarray) -> dict[str, np.ndarray]:
@@ -332,7 +341,7 @@ def tp_options(m: Transformer, limit: int) -> np.ndarray:
 def pp_options(m: Transformer) -> np.ndarray:
     """Pipeline sizes: divisors of the layer count and powers of two up to it."""
     powers = 2 ** np.arange(int(math.log2(m.layers)) + 1)
-    return np.union1d(divisors(m.layers), powers)
+    return sorted_unique(np.concatenate([divisors(m.layers), powers]))
 
 
 def cp_options(seq_len: int) -> np.ndarray:
@@ -391,7 +400,7 @@ def candidates(job: Job, hw: Hardware, fixed: Fixed) -> Grid:
     virtual = np.array(VIRTUAL_STAGES if job.schedule == "interleaved" else (1,))
     if fixed.virtual is None and len(rows["pp"]):
         # Keep the depths that split some row's stages evenly: the rest would all be masked.
-        pps = np.unique(rows["pp"][rows["pp"] > 1])
+        pps = sorted_unique(rows["pp"][rows["pp"] > 1])
         ok = virtual_divides(m.layers, pps[:, None], virtual[None, :]).any(axis=0)
         virtual = virtual[ok | (virtual == 1)]
     # ``layers:N`` is tried only when asked for: it needs its N.
