@@ -128,8 +128,8 @@ def fabric_rules(query: dict[str, Any]) -> bool:
 
 
 def reliability_rules(query: dict[str, Any]) -> bool:
-    """checkpoint_gb and storage_gb_per_s together or not at all."""
-    return ("checkpoint_gb" in query) != ("storage_gb_per_s" in query)
+    """storage_gb_per_s only with checkpoint_gb (checkpoint_gb alone is accepted)."""
+    return "storage_gb_per_s" in query and "checkpoint_gb" not in query
 
 
 RULES: dict[tuple[str, str], Callable[[dict[str, Any]], bool]] = {
@@ -266,9 +266,10 @@ BROKEN_RULES = st.one_of(
     st.integers(33, 4096).map(lambda pp: (
         "POST", "/api/train", {"model": "llama3-8b", "gpu": "h100-sxm", "gpus": 8,
                                "global_batch": 8, "pp": pp}, "pp")),
-    st.sampled_from(["checkpoint_gb", "storage_gb_per_s"]).map(lambda name: (
-        "GET", "/api/reliability", {"gpus": 64, "gpu": "h100-sxm", "days": 1, name: 10},
-        "checkpoint_gb")),
+    st.tuples(st.floats(1e-3, 1e3), st.sampled_from([{}, {"checkpoint_write_s": 30}])).map(
+        lambda t: ("GET", "/api/reliability", {"gpus": 64, "gpu": "h100-sxm", "days": 1,
+                                               "storage_gb_per_s": t[0], **t[1]},
+                   "storage_gb_per_s")),
     st.integers(50_000, 100_000).map(lambda trials: (
         "GET", "/api/reliability", {"gpus": 100_000, "gpu": "h100-sxm", "days": 100,
                                     "trials": trials}, "trials")),
@@ -303,7 +304,9 @@ def test_rules_filter_the_broken_requests():
     """The filters drop what the companion test shows refused, and keep the valid requests."""
     assert infer_rules({"input_tokens": 10, "output_tokens": 5, "seq_len": 14})
     assert not infer_rules({"input_tokens": 10, "output_tokens": 5, "seq_len": 15})
-    assert reliability_rules({"checkpoint_gb": 1}) and not reliability_rules({})
+    assert reliability_rules({"storage_gb_per_s": 1})
+    assert not reliability_rules({}) and not reliability_rules({"checkpoint_gb": 1})
+    assert not reliability_rules({"checkpoint_gb": 1, "storage_gb_per_s": 1})
     assert fabric_rules({"gpu": "b200", "planes": 1, "gbps_per_gpu": 1600.0})
     assert not fabric_rules({"gpu": "b200", "planes": 4, "gbps_per_gpu": 1600.0})
     assert sweep_rules({"vary": {"facility.pux": [1.0]}})
