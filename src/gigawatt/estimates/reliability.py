@@ -279,7 +279,7 @@ def _write_time_s(given_s: float | None, size_gb: float | None, gb_per_s: float 
             raise ReliabilityError(f"checkpoint_write_s: {given_s:g} is not accepted; "
                                    "accepted: a finite time >= 0 s")
         return given_s
-    if gb_per_s is None:
+    if gb_per_s is None or size_gb is None:  # size alone: written at the default bandwidth
         return default_s
     finite_positive(size_gb, "checkpoint_gb", "a size > 0 GB")
     finite_positive(gb_per_s, "storage_gb_per_s", "a bandwidth > 0 GB/s")

@@ -65,8 +65,9 @@ async def reliability(q: Annotated[ReliabilityQuery, Query()],
     GPU-hours, ``fleet``, ...).
 
     Rules beyond the schema, each a 422 naming the field: storage_gb_per_s only with
-    checkpoint_gb (checkpoint_gb alone is written at the target's bandwidth per GPU). Infeasible, a 422 of problem type ``infeasible``: a
-    checkpoint_interval_min not longer than the checkpoint write; trials x the expected
-    interruptions per trial over 1e7 (trials=0 is the closed form)."""
+    checkpoint_gb (checkpoint_gb alone is written at the target's bandwidth per GPU).
+    Infeasible, a 422 of problem type ``infeasible``: a checkpoint_interval_min not longer
+    than the checkpoint write; trials x the expected interruptions per trial over 1e7
+    (trials=0 is the closed form)."""
     return await service.answer(q, "query", reliability_json, **q.model_dump(),
                                 max_simulated_interruptions=MAX_SIMULATED_INTERRUPTIONS)
