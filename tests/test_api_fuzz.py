@@ -317,6 +317,13 @@ def test_rules_filter_the_broken_requests():
 
 # ---------- infeasible requests: a 422 of its own type, naming the field ----------
 
+def _unreachable_target() -> dict[str, Any]:
+    doc = scenario_document("stargate-2025")
+    doc["buildout"].update(objective="cost", target={
+        "facility_gw": 8, "quarter": "2027Q4", "note": "more than the sites can hold"})
+    return doc
+
+
 INFEASIBLE_REQUESTS = [
     ("POST", "/api/train", {"model": "llama3-405b", "gpu": "h100-sxm", "gpus": 1,
                             "global_batch": 1}, "gpu"),
@@ -328,6 +335,10 @@ INFEASIBLE_REQUESTS = [
     ("GET", "/api/reliability", {"gpus": 1024, "gpu": "h100-sxm", "days": 10,
                                  "checkpoint_gb": 1000, "storage_gb_per_s": 0.01,
                                  "checkpoint_interval_min": 1}, "checkpoint_interval_min"),
+    ("POST", "/api/plan", {"scenario": _unreachable_target(), "save": False},
+     "scenario.buildout.target"),
+    ("POST", "/api/sweep", {"scenario": _unreachable_target(), "samples": 8, "save": False},
+     "scenario.buildout.target"),
 ]
 
 
