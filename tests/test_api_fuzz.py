@@ -358,20 +358,31 @@ def test_a_broken_rule_is_not_infeasible(local):
     assert r.status_code == 422 and not infeasible(r), r.text
 
 
-def test_generated_scenario_documents_reach_the_server_and_pass(local):
+SWEEP_SAMPLES = 16
+"""Samples per generated sweep of a planted document: enough to run every stage."""
+
+
+@pytest.mark.parametrize("path", ["/api/validate", "/api/sweep"])
+def test_generated_scenario_documents_reach_the_server_and_pass(local, path):
     """The scenario-document branch is generated and, planted, kept: each such valid request
-    is accepted (not just refused for a rule it breaks)."""
+    is accepted (not just refused for a rule it breaks). The main fuzzing test draws 12
+    requests per operation, a third of them invalid, and keeps one planted document or none
+    per operation (one each for plan, validate and sweep as derandomised): here the
+    validate and sweep operations get several. Sweeps are cut to a few samples, unsaved."""
     from schemathesis import GenerationMode
 
     answered: list[int] = []
 
     @settings(max_examples=40, deadline=None, derandomize=True, database=None,
               phases=[Phase.generate], suppress_health_check=list(HealthCheck))
-    @given(case=schema["/api/validate"]["POST"].as_strategy(
-        generation_mode=GenerationMode.POSITIVE))
+    @given(case=schema[path]["POST"].as_strategy(generation_mode=GenerationMode.POSITIVE))
     def send(case: Any) -> None:
-        if isinstance(case.body, dict) and isinstance(case.body.get("scenario"), dict):
-            answered.append(local.post("/api/validate", json=case.body).status_code)
+        if isinstance(case.body, dict) and isinstance(case.body.get("scenario"), dict) \
+                and filter_case(None, case):
+            body = case.body if path != "/api/sweep" else {
+                **case.body, "samples": min(case.body.get("samples", 1000), SWEEP_SAMPLES),
+                "backend": "vectorised", "save": False}
+            answered.append(local.post(path, json=body).status_code)
 
     send()
     assert len(answered) >= 3 and set(answered) == {200}, answered
