@@ -245,7 +245,7 @@ BAD = {
     "reliability profile": ("reliability", {**RELIABILITY, "profile": "lab"}, "profile",
                             "'lab' is not accepted"),
     "reliability checkpoint": ("reliability", {**RELIABILITY, "storage_gb_per_s": 100},
-                               "checkpoint_gb", "give both or neither"),
+                               "storage_gb_per_s", "needs checkpoint_gb"),
     "reliability interval": ("reliability", {**RELIABILITY, "checkpoint_interval_min": 0.01},
                              "checkpoint_interval_min", "longer than the checkpoint write"),
     "reliability too much to simulate": ("reliability", {"gpus": 1_000_000, "gpu": "vr-nvl72",

@@ -128,8 +128,8 @@ def fabric_rules(query: dict[str, Any]) -> bool:
 
 
 def reliability_rules(query: dict[str, Any]) -> bool:
-    """checkpoint_gb and storage_gb_per_s together or not at all."""
-    return ("checkpoint_gb" in query) != ("storage_gb_per_s" in query)
+    """storage_gb_per_s only with checkpoint_gb (checkpoint_gb alone is accepted)."""
+    return "storage_gb_per_s" in query and "checkpoint_gb" not in query
 
 
 RULES: dict[tuple[str, str], Callable[[dict[str, Any]], bool]] = {
@@ -266,9 +266,10 @@ BROKEN_RULES = st.one_of(
     st.integers(33, 4096).map(lambda pp: (
         "POST", "/api/train", {"model": "llama3-8b", "gpu": "h100-sxm", "gpus": 8,
                                "global_batch": 8, "pp": pp}, "pp")),
-    st.sampled_from(["checkpoint_gb", "storage_gb_per_s"]).map(lambda name: (
-        "GET", "/api/reliability", {"gpus": 64, "gpu": "h100-sxm", "days": 1, name: 10},
-        "checkpoint_gb")),
+    st.tuples(st.floats(1e-3, 1e3), st.sampled_from([{}, {"checkpoint_write_s": 30}])).map(
+        lambda t: ("GET", "/api/reliability", {"gpus": 64, "gpu": "h100-sxm", "days": 1,
+                                               "storage_gb_per_s": t[0], **t[1]},
+                   "storage_gb_per_s")),
     st.integers(50_000, 100_000).map(lambda trials: (
         "GET", "/api/reliability", {"gpus": 100_000, "gpu": "h100-sxm", "days": 100,
                                     "trials": trials}, "trials")),
@@ -303,7 +304,9 @@ def test_rules_filter_the_broken_requests():
     """The filters drop what the companion test shows refused, and keep the valid requests."""
     assert infer_rules({"input_tokens": 10, "output_tokens": 5, "seq_len": 14})
     assert not infer_rules({"input_tokens": 10, "output_tokens": 5, "seq_len": 15})
-    assert reliability_rules({"checkpoint_gb": 1}) and not reliability_rules({})
+    assert reliability_rules({"storage_gb_per_s": 1})
+    assert not reliability_rules({}) and not reliability_rules({"checkpoint_gb": 1})
+    assert not reliability_rules({"checkpoint_gb": 1, "storage_gb_per_s": 1})
     assert fabric_rules({"gpu": "b200", "planes": 1, "gbps_per_gpu": 1600.0})
     assert not fabric_rules({"gpu": "b200", "planes": 4, "gbps_per_gpu": 1600.0})
     assert sweep_rules({"vary": {"facility.pux": [1.0]}})
@@ -313,6 +316,13 @@ def test_rules_filter_the_broken_requests():
 
 
 # ---------- infeasible requests: a 422 of its own type, naming the field ----------
+
+def _unreachable_target() -> dict[str, Any]:
+    doc = scenario_document("stargate-2025")
+    doc["buildout"].update(objective="cost", target={
+        "facility_gw": 8, "quarter": "2027Q4", "note": "more than the sites can hold"})
+    return doc
+
 
 INFEASIBLE_REQUESTS = [
     ("POST", "/api/train", {"model": "llama3-405b", "gpu": "h100-sxm", "gpus": 1,
@@ -325,6 +335,10 @@ INFEASIBLE_REQUESTS = [
     ("GET", "/api/reliability", {"gpus": 1024, "gpu": "h100-sxm", "days": 10,
                                  "checkpoint_gb": 1000, "storage_gb_per_s": 0.01,
                                  "checkpoint_interval_min": 1}, "checkpoint_interval_min"),
+    ("POST", "/api/plan", {"scenario": _unreachable_target(), "save": False},
+     "scenario.buildout.target"),
+    ("POST", "/api/sweep", {"scenario": _unreachable_target(), "samples": 8, "save": False},
+     "scenario.buildout.target"),
 ]
 
 
@@ -344,20 +358,31 @@ def test_a_broken_rule_is_not_infeasible(local):
     assert r.status_code == 422 and not infeasible(r), r.text
 
 
-def test_generated_scenario_documents_reach_the_server_and_pass(local):
+SWEEP_SAMPLES = 16
+"""Samples per generated sweep of a planted document: enough to run every stage."""
+
+
+@pytest.mark.parametrize("path", ["/api/validate", "/api/sweep"])
+def test_generated_scenario_documents_reach_the_server_and_pass(local, path):
     """The scenario-document branch is generated and, planted, kept: each such valid request
-    is accepted (not just refused for a rule it breaks)."""
+    is accepted (not just refused for a rule it breaks). The main fuzzing test draws 12
+    requests per operation, a third of them invalid, and keeps one planted document or none
+    per operation (one each for plan, validate and sweep as derandomised): here the
+    validate and sweep operations get several. Sweeps are cut to a few samples, unsaved."""
     from schemathesis import GenerationMode
 
     answered: list[int] = []
 
     @settings(max_examples=40, deadline=None, derandomize=True, database=None,
               phases=[Phase.generate], suppress_health_check=list(HealthCheck))
-    @given(case=schema["/api/validate"]["POST"].as_strategy(
-        generation_mode=GenerationMode.POSITIVE))
+    @given(case=schema[path]["POST"].as_strategy(generation_mode=GenerationMode.POSITIVE))
     def send(case: Any) -> None:
-        if isinstance(case.body, dict) and isinstance(case.body.get("scenario"), dict):
-            answered.append(local.post("/api/validate", json=case.body).status_code)
+        if isinstance(case.body, dict) and isinstance(case.body.get("scenario"), dict) \
+                and filter_case(None, case):
+            body = case.body if path != "/api/sweep" else {
+                **case.body, "samples": min(case.body.get("samples", 1000), SWEEP_SAMPLES),
+                "backend": "vectorised", "save": False}
+            answered.append(local.post(path, json=body).status_code)
 
     send()
     assert len(answered) >= 3 and set(answered) == {200}, answered

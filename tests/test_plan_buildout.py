@@ -197,8 +197,8 @@ def test_infeasible_build_out_is_one_planner_line_exit_2_nothing_saved(cli, tmp_
         "facility_gw": 8, "quarter": "2027Q4", "note": "8 GW by the end of 2027"})
     path = _write(tmp_path, data)
     line = _one_line_error(cli("plan", str(path), "--out", str(tmp_path / "out")))
-    assert line.startswith("gigawatt: error: scenario stargate-2025: buildout: 8 GW by the end "
-                           "of 2027Q4 is out of reach: at most ")
+    assert line.startswith("gigawatt: error: scenario stargate-2025: buildout.target: 8 GW by "
+                           "the end of 2027Q4 is out of reach: at most ")
     assert "GW more power than the listed sites provide by 2027Q4 (largest: " in line
     assert RunStore().list_runs() == []
     assert not (tmp_path / "out").exists()

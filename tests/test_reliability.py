@@ -302,7 +302,7 @@ def _with(flag: str, value: str) -> list[str]:
     ("--rack-age-days", "-1", "rack_age_days: -1 is not accepted"),
     ("--hot-spares", "-2", "hot_spares: -2 is not accepted"),
     ("--restart-min", "-1", "restart_min: -1 is not accepted; accepted: a finite time >= 0"),
-    ("--storage-gb-per-s", "10", "checkpoint_gb and storage_gb_per_s: give both or neither"),
+    ("--storage-gb-per-s", "10", "storage_gb_per_s: 10 needs checkpoint_gb"),
 ])
 def test_bad_input_is_one_line_and_exit_2(cli, flag, value, says):
     r = cli(*_with(flag, value), "--json")

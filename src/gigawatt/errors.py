@@ -22,7 +22,8 @@ class ScenarioError(GigawattError):
 class InfeasibleError(GigawattError):
     """Input that is well-formed, each value in its range, but that the model or hardware
     cannot meet: no layout fits memory, a latency no batch reaches, a fabric beyond three
-    switch tiers, a checkpoint interval shorter than its write. The API answers it as 422 of
+    switch tiers, a checkpoint interval shorter than its write, a build-out target no schedule
+    reaches. The API answers it as 422 of
     problem type ``infeasible``; the CLI as any other bad input (exit code 2)."""
 
 

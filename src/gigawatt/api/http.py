@@ -119,13 +119,15 @@ def error_kind(exc: GigawattError) -> str:
     return INFEASIBLE if isinstance(exc, InfeasibleError) else "value_error"
 
 
-def problem_from_error(exc: GigawattError, source: str = "body") -> Problem:
-    """A problem from a one-line GigawattError, ``'WHERE: FIELD: REASON'`` or free text.
+def problem_from_error(exc: GigawattError, source: str = "body", text: str | None = None
+                       ) -> Problem:
+    """A problem from a one-line GigawattError, ``'WHERE: FIELD: REASON'`` or free text
+    (``text`` in place of the error's own line, of the same form).
 
     The library names the place it read (``where``) and the field path inside it; the
     API passes the body field's name as ``where``, so the two join into one path.
     """
-    parts = str(exc).split(": ", 2)
+    parts = (str(exc) if text is None else text).split(": ", 2)
     if len(parts) == 3 and _FIELD.match(parts[0]) and _FIELD.match(parts[1]):
         where, path, reason = parts
         field = where + path if path.startswith("[") else f"{where}.{path}"

@@ -137,6 +137,19 @@ def resolve_scenario(given: ScenarioInput) -> tuple[Scenario, str]:
     return scenario, scenario_to_yaml(scenario)
 
 
+def in_request(exc: GigawattError, scenario: Scenario, given: ScenarioInput
+               ) -> ApiError | GigawattError:
+    """A pipeline's error that names the scenario (``scenario NAME: buildout.target: ...``)
+    as a 422 at the request field the scenario came in, so an infeasible build-out is at
+    ``scenario.buildout.target``; any other error as it is."""
+    prefix = f"scenario {scenario.name}: "
+    if not str(exc).startswith(prefix):
+        return exc
+    where = "scenario_yaml" if given.scenario_yaml is not None else "scenario"
+    return ApiError(422, [problem_from_error(
+        exc, text=f"{where}: {str(exc).removeprefix(prefix)}")])
+
+
 def _yaml_document(text: str) -> Any:
     try:  # aliases let a few bytes of YAML expand into a huge document: not accepted here
         aliased = any(isinstance(e, yaml.AliasEvent) for e in yaml.parse(text, yaml.SafeLoader))

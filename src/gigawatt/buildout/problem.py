@@ -12,7 +12,7 @@ from typing import Literal
 import numpy as np
 
 from gigawatt.buildout.quarters import quarter_index
-from gigawatt.errors import GigawattError
+from gigawatt.errors import GigawattError, InfeasibleError
 from gigawatt.units import gw_to_mw, kw_to_mw, mw_to_gw
 
 Objective = Literal["compute", "cost"]
@@ -23,8 +23,9 @@ class BuildoutError(GigawattError):
     """A build-out problem is malformed: one line naming the field, the value, what is accepted."""
 
 
-class InfeasibleBuildout(BuildoutError):
+class InfeasibleBuildout(BuildoutError, InfeasibleError):
     """No schedule meets every limit; the message says, in planner words, what is missing.
+    The API answers it as 422 of problem type ``infeasible`` at ``scenario.buildout.target``.
 
     ``shortfalls`` holds one ``(family, amount, unit, where)`` row per limit that had to give.
     """

@@ -79,7 +79,8 @@ def reliability_command(
         "--checkpoint-gb", help="Checkpoint size, GB; written at the target's bandwidth per "
         "GPU, or at --storage-gb-per-s.")] = None,
     storage_gb_per_s: Annotated[float | None, typer.Option(
-        "--storage-gb-per-s", help="Checkpoint write bandwidth of the whole job, GB/s.")] = None,
+        "--storage-gb-per-s", help="Checkpoint write bandwidth of the whole job, GB/s; "
+        "needs --checkpoint-gb.")] = None,
     checkpoint_target: Annotated[str | None, typer.Option(
         "--checkpoint-target", help="shared, nvme or peer (host memory of peers); the "
         "profile's if left out.")] = None,

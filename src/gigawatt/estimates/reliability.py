@@ -270,15 +270,17 @@ def build_job(gpus: int, system: str, days: float, *,
 
 def _write_time_s(given_s: float | None, size_gb: float | None, gb_per_s: float | None,
                   default_s: float) -> float:
+    if gb_per_s is not None and size_gb is None:
+        raise ReliabilityError(f"storage_gb_per_s: {gb_per_s:g} needs checkpoint_gb (the size "
+                               "written at that bandwidth); accepted: both, or checkpoint_gb "
+                               "alone")
     if given_s is not None:
         if not (math.isfinite(given_s) and given_s >= 0):
             raise ReliabilityError(f"checkpoint_write_s: {given_s:g} is not accepted; "
                                    "accepted: a finite time >= 0 s")
         return given_s
-    if gb_per_s is None:
+    if gb_per_s is None or size_gb is None:  # size alone: written at the default bandwidth
         return default_s
-    if size_gb is None:
-        raise ReliabilityError("checkpoint_gb and storage_gb_per_s: give both or neither")
     finite_positive(size_gb, "checkpoint_gb", "a size > 0 GB")
     finite_positive(gb_per_s, "storage_gb_per_s", "a bandwidth > 0 GB/s")
     return size_gb / gb_per_s

@@ -22,7 +22,7 @@ from numpy.typing import ArrayLike
 
 from gigawatt import units
 from gigawatt.catalog import Accelerator, Catalog, Site, System, load_catalog
-from gigawatt.errors import GigawattError
+from gigawatt.errors import GigawattError, InfeasibleError
 from gigawatt.pipeline.schedule import Schedule, build_schedule, schedule_from_sites
 from gigawatt.pipeline.serving import kind_assumptions, serving_rates
 from gigawatt.scenario.checks import check_scenario, installed_systems
@@ -264,8 +264,10 @@ def buildout_problem(scenario: Scenario, catalog: Catalog, values: Mapping[str, 
 
 
 def _in_scenario(exc: GigawattError, name: str) -> GigawattError:
-    """The same error, its one line prefixed with the scenario and the section."""
-    message = f"scenario {name}: buildout: {exc}"
+    """The same error, its one line prefixed with the scenario and the field: the target for
+    an infeasible build-out (what cannot be met), else the section."""
+    field = "buildout.target" if isinstance(exc, InfeasibleError) else "buildout"
+    message = f"scenario {name}: {field}: {exc}"
     shortfalls = getattr(exc, "shortfalls", None)
     return type(exc)(message, shortfalls) if shortfalls is not None else type(exc)(message)
 

@@ -10,9 +10,10 @@ from fastapi import APIRouter
 from pydantic import Field
 
 from gigawatt.api.http import WRITE_ERRORS
-from gigawatt.api.inputs import ScenarioInput, check_one_scenario, resolve_scenario
+from gigawatt.api.inputs import ScenarioInput, check_one_scenario, in_request, resolve_scenario
 from gigawatt.api.service import Service, ServiceDep, TokenDep, TokenRequired
 from gigawatt.api.view import plan_view
+from gigawatt.errors import GigawattError
 from gigawatt.scenario import builtin_scenarios
 
 router = APIRouter(tags=["plan"], dependencies=[TokenRequired])
@@ -31,7 +32,10 @@ def _plan(given: PlanRequest) -> tuple[str, str, dict[str, Any]]:
     from gigawatt.pipeline import plan
 
     scenario, text = resolve_scenario(given)
-    return scenario.name, text, plan(scenario).to_dict()
+    try:
+        return scenario.name, text, plan(scenario).to_dict()
+    except GigawattError as exc:
+        raise in_request(exc, scenario, given) from None
 
 
 BUILTIN_PLANS: weakref.WeakKeyDictionary[Service, dict[str, dict[str, Any]]] = \
@@ -54,7 +58,9 @@ async def run_plan(body: PlanRequest, service: ServiceDep,
 
     The result has the keys of ``gigawatt plan --json`` (``scenario``, ``facility_gw``,
     ``gpus``, ``capex_usd``, ``timeline``, ``run_id``, ...); ``run_id`` is null unless
-    the run was saved. Saved runs land in the same run store as the CLI's.
+    the run was saved. Saved runs land in the same run store as the CLI's. A build-out
+    target no schedule reaches is a 422 of problem type ``infeasible`` at
+    ``scenario.buildout.target``.
     """
     if body.save:
         service.authorize_write(authorization)

@@ -35,10 +35,12 @@ class ReliabilityQuery(QueryInput):
                                                   "left out.")
     checkpoint_write_s: float | None = Field(None, ge=0, le=1e6, description="Seconds the job "
                                              "stops to write a checkpoint.")
-    checkpoint_gb: float | None = Field(None, ge=1e-6, le=1e9, description="Checkpoint size, GB "
-                                        "(with storage_gb_per_s).")
+    checkpoint_gb: float | None = Field(None, ge=1e-6, le=1e9, description="Checkpoint size, GB; "
+                                        "written at the target's bandwidth per GPU, or at "
+                                        "storage_gb_per_s.")
     storage_gb_per_s: float | None = Field(None, ge=1e-6, le=1e9, description="Checkpoint write "
-                                           "bandwidth, GB/s.")
+                                           "bandwidth of the whole job, GB/s; needs "
+                                           "checkpoint_gb.")
     hot_spares: Whole = Field(0, ge=0, le=MAX_GPUS, description="Spare hosts kept ready to "
                                                               "replace a failed one.")
     rack_age_days: float | None = Field(None, ge=0, le=36500, description="Age of the racks at "
@@ -62,9 +64,10 @@ async def reliability(q: Annotated[ReliabilityQuery, Query()],
     ``interruptions_p90``, ``mtti_hours``, ``checkpoint_interval_min``, ``goodput``, lost
     GPU-hours, ``fleet``, ...).
 
-    Rules beyond the schema, each a 422 naming the field: checkpoint_gb and storage_gb_per_s
-    together or neither. Infeasible, a 422 of problem type ``infeasible``: a
-    checkpoint_interval_min not longer than the checkpoint write; trials x the expected
-    interruptions per trial over 1e7 (trials=0 is the closed form)."""
+    Rules beyond the schema, each a 422 naming the field: storage_gb_per_s only with
+    checkpoint_gb (checkpoint_gb alone is written at the target's bandwidth per GPU).
+    Infeasible, a 422 of problem type ``infeasible``: a checkpoint_interval_min not longer
+    than the checkpoint write; trials x the expected interruptions per trial over 1e7
+    (trials=0 is the closed form)."""
     return await service.answer(q, "query", reliability_json, **q.model_dump(),
                                 max_simulated_interruptions=MAX_SIMULATED_INTERRUPTIONS)

@@ -10,9 +10,10 @@ from fastapi import APIRouter
 from pydantic import Field
 
 from gigawatt.api.http import WRITE_ERRORS, bad_input
-from gigawatt.api.inputs import MAX_SEED, ScenarioInput, Whole, resolve_scenario
+from gigawatt.api.inputs import MAX_SEED, ScenarioInput, Whole, in_request, resolve_scenario
 from gigawatt.api.service import ServiceDep, TokenDep, TokenRequired
 from gigawatt.api.view import sweep_view
+from gigawatt.errors import GigawattError
 from gigawatt.sweep import sweep as run_sweep
 from gigawatt.validation import MAX_API_POOLED_SAMPLES, MAX_API_SAMPLES
 from gigawatt.version import __version__
@@ -46,8 +47,11 @@ class SweepRequest(ScenarioInput):
 
 def _sweep(body: SweepRequest) -> tuple[str, str, dict[str, Any]]:
     scenario, text = resolve_scenario(body)
-    result = run_sweep(scenario, samples=body.samples, seed=body.seed, vary=body.vary,
-                       backend=body.backend, workers=body.workers).to_dict()
+    try:
+        result = run_sweep(scenario, samples=body.samples, seed=body.seed, vary=body.vary,
+                           backend=body.backend, workers=body.workers).to_dict()
+    except GigawattError as exc:
+        raise in_request(exc, scenario, body) from None
     return scenario.name, text, result
 
 
