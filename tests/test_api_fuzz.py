@@ -105,8 +105,10 @@ def infer_rules(body: dict[str, Any]) -> bool:
 
 def sweep_rules(body: dict[str, Any]) -> bool:
     """The scenario's rules; vary's paths numeric fields of the scenario, its grid bounded."""
-    if scenario_rules(body) or not body.get("vary"):
-        return scenario_rules(body)
+    if scenario_rules(body):
+        return True
+    if not body.get("vary"):
+        return False
     given_ = {k: body[k] for k in ("scenario", "scenario_yaml") if k in body}
     scenario, _ = resolve_scenario(ScenarioInput.model_validate(given_))
     inputs = gather_inputs(scenario, load_catalog())

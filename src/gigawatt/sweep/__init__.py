@@ -59,6 +59,7 @@ from gigawatt.sweep.evaluation import (
 from gigawatt.sweep.sampling import (
     Marginal,
     SweepError,
+    chunks,
     clip_to_ranges,
     correlation_of,
     field_range,
@@ -181,15 +182,10 @@ def _finite(x: Any) -> Any:
     return x
 
 
-def _chunks(n: int, parts: int) -> list[slice]:
-    edges = np.linspace(0, n, max(1, min(parts, n)) + 1).astype(int)
-    return [slice(a, b) for a, b in itertools.pairwise(edges) if b > a]
-
-
 def _pooled_outputs(scenario: Scenario, paths: Sequence[str], samples: np.ndarray,
                     backend: str, workers: int, ray_address: str | None,
                     progress: Progress | None = None) -> dict[str, np.ndarray]:
-    parts = _chunks(len(samples), workers * 4)
+    parts = chunks(len(samples), workers * 4)
     if backend == "process":
         with ProcessPoolExecutor(max_workers=workers) as pool:
             futures = [pool.submit(scalar_outputs, scenario, tuple(paths), samples[s])

@@ -38,7 +38,7 @@ from gigawatt.pipeline.inputs import Inputs, buildout_paths, buildout_problem, s
 from gigawatt.pipeline.scaleout import network_usd_per_rack
 from gigawatt.pipeline.schedule import Schedule, schedule_from_sites
 from gigawatt.scenario.schema import Scenario
-from gigawatt.sweep.sampling import buildout_amounts, scaled_amounts
+from gigawatt.sweep.sampling import buildout_amounts, chunks, scaled_amounts
 
 POOLED_FROM = 64
 """Fewest samples sent to worker processes; fewer (a tornado's runs) are solved in place."""
@@ -155,11 +155,6 @@ def solve_rows(p: Programme, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, 
     return racks, halls, resolver.iterations - before
 
 
-def _chunks(n: int, parts: int) -> list[slice]:
-    edges = np.linspace(0, n, max(1, min(parts, n)) + 1).astype(int)
-    return [slice(a, b) for a, b in itertools.pairwise(edges) if b > a]
-
-
 @dataclass
 class Solver:
     """Solves the samples' programmes in place, on a local process pool or on Ray.
@@ -186,7 +181,7 @@ class Solver:
         if not pooled or len(rows) < POOLED_FROM:
             parts = [solve_rows(self.programme, rows)]
         else:
-            blocks = [rows[s] for s in _chunks(len(rows), self.workers * 4)]
+            blocks = [rows[s] for s in chunks(len(rows), self.workers * 4)]
             self.pooled += len(rows)
             if self.ray_map is not None:
                 parts = self.ray_map(solve_rows, (self.programme,), blocks)

@@ -132,7 +132,7 @@ def _serving_rates(inputs: Inputs, demand: Any, n: int) -> tuple[dict[str, Any],
 
 Restage = Callable[[Inputs, np.ndarray, Mapping[str, Any]], Inputs]
 """``(inputs, samples, values) -> inputs`` with a schedule per sample (an optimised
-build-out solved per sample: :func:`gigawatt.sweep.buildouts.staged_inputs`)."""
+build-out solved per sample: :meth:`gigawatt.sweep.buildouts.Solver.restage`)."""
 
 
 def vectorised_outputs(scenario: Scenario, inputs: Inputs, paths: Sequence[str],

@@ -310,3 +310,9 @@ def delayed_steps(steps: list[dict[str, Any]], delays: Mapping[str, int]
         out.append({**steps[best], "period": period_label(at),
                     "facility_gw": steps[best]["facility_gw"], "delay_half_years": None})
     return out
+
+
+def chunks(n: int, parts: int) -> list[slice]:
+    """``n`` samples in at most ``parts`` contiguous, nearly equal, non-empty slices."""
+    edges = np.linspace(0, n, max(1, min(parts, n)) + 1).astype(int)
+    return [slice(a, b) for a, b in itertools.pairwise(edges) if b > a]
