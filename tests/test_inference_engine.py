@@ -13,11 +13,14 @@ from hypothesis import strategies as st
 
 from gigawatt.models.perf import flops
 from gigawatt.models.perf.engine import (
+    LENGTH_WEIGHTS,
     Engine,
     EngineRequest,
     Layout,
     SpecDecode,
     Workload,
+    _lognormal_points,
+    _ttft_quantiles,
     best_point,
     estimate_engine,
     kv_bytes,
@@ -194,6 +197,29 @@ def test_more_prefill_budget_never_lowers_ttft_at_a_fixed_rate(llama70, e, work,
     ok = (pts.prefill_utilisation.reshape(-1) < 1) & (pts.budget.reshape(-1) > batch * 1.5)
     stable = ttft[ok & np.isfinite(ttft)]
     assert np.all(np.diff(stable) <= 1e-9 + 1e-6 * stable[:-1])
+
+
+@settings(max_examples=60, deadline=None)
+@given(service_s=st.floats(1e-3, 10.0), cv=st.floats(0.0, 1.5), tail_s=st.floats(0.0, 1.0),
+       rhos=st.lists(st.floats(0.0, 0.99), min_size=2, max_size=5))
+def test_ttft_quantiles_rise_with_q_and_rho(service_s, cv, tail_s, rhos):
+    """The closed-form TTFT quantiles, with the Pollaczek-Khinchine mean wait
+    ``rho E[S^2] / (2 E[S] (1 - rho))`` at each utilisation: finite, at least the fixed
+    delay plus the shortest service, rising with the quantile and with the utilisation."""
+    rho = np.sort(np.asarray(rhos))
+    service = _lognormal_points(np.full(rho.shape, service_s), cv)
+    s1, s2 = service @ LENGTH_WEIGHTS, service ** 2 @ LENGTH_WEIGHTS
+    wait = rho * s2 / (2 * s1 * (1 - rho))
+    qs = (0.5, 0.9, 0.99, 0.999)
+    t = np.stack(_ttft_quantiles(qs, rho, wait, service, np.full(rho.shape, tail_s)))
+    assert np.all(np.isfinite(t))
+    assert np.all(t >= tail_s + service[..., 0] * (1 - 1e-12))
+    assert np.all(np.diff(t, axis=0) >= -1e-9 * t[:-1])  # in q
+    assert np.all(np.diff(t, axis=1) >= -1e-9 * t[:, :-1])  # in rho
+    # No queue: the service's own quantile (the first point whose weight reaches q).
+    (alone,) = _ttft_quantiles((0.5,), np.zeros(1), np.zeros(1), service[:1],
+                               np.full(1, tail_s))
+    assert float(alone[0]) == pytest.approx(tail_s + float(service[0, 1]), rel=1e-9)
 
 
 @settings(max_examples=10, deadline=None)
