@@ -399,55 +399,6 @@ def _trailing(engine: Engine, axes: int) -> Engine:
     return dataclasses.replace(engine, eff=dataclasses.replace(e, **grown))  # type: ignore[arg-type]
 
 
-BUSY_PASSES = 12
-"""Fixed-point passes of :func:`_prefill_busy` (relative change below 1e-6 by then)."""
-LUNDBERG_STEPS = 30
-"""Newton steps of :func:`_lundberg_rate` (from above: monotone)."""
-
-
-def _prefill_busy(engine: Engine, b: np.ndarray, lam: np.ndarray, n_mean: np.ndarray,
-                  room: np.ndarray, t_dec: Num, dec_ctx: np.ndarray,
-                  pre_ctx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Time share of iterations carrying prompt tokens and their duration (s), by a
-    fixed point over iterations.
-
-    The backlog at the start of a busy iteration is exponential of mean ``q``: it
-    carries ``k = q (1 - e^(-K/q))`` tokens (``K = C - B``) in ``T_b = T(B, k)`` and
-    leaves some behind with probability ``s = e^(-K/q)``. An idle iteration (``T_d``)
-    is followed by a busy one with probability ``1 - e^(-lambda T_d)``, a busy one
-    that emptied the queue with ``1 - e^(-lambda T_b)``, one that left tokens always:
-    busy share of iterations ``pi = u / (u + e^(-lambda T_b) (1 - s))``,
-    ``u = 1 - e^(-lambda T_d)``. Tokens are conserved, ``pi k = lambda n_in
-    ((1 - pi) T_d + pi T_b)``, which updates ``q``. Time share ``lambda n_in T_b / k``.
-    """
-    q = np.broadcast_to(n_mean, np.broadcast_shapes(np.shape(n_mean), np.shape(room)))
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        for _ in range(BUSY_PASSES):
-            left = np.exp(-room / q)
-            k = np.maximum(q * (1 - left), 1e-9)
-            t_b = engine.iteration_s(b, k, dec_ctx, pre_ctx)
-            u = -np.expm1(-lam * t_dec)
-            pi = u / (u + np.exp(-lam * t_b) * (1 - left))
-            q = q * np.minimum(lam * n_mean * ((1 - pi) * t_dec + pi * t_b) / (pi * k), 4.0)
-        k = np.maximum(q * (1 - np.exp(-room / q)), 1e-9)
-        t_b = np.asarray(engine.iteration_s(b, k, dec_ctx, pre_ctx))
-        share = np.where(room > 0, lam * n_mean * t_b / k, np.inf)
-    return np.nan_to_num(share, nan=np.inf), t_b
-
-
-def _lundberg_rate(lam: np.ndarray, service: np.ndarray, rho: np.ndarray) -> np.ndarray:
-    """Decay rate (1/s) of the M/G/1 wait's tail: the root ``r > 0`` of
-    ``lambda (E[e^(r S)] - 1) = r`` over the length points (Newton from the
-    heavy-traffic ``2 (1 - rho) / (lambda E[S^2])``, above the root)."""
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        r = 2 * (1 - rho) / (lam * ((service ** 2) @ LENGTH_WEIGHTS))
-        for _ in range(LUNDBERG_STEPS):
-            e = np.exp(np.minimum(r[..., None] * service, 700.0))
-            r = r - (lam * (e @ LENGTH_WEIGHTS - 1) - r) / (
-                lam * ((service * e) @ LENGTH_WEIGHTS) - 1)
-    return r
-
-
 def operating_points(engine: Engine, work: Workload, batch: np.ndarray,
                      budgets: Sequence[float] = CHUNK_BUDGETS,
                      latency: bool = True, prefill: bool = True) -> OperatingPoints:
@@ -507,26 +458,10 @@ def operating_points(engine: Engine, work: Workload, batch: np.ndarray,
     service = np.where(stable[..., None], service, 0.0)
     t_dec = engine.iteration_s(b, 0.0, dec_ctx, pre_ctx)
     first = t_dec / 2  # waiting for the iteration under way when a request arrives
-    if latency and prefill:
-        # Iterations carrying prompt tokens are under-filled, so the queue is busier
-        # than rho: a prompt waits with the busy share's probability, its wait's tail
-        # decays at the slower of Lundberg's and Pollaczek-Khinchine's rates, and it
-        # arrives during an iteration of the time-weighted length.
-        busy, t_b = _prefill_busy(engine, b, lam, lengths @ wts, chunk, t_dec, dec_ctx,
-                                  pre_ctx)
-        stable = stable & (busy < 1)
-        q_wait = np.where(stable, busy, 0.5)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            decay = np.minimum(_lundberg_rate(lam, work_s, rho_s),
-                               rho_s / np.maximum(wait, 1e-300))
-            wait = np.where(stable, q_wait / decay, 0.0)
-        first = (q_wait * t_b + (1 - q_wait) * t_dec) / 2
-    else:
-        q_wait = rho_s
     if latency and not prefill:  # decode pool: the first token comes from the prefill pool
         ttft = [np.zeros(rho_s.shape)] * 3
     elif latency:
-        ttft = _ttft_quantiles((0.5, 0.9, 0.99), q_wait, wait, service, np.asarray(first))
+        ttft = _ttft_quantiles((0.5, 0.9, 0.99), rho_s, wait, service, np.asarray(first))
     else:  # Offline: throughput only
         ttft = [np.full(rho_s.shape, np.nan)] * 3
     t_dec99 = engine.iteration_s(b99, 0.0, dec_ctx, pre_ctx)
@@ -556,7 +491,7 @@ def operating_points(engine: Engine, work: Workload, batch: np.ndarray,
         iteration_s=full(t_mean), ttft_p50_s=full(ttft[0]), ttft_p90_s=full(ttft[1]),
         ttft_p99_s=full(ttft[2]), tpot_p50_s=full(tpots[0]), tpot_p90_s=full(tpots[1]),
         tpot_p99_s=full(tpots[2]),
-        prefill_utilisation=full(np.where(stable, q_wait, np.inf)),
+        prefill_utilisation=full(np.where(stable, rho_s, np.inf)),
         feasible=np.broadcast_to(feasible, shape),
     )
 
