@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
+import statistics
+
 import pytest
 
 from gigawatt.catalog.modelfile import load_model
 from gigawatt.estimates.infer import (
+    LINEAGE,
     RELEASES,
     default_demand,
     demand,
@@ -14,7 +18,10 @@ from gigawatt.estimates.infer import (
     it_power_w_per_gpu,
     serving_capacity,
     serving_constants,
+    serving_estimate,
+    serving_inputs,
 )
+from gigawatt.models.perf.engine import Engine, EngineRequest, Layout, Workload
 from gigawatt.models.perf.inference import ServingError, ServingRequest
 
 
@@ -45,9 +52,44 @@ def test_efficiency_lookup_and_its_basis():
     hopper_bf16 = c.efficiency("Hopper", "bf16")
     assert "borrowed from Hopper fp8" in hopper_bf16.basis
     assert "borrowed from Blackwell fp4" in c.efficiency("Rubin", "fp4").basis
-    assert c.efficiency("Ampere", "bf16").basis == "mean of all calibrated groups"
+    assert c.efficiency("Ampere", "bf16").basis == "mean of the calibrated data-center groups"
     for flops_share, hbm_share in c.groups.values():
         assert 0 < flops_share <= 1 and 0 < hbm_share <= 1
+
+
+def test_rtx_blackwell_lends_to_none_in_the_mean_fallback():
+    # Ampere BF16 has no group of its own, of its generation or of its precision: the mean
+    # is taken over the data-center generations only, never over RTX Blackwell's groups.
+    c = serving_constants()
+    lenders = [v for k, v in c.groups.items() if k[0] in LINEAGE]
+    every = list(c.groups.values())
+    assert any(k[0] == "RTX" for k in c.groups)
+    eff = c.efficiency("Ampere", "bf16")
+    assert eff.flops == pytest.approx(statistics.fmean(v[0] for v in lenders))
+    assert eff.hbm == pytest.approx(statistics.fmean(v[1] for v in lenders))
+    assert (eff.flops, eff.hbm) != pytest.approx((statistics.fmean(v[0] for v in every),
+                                                  statistics.fmean(v[1] for v in every)))
+
+
+def test_checkpoint_widths_reach_every_serving_path(catalog):
+    # gpt-oss's MXFP4 experts and its BF16 KV cache on Hopper come from the model entry,
+    # so `gigawatt infer` and the plan (serving_estimate) see them, not only calibration.
+    m = catalog.models["gpt-oss-120b"].transformer()
+    assert m.expert_weight_bits == 4.25 and m.bf16_kv_architectures == ("Hopper",)
+    fmt, gpu = serving_inputs(m, catalog.accelerators["h200-sxm"], "fp8")
+    assert fmt.kv_bytes == 2.0
+    assert gpu.attention_peak_flops == pytest.approx(
+        gpu_spec(catalog.accelerators["h200-sxm"], "bf16").peak_flops)
+    assert serving_inputs(m, catalog.accelerators["b200"], "fp4")[0].kv_bytes == 1.0
+    system = next(s for s in catalog.systems.values() if s.accelerator == "h200-sxm")
+    req = EngineRequest(gpus=1, work=Workload(1024.0, 1024.0), tp=1, attention_dp=False)
+    est = serving_estimate(catalog.models["gpt-oss-120b"], system, "fp8", req, catalog=catalog)
+    eff = serving_constants().efficiency("Hopper", "fp8")
+    engine = Engine(m, fmt, gpu, eff, Layout(), system.nvlink_domain_packages)
+    assert est.weights_bytes_per_gpu == pytest.approx(engine.weights_per_gpu())
+    wide = Engine(dataclasses.replace(m, expert_weight_bits=0.0), fmt, gpu, eff, Layout(),
+                  system.nvlink_domain_packages)
+    assert engine.weights_per_gpu() < 0.6 * wide.weights_per_gpu()
 
 
 def test_default_demand_carries_sources():

@@ -164,6 +164,11 @@ class MoE(Frozen):
         default=None, description="hidden size of each shared expert; default the expert's")
     latent_size: Dimension | None = Field(
         default=None, description="LatentMoE: experts run in this width (Nemotron 3 Super)")
+    expert_weight_bits: float | None = Field(
+        default=None, gt=0, le=16,
+        description="bits per routed-expert weight of a checkpoint quantised in its experts "
+                    "only (gpt-oss MXFP4: 4.25); served so wherever the serving precision "
+                    "is wider")
 
     @model_validator(mode="after")
     def _active_within_routed(self) -> MoE:
@@ -216,6 +221,9 @@ class ModelSpec(Frozen):
         default=None, description="sliding-window attention span in tokens")
     sliding_window_layers: int = Field(default=0, ge=0)
     mtp_layers: int = Field(default=0, ge=0, description="multi-token-prediction modules")
+    bf16_kv_cache_architectures: tuple[str, ...] = Field(
+        default=(), description="GPU generations on which the runtime keeps this model's "
+                                "KV cache in BF16 when serving FP8")
 
     @model_validator(mode="after")
     def _layers_cover_dense(self) -> ModelSpec:
@@ -275,6 +283,8 @@ def _transformer(m: ModelSpec) -> Transformer:
         window=m.sliding_window or 0,
         window_layers=m.sliding_window_layers,
         mtp_layers=m.mtp_layers,
+        expert_weight_bits=(moe.expert_weight_bits or 0.0) if moe else 0.0,
+        bf16_kv_architectures=m.bf16_kv_cache_architectures,
         **hybrid, **mamba,
     )
 

@@ -97,6 +97,19 @@ def gpu_spec(acc: Accelerator, precision: str, system: System | None = None) -> 
     )
 
 
+def serving_inputs(m: Transformer, acc: Accelerator, precision: str,
+                   system: System | None = None) -> tuple[NumberFormat, GpuSpec]:
+    """The number format and GPU figures one model is served with at ``precision``: the
+    KV cache (and the attention kernels) in BF16 at FP8 on the generations the model
+    entry names (``bf16_kv_cache_architectures``: gpt-oss on Hopper); the checkpoint's
+    narrower expert weights come with the shape (``Transformer.expert_weight_bits``)."""
+    fmt, gpu = number_format(precision), gpu_spec(acc, precision, system)
+    if precision == "fp8" and family(acc.architecture) in m.bf16_kv_architectures:
+        fmt = dataclasses.replace(fmt, kv_bytes=FORMATS["bf16"].kv_bytes)
+        gpu = dataclasses.replace(gpu, attention_peak_flops=gpu_spec(acc, "bf16").peak_flops)
+    return fmt, gpu
+
+
 KV_PRECISION = {"fp4": "fp8"}
 """Precision of the KV cache, and so of the attention kernels, per serving precision
 (FP4 weights keep an FP8 KV cache: :data:`gigawatt.models.perf.inference.FORMATS`)."""
@@ -157,8 +170,8 @@ class ServingConstants:
         Lookup order: the same generation and precision (at ``release``, else its newest
         release); the same generation at another precision; the same precision on the
         newest data-center generation (:data:`LINEAGE`; RTX Blackwell lends to none); else
-        the mean of all groups. ``basis`` says which
-        was used; ``release`` which software release the fractions are from.
+        the mean of the data-center groups (RTX Blackwell's left out here too). ``basis``
+        says which was used; ``release`` which software release the fractions are from.
         """
         gen = family(architecture)
         order = {r: i for i, r in enumerate(RELEASES)}
@@ -183,10 +196,15 @@ class ServingConstants:
                      "record)")
         else:
             key = None
-            basis = "mean of all calibrated groups"
+            basis = "mean of the calibrated data-center groups"
         if key is None:
-            f = statistics.fmean(v[0] for v in self.groups.values())
-            m = statistics.fmean(v[1] for v in self.groups.values())
+            lenders = [v for k, v in self.groups.items() if k[0] in LINEAGE]
+            if not lenders:
+                raise GigawattError(f"{CONSTANTS_FILE}: no data-center efficiency group to "
+                                    f"lend to {architecture} {precision}; accepted: a group "
+                                    f"of {', '.join(LINEAGE)}")
+            f = statistics.fmean(v[0] for v in lenders)
+            m = statistics.fmean(v[1] for v in lenders)
             rel = RELEASES[-1]
         else:
             f, m = self.groups[key]
@@ -261,9 +279,8 @@ def serving_estimate(
     c = constants or serving_constants()
     eff = c.efficiency(acc.architecture, precision, release)
     ereq = req if isinstance(req, EngineRequest) else engine_request(req, constants=c)
-    return estimate_engine(shape, number_format(precision),
-                           gpu_spec(acc, precision, system), eff, ereq,
-                           system.nvlink_domain_packages)
+    fmt, gpu = serving_inputs(shape, acc, precision, system)
+    return estimate_engine(shape, fmt, gpu, eff, ereq, system.nvlink_domain_packages)
 
 
 def serving_capacity(
@@ -310,15 +327,6 @@ RECORD_MODELS = {
 }
 """Record ``model`` -> catalog model (DeepSeek-R1 has DeepSeek-V3's shape)."""
 MLPERF_MODELS = RECORD_MODELS
-CHECKPOINT_EXPERT_BYTES = {"gpt-oss-120b": 4.25 / 8, "gpt-oss-20b": 4.25 / 8}
-"""Bytes per routed-expert weight of checkpoints quantised in their experts only: gpt-oss
-is published with its MoE weights in MXFP4 (4-bit values and one 8-bit scale per 32, 4.25
-bits; OpenAI, 'gpt-oss-120b & gpt-oss-20b Model Card', 2025), and the TensorRT-LLM rows
-printed FP8 (Hopper) serve that checkpoint."""
-BF16_KV_MODELS = frozenset({"gpt-oss-120b", "gpt-oss-20b"})
-"""Models whose TensorRT-LLM rows printed FP8 keep the KV cache in the checkpoint's BF16:
-the tables' GPT-OSS options set ``kv_cache_config dtype fp8 ('Hopper: use auto')``
-(calibration/inference_trtllm.json notes)."""
 RELEASES = ("mlperf-v4.1", "mlperf-v5.0", "trtllm-585c756", "trtllm-1.2")
 """Software releases the constants are fitted per, oldest first (projections use the last)."""
 
@@ -463,14 +471,9 @@ def case_engine(case: MlperfCase, catalog: Catalog | None = None
     cat = catalog or load_catalog()
     acc = cat.accelerators[case.accelerator]
     system = next(s for s in cat.systems.values() if s.accelerator == acc.id)
-    fmt = number_format(case.precision)
-    if case.model in CHECKPOINT_EXPERT_BYTES:
-        fmt = dataclasses.replace(fmt, expert_weight_bytes=CHECKPOINT_EXPERT_BYTES[case.model])
-    gpu = gpu_spec(acc, case.precision, system)
-    if case.benchmark == "trtllm" and case.precision == "fp8" and case.model in BF16_KV_MODELS:
-        fmt = dataclasses.replace(fmt, kv_bytes=FORMATS["bf16"].kv_bytes)
-        gpu = dataclasses.replace(gpu, attention_peak_flops=gpu_spec(acc, "bf16").peak_flops)
-    return cat.models[case.model].transformer(), fmt, gpu, system.nvlink_domain_packages
+    m = cat.models[case.model].transformer()
+    fmt, gpu = serving_inputs(m, acc, case.precision, system)
+    return m, fmt, gpu, system.nvlink_domain_packages
 
 
 def predict_case(case: MlperfCase, eff: Efficiency, input_tokens: float | None = None,

@@ -172,6 +172,13 @@ def attention_flops(m: Transformer, context: Num, decode: bool = False) -> Num:
     return 2.0 * m.heads * (width + m.rope_head_dim) * attended(m, context)
 
 
+def expert_bytes(m: Transformer, fmt: NumberFormat) -> float:
+    """Bytes per routed-expert weight: the serving precision's, or the checkpoint's
+    narrower ``m.expert_weight_bits / 8`` (gpt-oss's MXFP4 experts)."""
+    return min(fmt.weight_bytes, m.expert_weight_bits / 8) if m.expert_weight_bits \
+        else fmt.weight_bytes
+
+
 @dataclass(frozen=True)
 class _Weights:
     dense: float  # read every iteration: attention, dense MLPs, shared experts, head
@@ -209,13 +216,30 @@ class Engine:
     def _w(self) -> _Weights:
         return _weights(self.m)
 
+    def weight_bytes(self, tokens: Num | None = None) -> Num:
+        """Bytes of weights one GPU stores (``tokens`` ``None``) or reads in one pass of
+        ``tokens`` per pipeline stage:
+
+            W = (W_dense / tp_attn b_w + E W_exp D / tp b_e) / pp
+
+        ``b_e`` the expert width (:func:`expert_bytes`); stored: ``D = 1`` and the input
+        embedding in ``W_dense``; read: ``D(n) = 1 - (1 - k/E)^n``, the share of experts
+        some token picks.
+        """
+        lay, w, m = self.layout, self._w, self.m
+        if tokens is None:
+            dense, touched = w.dense_stored, 1.0
+        else:
+            dense = w.dense
+            touched = 1.0 - (1.0 - m.active_experts / m.experts) ** np.maximum(
+                np.asarray(tokens, dtype=float), 0.0) if m.experts else 0.0
+        return (dense / lay.attention_tp * self.fmt.weight_bytes
+                + m.experts * w.expert * touched / lay.tp * expert_bytes(m, self.fmt)) / lay.pp
+
     def weights_per_gpu(self) -> float:
         """Bytes of weights one GPU stores: dense parts split over ``tp_attn``, every
         expert split over the stage's ``tp`` GPUs, layers over ``pp``."""
-        lay, w = self.layout, self._w
-        stored = (w.dense_stored / lay.attention_tp * self.fmt.weight_bytes
-                  + self.m.experts * w.expert / lay.tp * self.fmt.expert_bytes)
-        return stored / lay.pp
+        return float(self.weight_bytes())
 
     def kv_share(self) -> float:
         """Share of one sequence's KV cache a GPU holds (per pipeline stage)."""
@@ -238,14 +262,11 @@ class Engine:
         """``compute`` or ``memory bandwidth``: which side of the weight-matrix roofline a
         decode-only iteration of ``decodes`` sequences sits on (attention aside)."""
         eff = _trailing(self, 0).eff
-        w, lay, m = self._w, self.layout, self.m
+        w, lay = self._w, self.layout
         n = decodes / lay.pp
         compute = n * (w.flops_dense + w.flops_expert) / lay.pp / lay.tp / (
             self.gpu.peak_flops * float(np.mean(eff.flops)))
-        touched = 1.0 - (1.0 - m.active_experts / m.experts) ** n if m.experts else 0.0
-        read = (w.dense / lay.attention_tp * self.fmt.weight_bytes
-                + m.experts * w.expert * touched / lay.tp * self.fmt.expert_bytes) \
-            / lay.pp / (self.gpu.hbm_bytes_per_s * float(np.mean(eff.hbm)))
+        read = float(self.weight_bytes(n)) / (self.gpu.hbm_bytes_per_s * float(np.mean(eff.hbm)))
         return "compute" if compute >= read else "memory bandwidth"
 
     def _link(self) -> tuple[float, float]:
@@ -278,13 +299,9 @@ class Engine:
             rows_exp = np.maximum(n * m.active_experts / m.experts, 1e-9)
             t_exp = (n * w.flops_expert / pp / lay.tp / (rate * eff.grouped_gemm)
                      * (rows_exp + eff.expert_half) / rows_exp)
-            touched = 1.0 - (1.0 - m.active_experts / m.experts) ** np.maximum(n, 0.0)
-            read_exp = m.experts * w.expert * touched / lay.tp
         else:
-            t_exp, read_exp = 0.0, 0.0
-        read = (w.dense / lay.attention_tp * self.fmt.weight_bytes
-                + read_exp * self.fmt.expert_bytes) / pp
-        matrices = np.maximum(t_dense + t_exp, read / bw)
+            t_exp = 0.0
+        matrices = np.maximum(t_dense + t_exp, self.weight_bytes(n) / bw)
         # Attention: each GPU serves 1/tp of the heads (TP) or of the sequences (DP), of
         # the micro-batch's sequences (1/pp) in its stage's layers (1/pp, in kv_share).
         att_flops = (d_tok * attention_flops(m, dec_context, decode=True)
@@ -931,13 +948,20 @@ def estimate_engine(m: Transformer, fmt: NumberFormat, gpu: GpuSpec, eff: Effici
     )
 
 
+def _prefill_pass_s(eng: Engine, work: Workload, budget: float) -> float:
+    """One prefill-only iteration of ``budget`` prompt tokens at half the mean prompt, s."""
+    return float(np.asarray(eng.iteration_s(0.0, budget, 0.0,
+                                            float(np.asarray(work.input_tokens)) / 2)))
+
+
 def _prefill_queue(eng: Engine, work: Workload, rho: np.ndarray, transfer_s: float,
-                   budget: float, qs: Sequence[float]) -> tuple[np.ndarray, list[np.ndarray]]:
+                   budget: float, qs: Sequence[float], t_full: float
+                   ) -> tuple[np.ndarray, list[np.ndarray]]:
     """A prefill-only replica at prompt-token utilisations ``rho``: the request rates
     (requests/s) and the TTFT quantiles ``qs`` (s): the M/G/1 wait for the budget, the
-    prompt's own pass, half an iteration under way and the KV transfer."""
+    prompt's own pass, half an iteration under way and the KV transfer; ``t_full`` the
+    iteration of ``budget`` prompt tokens (:func:`_prefill_pass_s`)."""
     n_in = float(np.asarray(work.input_tokens))
-    t_full = float(np.asarray(eng.iteration_s(0.0, budget, 0.0, n_in / 2)))
     mu = budget / t_full
     lam = rho * mu / n_in
     service_mean = n_in / mu
@@ -948,11 +972,11 @@ def _prefill_queue(eng: Engine, work: Workload, rho: np.ndarray, transfer_s: flo
 
 
 def _prefill_rate(eng: Engine, work: Workload, ttft_s: float, transfer_s: float,
-                  budget: float) -> float:
+                  budget: float, t_full: float) -> float:
     """Highest request rate one prefill-only replica takes with p99 TTFT within the
     limit (after the KV transfer), requests/s; 0 if none."""
     lam, (t99,) = _prefill_queue(eng, work, np.linspace(0.01, 0.99, 99), transfer_s,
-                                 budget, (0.99,))
+                                 budget, (0.99,), t_full)
     ok = t99 <= ttft_s
     return float(lam[ok].max()) if ok.any() else 0.0
 
@@ -991,7 +1015,8 @@ def split_pools(m: Transformer, fmt: NumberFormat, gpu: GpuSpec, eff: Efficiency
             link = req.kv_transfer_bytes_per_s or (
                 gpu.scaleout_bytes_per_s if across else gpu.link_bytes_per_s * eff.link)
             transfer = float(kv_bytes(m, fmt.kv_bytes, n_in)) / link
-            lam_p = _prefill_rate(peng, work, ttft, transfer, budget)
+            t_full = _prefill_pass_s(peng, work, budget)
+            lam_p = _prefill_rate(peng, work, ttft, transfer, budget, t_full)
             if lam_p <= 0:
                 continue
             fixed = [req.prefill_gpus // pl.gpus] if req.prefill_gpus else \
@@ -1010,13 +1035,14 @@ def split_pools(m: Transformer, fmt: NumberFormat, gpu: GpuSpec, eff: Efficiency
                             "kv_transfer_ms": units.s_to_ms(transfer),
                             "binding_pool": "prefill" if n_p * lam_p < n_d * lam_d
                             else "decode",
-                            "decode_layout_obj": dl, "prefill_obj": (peng, transfer, rate / n_p)}
+                            "decode_layout_obj": dl,
+                            "prefill_obj": (peng, transfer, rate / n_p, t_full)}
     if best is not None:  # TTFT at the chosen rate, from the prefill pool's queue
-        prefill: tuple[Engine, float, float] = best.pop("prefill_obj")  # type: ignore[assignment]
-        peng, transfer, per_replica = prefill
-        t_full = float(np.asarray(peng.iteration_s(0.0, budget, 0.0, n_in / 2)))
+        prefill: tuple[Engine, float, float, float] = best.pop("prefill_obj")  # type: ignore[assignment]
+        peng, transfer, per_replica, t_full = prefill
         rho = np.array([min(per_replica * n_in * t_full / budget, 0.99)])
-        _, (t50, t99) = _prefill_queue(peng, work, rho, transfer, budget, (0.5, 0.99))
+        _, (t50, t99) = _prefill_queue(peng, work, rho, transfer, budget, (0.5, 0.99),
+                                       t_full)
         best["ttft_p50_s"], best["ttft_p99_s"] = float(t50[0]), float(t99[0])
     return best
 

@@ -71,6 +71,11 @@ class Transformer:
     mtp_layers: int = 0
     """Multi-token-prediction modules after the last layer (DeepSeek-V3: 1, Nemotron 3 Super:
     2): each runs one attention + MLP (or MoE) block and its own output projection."""
+    expert_weight_bits: float = 0.0
+    """Bits per routed-expert weight as the checkpoint stores them, kept when the serving
+    precision is wider (gpt-oss MXFP4: 4.25); 0: the serving precision's."""
+    bf16_kv_architectures: tuple[str, ...] = ()
+    """GPU generations whose runtime keeps the KV cache in BF16 when serving FP8."""
 
     @property
     def hybrid(self) -> bool:

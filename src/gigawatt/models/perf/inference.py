@@ -66,20 +66,12 @@ class InfeasibleServing(ServingError, InfeasibleError):
 
 @dataclass(frozen=True)
 class NumberFormat:
-    """Bytes per stored weight and per KV-cache value at one serving precision;
-    ``expert_weight_bytes`` for routed experts stored narrower than the rest (a checkpoint
-    quantised only in its experts, as gpt-oss's MXFP4); ``None``: ``weight_bytes``."""
+    """Bytes per stored weight and per KV-cache value at one serving precision (a
+    checkpoint's narrower expert weights: ``Transformer.expert_weight_bits``)."""
 
     name: str
     weight_bytes: float
     kv_bytes: float
-    expert_weight_bytes: float | None = None
-
-    @property
-    def expert_bytes(self) -> float:
-        """Bytes per routed-expert weight."""
-        return self.weight_bytes if self.expert_weight_bytes is None \
-            else min(self.weight_bytes, self.expert_weight_bytes)
 
 
 FORMATS: dict[str, NumberFormat] = {
