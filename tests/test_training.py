@@ -223,17 +223,30 @@ def test_multi_token_prediction_costs_time_and_memory(catalog):
 
 
 def test_fixed_expert_tensor_parallelism():
-    # tp 2, ep 8 on 16 GPUs: by default experts are split over tp as well (etp = tp);
+    # tp 2, ep 8 on 16 GPUs: etp 2 splits experts over tp as well (Megatron's default);
     # etp 1 (the Megatron-Bridge recipes) keeps each expert whole: twice the expert weights.
+    # Left out, both are searched and the faster is kept.
     kw = {"seq_len": 4096, "global_batch": 64}
     fixed = {"tp": 2, "pp": 1, "cp": 1, "ep": 8, "micro_batch": 1, "recompute": "full"}
-    split = estimate_training("qwen3-30b-a3b", "gb200-nvl72", 16, fixed=Fixed(**fixed),
+    split = estimate_training("qwen3-30b-a3b", "gb200-nvl72", 16, fixed=Fixed(**fixed, etp=2),
                               **kw).search.best
     whole = estimate_training("qwen3-30b-a3b", "gb200-nvl72", 16, fixed=Fixed(**fixed, etp=1),
                               **kw).search.best
+    searched = estimate_training("qwen3-30b-a3b", "gb200-nvl72", 16, fixed=Fixed(**fixed),
+                                 top=2, **kw).search
+    assert (split.etp, whole.etp) == (2, 1)
     assert whole.memory_gb["weights"] > 1.5 * split.memory_gb["weights"]
+    assert searched.evaluated == 2 and {e.etp for e in searched.top} == {1, 2}
+    assert searched.best.step_time_s == min(split.step_time_s, whole.step_time_s)
     with pytest.raises(TrainingError):
         estimate_training("qwen3-30b-a3b", "gb200-nvl72", 16, fixed=Fixed(**fixed, etp=3), **kw)
+
+
+def test_dense_models_keep_expert_tensor_parallelism_at_tp():
+    # No experts to split: one row per layout, etp reported as tp (Megatron's default).
+    found = estimate_training("llama3-70b", "hgx-h100", 64, seq_len=4096,
+                              global_batch=64).search
+    assert found.best.etp == found.best.tp
 
 
 @given(st.lists(st.integers(-50, 50), max_size=30))

@@ -179,9 +179,7 @@ class Fixed:
     virtual: int | None = None
     recompute: str | None = None
     etp: int | None = None
-    """Expert tensor parallelism; ``None``: ``tp`` where ``ep`` divides ``dp x cp`` (experts
-    carved out of data-parallel ranks), else 1 (:func:`~gigawatt.models.perf.memory.
-    expert_tp`)."""
+    """Expert tensor parallelism; ``None`` searches 1 and ``tp`` (:func:`candidates`)."""
 
 
 @dataclass(frozen=True)
@@ -267,6 +265,8 @@ class TrainingEstimate:
     dp: int
     cp: int
     ep: int
+    etp: int
+    """Expert tensor-parallel size (``tp`` for a dense model, Megatron's default)."""
     micro_batch: int
     virtual_stages: int
     recompute: str
@@ -284,7 +284,7 @@ class TrainingEstimate:
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready data; the contract keys of ``gigawatt train`` plus details."""
         d = {f.name: getattr(self, f.name) for f in fields(self)}
-        d["parallelism"] = {k: d.pop(k) for k in ("tp", "pp", "dp", "cp", "ep")}
+        d["parallelism"] = {k: d.pop(k) for k in ("tp", "pp", "dp", "cp", "ep", "etp")}
         return d
 
     def wall_s(self, tokens: float, goodput: float = 1.0) -> float:
@@ -373,9 +373,10 @@ def candidates(job: Job, hw: Hardware, fixed: Fixed) -> Grid:
     Valid: ``tp`` divides the heads and fits the scale-up domain (unless allowed beyond it);
     ``pp`` at most the layers; ``tp pp cp dp`` equals the GPUs (at most, if not exact);
     ``dp b`` divides the global batch; ``ep`` divides the routed experts and ``tp dp cp``;
-    a fixed ``etp`` divides ``tp`` and ``ep etp`` divides ``tp dp cp``; ``v > 1`` only with
-    ``pp > 1``, at most ``ceil(L / pp)`` and with ``m >= pp`` (:func:`valid_virtual`,
-    applied as a mask). Rows are ordered by ``tp, pp, cp, dp, micro_batch, ep``.
+    ``etp`` is 1 or ``tp`` (a fixed one any divisor of ``tp``) with ``ep etp`` dividing
+    ``tp dp cp``; ``v > 1`` only with ``pp > 1``, at most ``ceil(L / pp)`` and with
+    ``m >= pp`` (:func:`valid_virtual`, applied as a mask). Rows are ordered by
+    ``tp, pp, cp, dp, micro_batch, ep, etp``.
     """
     m, n, batch = job.model, job.gpus, job.global_batch
     limit = m.heads if job.allow_tp_beyond_domain else hw.domain_gpus
@@ -406,20 +407,27 @@ def candidates(job: Job, hw: Hardware, fixed: Fixed) -> Grid:
     ep = _options(fixed.ep, divisors(m.experts) if m.experts else np.array([1]))
     ranks = rows["tp"] * rows["dp"] * rows["cp"]
     rows = _cross(rows, "ep", ep, ranks[:, None] % ep[None, :] == 0)
-    if fixed.etp is None:
-        # Expert-TP tp where ep divides dp x cp, else 1: whole expert groups either way.
-        rows["etp"] = memory.expert_tp(rows["tp"], rows["dp"], rows["cp"], rows["ep"]).astype(
-            np.int64)
-        keep = np.ones(len(rows["tp"]), dtype=bool)
-    else:
+    if fixed.etp is not None:
         # A fixed expert-TP size must split tp and leave whole expert groups of ep x etp.
         rows["etp"] = np.full_like(rows["tp"], fixed.etp)
         ranks = rows["tp"] * rows["dp"] * rows["cp"]
         keep = (rows["tp"] % fixed.etp == 0) & (ranks % (rows["ep"] * fixed.etp) == 0)
+    elif m.experts:
+        # Searched: 1 (experts whole, the published MoE recipes) or tp (split like the dense
+        # layers, Megatron's default, where ep divides dp x cp); one row where tp is 1.
+        split = (rows["tp"] > 1) & ((rows["dp"] * rows["cp"]) % rows["ep"] == 0)
+        rows = _cross(rows, "etp", np.array([0, 1]),
+                      np.stack([np.ones_like(split), split], axis=1))
+        rows["etp"] = np.where(rows["etp"] == 1, rows["tp"], 1)
+        keep = None
+    else:
+        rows["etp"] = rows["tp"].copy()  # no experts: Megatron's default, etp = tp
+        keep = None
     if job.shard_group > 0:
         # Hybrid sharding: the group must split the data-parallel ranks evenly.
-        keep &= (rows["dp"] * rows["cp"]) % job.shard_group == 0
-    if not keep.all():
+        group = (rows["dp"] * rows["cp"]) % job.shard_group == 0
+        keep = group if keep is None else keep & group
+    if keep is not None and not keep.all():
         rows = _keep(rows, keep)
     virtual = np.array(VIRTUAL_STAGES if job.schedule == "interleaved" else (1,))
     if fixed.virtual is None and len(rows["pp"]):
@@ -762,7 +770,7 @@ def estimate_at(ev: Evaluation, flat: int, hw: Hardware) -> TrainingEstimate:
     parts = {"weights": mem.weights, "grads": mem.grads, "optimizer": mem.optimizer,
              "activations": mem.activations}
     return TrainingEstimate(
-        tp=g["tp"], pp=g["pp"], dp=g["dp"], cp=g["cp"], ep=g["ep"],
+        tp=g["tp"], pp=g["pp"], dp=g["dp"], cp=g["cp"], ep=g["ep"], etp=g["etp"],
         micro_batch=g["micro_batch"], virtual_stages=g["virtual"],
         recompute=_recompute_name(g["recompute"], ev), gpus=gpus,
         step_time_s=step, tokens_per_s=tokens_per_s,
@@ -800,7 +808,8 @@ def search(job: Job, hw: Hardware, c: Constants, fixed: Fixed | None = None,
         raise InfeasibleTraining(
             f"no layout fits in {units.bytes_to_gb(ev.usable_bytes):.0f} GB per GPU on "
             f"{hw.name}: the leanest (tp={need.tp}, pp={need.pp}, dp={need.dp}, cp={need.cp}, "
-            f"ep={need.ep}, micro-batch {need.micro_batch}, recompute {need.recompute}) needs "
+            f"ep={need.ep}, etp={need.etp}, micro-batch {need.micro_batch}, recompute "
+            f"{need.recompute}) needs "
             f"{need.memory_gb_per_gpu:.0f} GB; add GPUs, use --sharding fsdp, or choose "
             f"fewer fixed degrees")
     k = min(max(top, 1), fitting)
