@@ -256,3 +256,87 @@ def test_sorted_unique_is_numpys_unique(values):
 
     a = np.array(values, dtype=np.int64)
     assert np.array_equal(sorted_unique(a), np.unique(a))
+
+
+def _reference_rows(job, hw, fixed):
+    """Every layout by the documented rules, one Python tuple at a time (slow and plain):
+    what the vectorised candidates() and valid_virtual() must reproduce."""
+    from gigawatt.models.perf import training as t
+
+    m, n, batch = job.model, job.gpus, job.global_batch
+    tps = t._options(fixed.tp, t.tp_options(m, hw.domain_gpus))
+    pps = range(1, m.layers + 1) if job.exact_gpus else t.pp_options(m)
+    rows = []
+    for tp in tps:
+        for pp in pps:
+            for cp in t._options(fixed.cp, t.cp_options(job.seq_len)):
+                inner = int(tp * pp * cp)
+                dps = [n // inner] if job.exact_gpus and n % inner == 0 else (
+                    [] if job.exact_gpus else [d for d in t.divisors(batch) if inner * d <= n])
+                for dp in dps:
+                    if batch % dp or (fixed.dp is not None and dp != fixed.dp):
+                        continue
+                    for b in t._options(fixed.micro_batch, [x for x in t.divisors(batch)
+                                                            if x <= t.MAX_MICRO_BATCH]):
+                        if (batch // dp) % b:
+                            continue
+                        eps = t.divisors(m.experts) if m.experts else [1]
+                        for ep in t._options(fixed.ep, eps):
+                            if (tp * dp * cp) % ep:
+                                continue
+                            etps = ([1, tp] if tp > 1 else [1]) if m.experts else [tp]
+                            for etp in etps:
+                                if etp == tp and m.experts and (dp * cp) % ep:
+                                    continue
+                                if job.shard_group and (dp * cp) % job.shard_group:
+                                    continue
+                                rows.append((tp, pp, cp, dp, b, ep, etp))
+    return rows
+
+
+@pytest.mark.parametrize(("model", "gpu", "gpus", "seq", "batch", "job_kw"), [
+    ("llama3-70b", "hgx-h100", 64, 4096, 128, {}),
+    ("llama3-70b", "hgx-h100", 96, 4096, 96, {"exact_gpus": False}),
+    ("llama3-70b", "gb200-nvl72", 128, 8192, 256, {"sharding": "fsdp", "shard_group": 8}),
+    ("qwen3-30b-a3b", "gb200-nvl72", 32, 4096, 128, {}),
+    ("deepseek-v3", "gb200-nvl72", 256, 4096, 256, {"schedule": "1f1b"}),
+])
+def test_vectorised_search_matches_a_plain_enumeration(catalog, model, gpu, gpus, seq, batch,
+                                                       job_kw):
+    # The same layouts, the same count and the same fastest (ties: least memory, first in
+    # order), however the rows and the selection are built.
+    from gigawatt.models.perf import training as t
+
+    _, hw = hardware(catalog, gpu)
+    job = Job(model=catalog.models[model].transformer(), gpus=gpus, seq_len=seq,
+              global_batch=batch, **job_kw)
+    grid = t.candidates(job, hw, Fixed())
+    rows = _reference_rows(job, hw, Fixed())
+    got = list(zip(*(grid.base[k].tolist() for k in ("tp", "pp", "cp", "dp", "micro_batch",
+                                                       "ep", "etp")), strict=True))
+    assert got == rows
+    ev = t.evaluate(job, hw, load_constants(), grid)
+    valid, step = np.broadcast_to(ev.valid, grid.shape), ev.step_s
+    total = np.broadcast_to(ev.memory.total, grid.shape)
+    best, fits, count = None, 0, 0
+    for i, (_, pp, _, dp, b, _, _) in enumerate(rows):
+        mbs = batch // (dp * b)
+        for j, v in enumerate(grid.virtual.tolist()):
+            stage = -(-job.model.layers // pp)
+            ok = v == 1 or (pp > 1 and v <= stage and mbs >= pp and any(
+                (job.model.layers + k) % (pp * v) == 0
+                for k in range(t.PIPELINE_EXTRA_SLOTS + 1)))
+            assert bool(valid[i, j, 0]) == ok
+            for r in range(grid.shape[2]):
+                if not ok:
+                    continue
+                count += 1
+                if total[i, j, r] <= ev.usable_bytes:
+                    fits += 1
+                    key = (float(step[i, j, r]), float(total[i, j, r]))
+                    if best is None or key < best[0]:
+                        best = (key, (i, j, r))
+    found = search(job, hw, load_constants())
+    assert (found.evaluated, found.fitting) == (count, fits)
+    assert best is not None
+    assert found.best == t.estimate_at(ev, int(np.ravel_multi_index(best[1], grid.shape)), hw)
