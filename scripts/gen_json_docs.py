@@ -49,7 +49,8 @@ TEXT: dict[str, str] = {
     "identical": "true when nothing differs", "inputs": "scenario fields (diff) or the "
     "inputs sampled (sweep)", "outputs": "output rows (diff) or quantiles per output (sweep)",
     "source": "citation: S-numbers resolve in `gigawatt catalog sources`",
-    "parallelism": "tp, pp, dp, cp, ep", "training_parallelism": "tp, pp, dp, cp, ep",
+    "parallelism": "tp, pp, dp, cp, ep, etp (expert tensor parallelism)",
+    "training_parallelism": "tp, pp, dp, cp, ep",
 }
 
 MODEL_FILE = """## Model files

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 TRAIN_KEYS = {"model_tflops_per_gpu", "hardware_tflops_per_gpu", "mfu", "step_time_s",
               "tokens_per_s", "memory_gb_per_gpu", "parallelism"}
@@ -17,7 +19,7 @@ def test_acceptance_command_prints_the_contract_keys(cli):
     assert r.code == 0, r.err
     d = json.loads(r.out)
     assert d.keys() >= TRAIN_KEYS
-    assert set(d["parallelism"]) == {"tp", "pp", "dp", "cp", "ep"}
+    assert set(d["parallelism"]) == {"tp", "pp", "dp", "cp", "ep", "etp"}
     assert set(d["breakdown_s"]) >= {"compute", "tp_comm", "dp_comm", "bubble"}
     assert "wall_days" not in d and "gpu_hours" not in d
 
@@ -31,7 +33,7 @@ def test_tp_pp_dp_given_is_that_layout(cli):
     r = cli(*ACCEPTANCE, "--tp", "8", "--pp", "16", "--dp", "8", "--json")
     assert r.code == 0, r.err
     d = json.loads(r.out)
-    assert d["parallelism"] == {"tp": 8, "pp": 16, "dp": 8, "cp": 1, "ep": 1}
+    assert d["parallelism"] == {"tp": 8, "pp": 16, "dp": 8, "cp": 1, "ep": 1, "etp": 8}
 
 
 def test_table_shows_layout_breakdown_and_runners_up(cli):
@@ -81,3 +83,46 @@ def test_expert_tensor_parallelism_can_be_fixed(cli):
     assert whole.out != split.out
     bad = cli(*args, "--etp", "4", "--json")
     assert bad.code == 2 and "--etp 4 does not divide --tp 2" in bad.err
+
+
+MOE = ("train", "--model", "qwen3-30b-a3b", "--gpu", "gb200-nvl72", "--gpus", "16",
+       "--global-batch", "64", "--json")
+
+
+@pytest.mark.parametrize(("extra", "message"), [
+    (("--etp", "3"), "--etp 3 divides no tensor-parallel size this model can use"),
+    (("--tp", "1", "--dp", "8", "--pp", "2", "--ep", "16"),
+     "--ep 16 = 16 does not divide tp x dp x cp = 8"),
+    (("--tp", "2", "--dp", "4", "--pp", "2", "--ep", "8", "--etp", "2"),
+     "--ep 8 x --etp 2 = 16 does not divide tp x dp x cp = 8"),
+])
+def test_bad_expert_layouts_exit_2_with_one_line(cli, extra, message):
+    r = cli(*MOE, *extra)
+    assert r.code == 2 and r.out == ""
+    assert message in r.err and r.err.count("\n") == 1
+
+
+def test_expert_tensor_parallelism_is_searched_and_reported(cli):
+    d = json.loads(cli(*MOE, "--top", "5").out)
+    assert d["parallelism"]["etp"] in (1, d["parallelism"]["tp"])
+    assert all(e["parallelism"]["etp"] in (1, e["parallelism"]["tp"]) for e in d["top"])
+    table = cli(*MOE[:-1])
+    assert table.code == 0 and f"etp {d['parallelism']['etp']}" in table.out
+
+
+# The cli fixture reads captured output after each call: nothing carries between inputs.
+@settings(max_examples=20, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(tp=st.sampled_from([None, 1, 2, 4, 8]), ep=st.sampled_from([None, 1, 2, 4, 8, 16, 32]),
+       etp=st.integers(1, 12))
+def test_any_expert_tensor_parallel_size_runs_or_exits_2_with_one_line(cli, tp, ep, etp):
+    extra = ["--etp", str(etp)] + [f for k, v in (("--tp", tp), ("--ep", ep)) if v
+                                    for f in (k, str(v))]
+    r = cli(*MOE, *extra)
+    if r.code == 0:
+        d = json.loads(r.out)["parallelism"]
+        assert d["etp"] == etp and d["tp"] % etp == 0
+        assert (d["tp"] * d["dp"] * d["cp"]) % (d["ep"] * etp) == 0
+    else:
+        assert r.code == 2 and r.out == "" and r.err.count("\n") == 1
+        assert "--etp" in r.err or "--ep" in r.err or "--tp" in r.err or "layout" in r.err

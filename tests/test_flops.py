@@ -61,7 +61,9 @@ def test_moe_computes_on_active_but_stores_all(catalog):
 
 def test_multi_token_prediction_adds_a_block_and_an_output_projection(catalog):
     m = catalog.models["deepseek-v3"].transformer()
-    assert flops.mtp_flops_per_token(m, 4096) == (0.0, 0.0, 0.0, 0.0)
+    assert m.mtp_layers == 1  # config.json num_nextn_predict_layers
+    assert flops.mtp_flops_per_token(dataclasses.replace(m, mtp_layers=0), 4096) == (
+        0.0, 0.0, 0.0, 0.0)
     dense, expert, scores, logits = flops.mtp_flops_per_token(
         dataclasses.replace(m, mtp_layers=2), 4096)
     assert logits == 2 * 2 * m.vocab * m.hidden

@@ -213,27 +213,41 @@ def test_a_bigger_model_never_trains_faster(heads, layers, ffn_mult, more_layers
 
 def test_multi_token_prediction_costs_time_and_memory(catalog):
     spec = catalog.models["deepseek-v3"].spec()
+    assert spec.mtp_layers == 1  # DeepSeek-V3 trains with one MTP module
     kw = {"seq_len": 4096, "global_batch": 1024, "precision": "mxfp8",
           "fixed": Fixed(tp=1, pp=1, ep=64, micro_batch=1, recompute="full")}
-    without = estimate_training(spec, "gb200-nvl72", 256, **kw).search.best
-    with_mtp = estimate_training(spec.model_copy(update={"mtp_layers": 1}), "gb200-nvl72", 256,
-                                 **kw).search.best
+    without = estimate_training(spec.model_copy(update={"mtp_layers": 0}), "gb200-nvl72", 256,
+                                **kw).search.best
+    with_mtp = estimate_training(spec, "gb200-nvl72", 256, **kw).search.best
     assert with_mtp.step_time_s > without.step_time_s
     assert with_mtp.memory_gb_per_gpu > without.memory_gb_per_gpu
 
 
 def test_fixed_expert_tensor_parallelism():
-    # tp 2, ep 8 on 16 GPUs: by default experts are split over tp as well (etp = tp);
+    # tp 2, ep 8 on 16 GPUs: etp 2 splits experts over tp as well (Megatron's default);
     # etp 1 (the Megatron-Bridge recipes) keeps each expert whole: twice the expert weights.
+    # Left out, both are searched and the faster is kept.
     kw = {"seq_len": 4096, "global_batch": 64}
     fixed = {"tp": 2, "pp": 1, "cp": 1, "ep": 8, "micro_batch": 1, "recompute": "full"}
-    split = estimate_training("qwen3-30b-a3b", "gb200-nvl72", 16, fixed=Fixed(**fixed),
+    split = estimate_training("qwen3-30b-a3b", "gb200-nvl72", 16, fixed=Fixed(**fixed, etp=2),
                               **kw).search.best
     whole = estimate_training("qwen3-30b-a3b", "gb200-nvl72", 16, fixed=Fixed(**fixed, etp=1),
                               **kw).search.best
+    searched = estimate_training("qwen3-30b-a3b", "gb200-nvl72", 16, fixed=Fixed(**fixed),
+                                 top=2, **kw).search
+    assert (split.etp, whole.etp) == (2, 1)
     assert whole.memory_gb["weights"] > 1.5 * split.memory_gb["weights"]
+    assert searched.evaluated == 2 and {e.etp for e in searched.top} == {1, 2}
+    assert searched.best.step_time_s == min(split.step_time_s, whole.step_time_s)
     with pytest.raises(TrainingError):
         estimate_training("qwen3-30b-a3b", "gb200-nvl72", 16, fixed=Fixed(**fixed, etp=3), **kw)
+
+
+def test_dense_models_keep_expert_tensor_parallelism_at_tp():
+    # No experts to split: one row per layout, etp reported as tp (Megatron's default).
+    found = estimate_training("llama3-70b", "hgx-h100", 64, seq_len=4096,
+                              global_batch=64).search
+    assert found.best.etp == found.best.tp
 
 
 @given(st.lists(st.integers(-50, 50), max_size=30))
@@ -242,3 +256,87 @@ def test_sorted_unique_is_numpys_unique(values):
 
     a = np.array(values, dtype=np.int64)
     assert np.array_equal(sorted_unique(a), np.unique(a))
+
+
+def _reference_rows(job, hw, fixed):
+    """Every layout by the documented rules, one Python tuple at a time (slow and plain):
+    what the vectorised candidates() and valid_virtual() must reproduce."""
+    from gigawatt.models.perf import training as t
+
+    m, n, batch = job.model, job.gpus, job.global_batch
+    tps = t._options(fixed.tp, t.tp_options(m, hw.domain_gpus))
+    pps = range(1, m.layers + 1) if job.exact_gpus else t.pp_options(m)
+    rows = []
+    for tp in tps:
+        for pp in pps:
+            for cp in t._options(fixed.cp, t.cp_options(job.seq_len)):
+                inner = int(tp * pp * cp)
+                dps = [n // inner] if job.exact_gpus and n % inner == 0 else (
+                    [] if job.exact_gpus else [d for d in t.divisors(batch) if inner * d <= n])
+                for dp in dps:
+                    if batch % dp or (fixed.dp is not None and dp != fixed.dp):
+                        continue
+                    for b in t._options(fixed.micro_batch, [x for x in t.divisors(batch)
+                                                            if x <= t.MAX_MICRO_BATCH]):
+                        if (batch // dp) % b:
+                            continue
+                        eps = t.divisors(m.experts) if m.experts else [1]
+                        for ep in t._options(fixed.ep, eps):
+                            if (tp * dp * cp) % ep:
+                                continue
+                            etps = ([1, tp] if tp > 1 else [1]) if m.experts else [tp]
+                            for etp in etps:
+                                if etp == tp and m.experts and (dp * cp) % ep:
+                                    continue
+                                if job.shard_group and (dp * cp) % job.shard_group:
+                                    continue
+                                rows.append((tp, pp, cp, dp, b, ep, etp))
+    return rows
+
+
+@pytest.mark.parametrize(("model", "gpu", "gpus", "seq", "batch", "job_kw"), [
+    ("llama3-70b", "hgx-h100", 64, 4096, 128, {}),
+    ("llama3-70b", "hgx-h100", 96, 4096, 96, {"exact_gpus": False}),
+    ("llama3-70b", "gb200-nvl72", 128, 8192, 256, {"sharding": "fsdp", "shard_group": 8}),
+    ("qwen3-30b-a3b", "gb200-nvl72", 32, 4096, 128, {}),
+    ("deepseek-v3", "gb200-nvl72", 256, 4096, 256, {"schedule": "1f1b"}),
+])
+def test_vectorised_search_matches_a_plain_enumeration(catalog, model, gpu, gpus, seq, batch,
+                                                       job_kw):
+    # The same layouts, the same count and the same fastest (ties: least memory, first in
+    # order), however the rows and the selection are built.
+    from gigawatt.models.perf import training as t
+
+    _, hw = hardware(catalog, gpu)
+    job = Job(model=catalog.models[model].transformer(), gpus=gpus, seq_len=seq,
+              global_batch=batch, **job_kw)
+    grid = t.candidates(job, hw, Fixed())
+    rows = _reference_rows(job, hw, Fixed())
+    got = list(zip(*(grid.base[k].tolist() for k in ("tp", "pp", "cp", "dp", "micro_batch",
+                                                       "ep", "etp")), strict=True))
+    assert got == rows
+    ev = t.evaluate(job, hw, load_constants(), grid)
+    valid, step = np.broadcast_to(ev.valid, grid.shape), ev.step_s
+    total = np.broadcast_to(ev.memory.total, grid.shape)
+    best, fits, count = None, 0, 0
+    for i, (_, pp, _, dp, b, _, _) in enumerate(rows):
+        mbs = batch // (dp * b)
+        for j, v in enumerate(grid.virtual.tolist()):
+            stage = -(-job.model.layers // pp)
+            ok = v == 1 or (pp > 1 and v <= stage and mbs >= pp and any(
+                (job.model.layers + k) % (pp * v) == 0
+                for k in range(t.PIPELINE_EXTRA_SLOTS + 1)))
+            assert bool(valid[i, j, 0]) == ok
+            for r in range(grid.shape[2]):
+                if not ok:
+                    continue
+                count += 1
+                if total[i, j, r] <= ev.usable_bytes:
+                    fits += 1
+                    key = (float(step[i, j, r]), float(total[i, j, r]))
+                    if best is None or key < best[0]:
+                        best = (key, (i, j, r))
+    found = search(job, hw, load_constants())
+    assert (found.evaluated, found.fitting) == (count, fits)
+    assert best is not None
+    assert found.best == t.estimate_at(ev, int(np.ravel_multi_index(best[1], grid.shape)), hw)

@@ -11,6 +11,7 @@ Run with ``pytest -s`` to see the tables.
 
 from __future__ import annotations
 
+import json
 import math
 import sys
 from pathlib import Path
@@ -79,3 +80,72 @@ def test_shipped_constants_are_in_range():
     assert 0 < c.peak_fraction <= 1 and 0 <= c.dp_overlap <= 1
     assert 0 <= c.fsdp_overlap <= 1 and 0 <= c.tp_overlap <= 1 and c.ridge_multiple > 0
     assert 0 < c.attention_fraction <= 1 and 0 < c.grouped_gemm_fraction <= 1
+
+
+def model_file(name: str, m) -> dict:
+    """A model file (the ``--model`` YAML) for a case's shape: the inverse of
+    ``ModelSpec.transformer``; a hybrid pattern holds the record's block counts."""
+    spec: dict = {"name": name, "layers": m.layers, "hidden_size": m.hidden,
+                  "ffn_hidden_size": m.ffn, "attention_heads": m.heads, "kv_heads": m.kv_heads,
+                  "head_dim": m.head_dim, "vocab_size": m.vocab, "gated_mlp": m.gated,
+                  "mtp_layers": m.mtp_layers}
+    if m.experts:
+        spec["moe"] = {"routed_experts": m.experts, "active_experts": m.active_experts,
+                       "shared_experts": m.shared_experts,
+                       "expert_ffn_hidden_size": m.expert_ffn,
+                       "dense_layers": 0 if m.hybrid else m.layers - m.moe_layers,
+                       "shared_expert_ffn_hidden_size": m.shared_expert_ffn or None,
+                       "latent_size": m.moe_latent or None}
+    if m.kv_lora_rank:
+        spec["mla"] = {"kv_lora_rank": m.kv_lora_rank, "q_lora_rank": m.q_lora_rank,
+                       "rope_head_dim": m.rope_head_dim}
+    if m.hybrid:
+        spec["hybrid_layer_pattern"] = ("M" * m.mamba_layers + "*" * m.hybrid_attention_layers
+                                        + "E" * m.moe_layers + "-" * m.dense_layers)
+    if m.mamba_layers:
+        spec["mamba"] = {"heads": m.mamba_heads, "head_dim": m.mamba_head_dim,
+                         "state_size": m.mamba_state, "groups": m.mamba_groups}
+    if m.window:
+        spec["sliding_window"], spec["sliding_window_layers"] = m.window, m.window_layers
+    return spec
+
+
+def train_args(case, path) -> list[str]:
+    """``gigawatt train`` flags for a case: its model file, GPUs, layout, batch and recipe."""
+    job, fixed = case.job, case.fixed
+    args = ["train", "--model", str(path), "--gpu", case.gpu, "--gpus", str(job.gpus),
+            "--seq-len", str(job.seq_len), "--global-batch", str(job.global_batch),
+            "--precision", case.precision, "--sharding", job.sharding, "--json"]
+    for flag, value in (("--tp", fixed.tp), ("--pp", fixed.pp), ("--dp", fixed.dp),
+                        ("--cp", fixed.cp), ("--ep", fixed.ep), ("--etp", fixed.etp),
+                        ("--vp", fixed.virtual), ("--micro-batch", fixed.micro_batch),
+                        ("--recompute", fixed.recompute)):
+        if value is not None:
+            args += [flag, str(value)]
+    return args
+
+
+def test_every_published_layout_runs_through_the_cli(cli, tmp_path):
+    # The acceptance item: each record's model (as a model file), GPUs, tp/pp/cp/dp/ep/etp/vp,
+    # micro and global batch, sharding and recipe, given to `gigawatt train` as a user would,
+    # with the CLI's own memory headroom: none may answer "no layout fits" or any error.
+    import yaml
+
+    from gigawatt.catalog.schema import ModelSpec
+
+    failed = []
+    for i, case in enumerate(calibrate_training.cases()):
+        spec = model_file(case.id, case.job.model)
+        assert ModelSpec(**spec).transformer() == case.job.model, case.id
+        path = tmp_path / f"m{i}.yaml"
+        path.write_text(yaml.safe_dump(spec))
+        r = cli(*train_args(case, path))
+        if r.code:
+            failed.append(f"{case.id}: {r.err.strip()}")
+            continue
+        d = json.loads(r.out)
+        held = {k: getattr(case.fixed, k) for k in ("tp", "pp", "dp", "cp", "ep", "etp")}
+        assert {k: d["parallelism"][k] for k, v in held.items() if v is not None} == {
+            k: v for k, v in held.items() if v is not None}, case.id
+        assert case.fixed.virtual in (None, d["virtual_stages"]), case.id
+    assert failed == []

@@ -33,10 +33,8 @@ def train_command(
     cp: Annotated[int | None, _degree(
         "--cp", "Context-parallel size", " (1 when --tp --pp --dp are given)")] = None,
     ep: Annotated[int | None, _degree("--ep", "Expert-parallel size")] = None,
-    etp: Annotated[int | None, typer.Option(
-        "--etp", min=1, show_default=False,
-        help="Expert tensor-parallel size; if left out, tp where ep divides dp x cp, else 1.")
-    ] = None,
+    etp: Annotated[int | None, _degree("--etp", "Expert tensor-parallel size", " (1 or tp)")
+                   ] = None,
     vp: Annotated[int | None, _degree("--vp", "Virtual pipeline chunks per GPU "
                                       "(interleaved schedule)")] = None,
     recompute: Annotated[str | None, typer.Option(
@@ -87,7 +85,8 @@ def _render(r: dict[str, Any]) -> None:
 
     out = console()
     p = r["parallelism"]
-    layout = (f"tp {p['tp']}, pp {p['pp']}, dp {p['dp']}, cp {p['cp']}, ep {p['ep']}; "
+    layout = (f"tp {p['tp']}, pp {p['pp']}, dp {p['dp']}, cp {p['cp']}, ep {p['ep']}, "
+              f"etp {p['etp']}; "
               f"micro-batch {r['micro_batch']}, {r['virtual_stages']} chunk(s) per GPU, "
               f"recompute {r['recompute']}, optimizer {r['sharding']}")
     rows = {

@@ -306,6 +306,23 @@ def check_fixed(job: Job, hw: Hardware, fixed: Fixed) -> Fixed:
             raise InfeasibleTraining(f"--etp {fixed.etp} does not divide --tp {fixed.tp}; "
                                      "accepted: a divisor of tp (1: experts whole, tp: split "
                                      "like the rest)")
+        if fixed.tp is None:
+            limit = m.heads if job.allow_tp_beyond_domain else hw.domain_gpus
+            sizes = tp_options(m, limit)
+            accepted = [d for d in range(1, int(sizes.max()) + 1) if (sizes % d == 0).any()]
+            if fixed.etp not in accepted:
+                raise InfeasibleTraining(f"--etp {fixed.etp} divides no tensor-parallel size "
+                                         f"this model can use ({', '.join(map(str, sizes))}); "
+                                         f"accepted: {', '.join(map(str, accepted))}")
+    if fixed.ep is not None and tp is not None and fixed.dp is not None \
+            and fixed.cp is not None:
+        ranks = tp * fixed.dp * fixed.cp
+        group = fixed.ep * (fixed.etp or 1)
+        if ranks % group:
+            what = f"--ep {fixed.ep}" + (f" x --etp {fixed.etp}" if fixed.etp else "")
+            raise InfeasibleTraining(f"{what} = {group} does not divide tp x dp x cp = {ranks} "
+                                     "(expert groups are carved out of those ranks); accepted: "
+                                     f"ep x etp dividing {ranks}")
     if fixed.recompute is not None and fixed.recompute not in memory.RECOMPUTE:
         raise TrainingError(f"--recompute {fixed.recompute!r} is not accepted; accepted: "
                             "none, selective, full, layers:N")

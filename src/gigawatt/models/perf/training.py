@@ -179,9 +179,7 @@ class Fixed:
     virtual: int | None = None
     recompute: str | None = None
     etp: int | None = None
-    """Expert tensor parallelism; ``None``: ``tp`` where ``ep`` divides ``dp x cp`` (experts
-    carved out of data-parallel ranks), else 1 (:func:`~gigawatt.models.perf.memory.
-    expert_tp`)."""
+    """Expert tensor parallelism; ``None`` searches 1 and ``tp`` (:func:`candidates`)."""
 
 
 @dataclass(frozen=True)
@@ -219,6 +217,14 @@ class Grid:
         return out
 
 
+def pick(array: np.ndarray | float, index: tuple[Any, ...]) -> Any:
+    """The element at ``index`` of the grid-shaped array ``array`` broadcasts to: an axis of
+    length 1 is read at 0."""
+    a = np.asarray(array)
+    lead = len(index) - a.ndim
+    return a[tuple(i if n > 1 else 0 for i, n in zip(index[lead:], a.shape, strict=True))]
+
+
 @dataclass(frozen=True)
 class Evaluation:
     """Every candidate layout and its figures, as arrays that broadcast to the grid's shape."""
@@ -247,7 +253,7 @@ class Evaluation:
 
     def value(self, array: np.ndarray, flat: int) -> float:
         """One layout's element of a broadcastable array."""
-        return float(np.broadcast_to(array, self.grid.shape).flat[flat])
+        return float(pick(array, np.unravel_index(flat, self.grid.shape)))
 
 
 @dataclass(frozen=True)
@@ -259,6 +265,8 @@ class TrainingEstimate:
     dp: int
     cp: int
     ep: int
+    etp: int
+    """Expert tensor-parallel size (``tp`` for a dense model, Megatron's default)."""
     micro_batch: int
     virtual_stages: int
     recompute: str
@@ -276,7 +284,7 @@ class TrainingEstimate:
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready data; the contract keys of ``gigawatt train`` plus details."""
         d = {f.name: getattr(self, f.name) for f in fields(self)}
-        d["parallelism"] = {k: d.pop(k) for k in ("tp", "pp", "dp", "cp", "ep")}
+        d["parallelism"] = {k: d.pop(k) for k in ("tp", "pp", "dp", "cp", "ep", "etp")}
         return d
 
     def wall_s(self, tokens: float, goodput: float = 1.0) -> float:
@@ -315,15 +323,24 @@ def sorted_unique(values: np.ndarray) -> np.ndarray:
     return values[keep]
 
 
-def _cross(rows: dict[str, np.ndarray], name: str, values: np.ndarray) -> dict[str, np.ndarray]:
-    size = len(next(iter(rows.values()))) if rows else 1
-    out = {k: np.repeat(v, len(values)) for k, v in rows.items()}
-    out[name] = np.tile(np.asarray(values, dtype=np.int64), size)
+def _cross(rows: dict[str, np.ndarray], name: str, values: np.ndarray,
+           keep: np.ndarray | None = None) -> dict[str, np.ndarray]:
+    """Every row with every value of ``name`` (rows outer, values inner), keeping the pairs
+    where ``keep``, a ``(rows, values)`` mask, holds: one gather per degree."""
+    values = np.asarray(values, dtype=np.int64)
+    if not rows:
+        return {name: values if keep is None else values[keep.ravel()]}
+    size = len(next(iter(rows.values())))
+    pick = np.arange(size * len(values)) if keep is None else np.flatnonzero(keep)
+    row, col = np.divmod(pick, len(values))
+    out = {k: v[row] for k, v in rows.items()}
+    out[name] = values[col]
     return out
 
 
 def _keep(rows: dict[str, np.ndarray], mask: np.ndarray) -> dict[str, np.ndarray]:
-    return {k: v[mask] for k, v in rows.items()}
+    pick = np.flatnonzero(mask)
+    return {k: v[pick] for k, v in rows.items()}
 
 
 def _options(fixed: int | None, default: np.ndarray) -> np.ndarray:
@@ -355,48 +372,63 @@ def candidates(job: Job, hw: Hardware, fixed: Fixed) -> Grid:
 
     Valid: ``tp`` divides the heads and fits the scale-up domain (unless allowed beyond it);
     ``pp`` at most the layers; ``tp pp cp dp`` equals the GPUs (at most, if not exact);
-    ``dp b`` divides the global batch; ``ep`` divides the routed experts and ``dp cp``;
-    ``v > 1`` only with ``pp > 1``, at most ``ceil(L / pp)`` and with ``m >= pp``
-    (:func:`valid_virtual`, applied as a mask).
+    ``dp b`` divides the global batch; ``ep`` divides the routed experts and ``tp dp cp``;
+    ``etp`` is 1 or ``tp`` (a fixed one any divisor of ``tp``) with ``ep etp`` dividing
+    ``tp dp cp``; ``v > 1`` only with ``pp > 1``, at most ``ceil(L / pp)`` and with
+    ``m >= pp`` (:func:`valid_virtual`, applied as a mask). Rows are ordered by
+    ``tp, pp, cp, dp, micro_batch, ep, etp``.
     """
     m, n, batch = job.model, job.gpus, job.global_batch
     limit = m.heads if job.allow_tp_beyond_domain else hw.domain_gpus
-    rows: dict[str, np.ndarray] = {}
-    rows = _cross(rows, "tp", _options(fixed.tp, tp_options(m, limit)))
+    rows = _cross({}, "tp", _options(fixed.tp, tp_options(m, limit)))
     # An exact GPU count may need any pipeline depth that divides it; a plan's cluster
     # tries the even splits of the layers and powers of two.
-    pp = np.arange(1, m.layers + 1) if job.exact_gpus else pp_options(m)
-    rows = _cross(rows, "pp", _options(fixed.pp, pp))
-    rows = _cross(rows, "cp", _options(fixed.cp, cp_options(job.seq_len)))
+    pp = _options(fixed.pp, np.arange(1, m.layers + 1) if job.exact_gpus else pp_options(m))
+    tp_pp = rows["tp"][:, None] * pp[None, :]
+    rows = _cross(rows, "pp", pp, (tp_pp <= n) & (pp[None, :] <= m.layers))
+    cp = _options(fixed.cp, cp_options(job.seq_len))
+    inner = (rows["tp"] * rows["pp"])[:, None] * cp[None, :]
+    rows = _cross(rows, "cp", cp, n % inner == 0 if job.exact_gpus else inner <= n)
     inner = rows["tp"] * rows["pp"] * rows["cp"]
-    rows = _keep(rows, (inner <= n) & (rows["pp"] <= m.layers))
     if job.exact_gpus:
-        inner = rows["tp"] * rows["pp"] * rows["cp"]
-        rows = _keep(rows, n % inner == 0)
-        rows["dp"] = n // (rows["tp"] * rows["pp"] * rows["cp"])
-        if fixed.dp is not None:
-            rows = _keep(rows, rows["dp"] == fixed.dp)
+        rows["dp"] = n // inner
+        keep = batch % rows["dp"] == 0
+        rows = _keep(rows, keep if fixed.dp is None else keep & (rows["dp"] == fixed.dp))
     else:
-        rows = _cross(rows, "dp", _options(fixed.dp, divisors(batch)))
-        rows = _keep(rows, rows["tp"] * rows["pp"] * rows["cp"] * rows["dp"] <= n)
-    rows = _keep(rows, batch % rows["dp"] == 0)
+        dp = _options(fixed.dp, divisors(batch))
+        rows = _cross(rows, "dp", dp, (inner[:, None] * dp[None, :] <= n)
+                      & (batch % dp[None, :] == 0))
     micro = divisors(batch)
-    rows = _cross(rows, "micro_batch", _options(fixed.micro_batch,
-                                                micro[micro <= MAX_MICRO_BATCH]))
-    rows = _keep(rows, (batch // rows["dp"]) % rows["micro_batch"] == 0)
-    experts = divisors(m.experts) if m.experts else np.array([1])
-    rows = _cross(rows, "ep", _options(fixed.ep, experts))
-    # Experts are carved out of the dp x cp ranks (expert tensor parallelism = tp), or, with
-    # parallelism folding (Megatron-Core MoE), out of tp x dp x cp with expert-TP 1.
-    rows = _keep(rows, (rows["tp"] * rows["dp"] * rows["cp"]) % rows["ep"] == 0)
-    rows["etp"] = (memory.expert_tp(rows["tp"], rows["dp"], rows["cp"], rows["ep"]).astype(
-        np.int64) if fixed.etp is None else np.full_like(rows["tp"], fixed.etp))
-    # A fixed expert-TP size must split tp and leave whole expert groups of ep x etp ranks.
-    rows = _keep(rows, (rows["tp"] % rows["etp"] == 0)
-                 & ((rows["tp"] * rows["dp"] * rows["cp"]) % (rows["ep"] * rows["etp"]) == 0))
+    micro = _options(fixed.micro_batch, micro[micro <= MAX_MICRO_BATCH])
+    rows = _cross(rows, "micro_batch", micro,
+                  (batch // rows["dp"])[:, None] % micro[None, :] == 0)
+    # Experts are carved out of the tp x dp x cp ranks of a stage (parallelism folding,
+    # Megatron-Core MoE): groups of ep x etp ranks.
+    ep = _options(fixed.ep, divisors(m.experts) if m.experts else np.array([1]))
+    ranks = rows["tp"] * rows["dp"] * rows["cp"]
+    rows = _cross(rows, "ep", ep, ranks[:, None] % ep[None, :] == 0)
+    if fixed.etp is not None:
+        # A fixed expert-TP size must split tp and leave whole expert groups of ep x etp.
+        rows["etp"] = np.full_like(rows["tp"], fixed.etp)
+        ranks = rows["tp"] * rows["dp"] * rows["cp"]
+        keep = (rows["tp"] % fixed.etp == 0) & (ranks % (rows["ep"] * fixed.etp) == 0)
+    elif m.experts:
+        # Searched: 1 (experts whole, the published MoE recipes) or tp (split like the dense
+        # layers, Megatron's default, where ep divides dp x cp); one row where tp is 1.
+        split = (rows["tp"] > 1) & ((rows["dp"] * rows["cp"]) % rows["ep"] == 0)
+        rows = _cross(rows, "etp", np.array([0, 1]),
+                      np.stack([np.ones_like(split), split], axis=1))
+        rows["etp"] = np.where(rows["etp"] == 1, rows["tp"], 1)
+        keep = None
+    else:
+        rows["etp"] = rows["tp"].copy()  # no experts: Megatron's default, etp = tp
+        keep = None
     if job.shard_group > 0:
         # Hybrid sharding: the group must split the data-parallel ranks evenly.
-        rows = _keep(rows, (rows["dp"] * rows["cp"]) % job.shard_group == 0)
+        group = (rows["dp"] * rows["cp"]) % job.shard_group == 0
+        keep = group if keep is None else keep & group
+    if keep is not None and not keep.all():
+        rows = _keep(rows, keep)
     virtual = np.array(VIRTUAL_STAGES if job.schedule == "interleaved" else (1,))
     if fixed.virtual is None and len(rows["pp"]):
         # Keep the depths that split some row's stages evenly: the rest would all be masked.
@@ -404,10 +436,9 @@ def candidates(job: Job, hw: Hardware, fixed: Fixed) -> Grid:
         ok = virtual_divides(m.layers, pps[:, None], virtual[None, :]).any(axis=0)
         virtual = virtual[ok | (virtual == 1)]
     # ``layers:N`` is tried only when asked for: it needs its N.
-    codes = np.arange(3)
     chosen = None if fixed.recompute is None else memory.RECOMPUTE.index(fixed.recompute)
     return Grid(base=rows, virtual=_options(fixed.virtual, virtual),
-                recompute=_options(chosen, codes))
+                recompute=_options(chosen, np.arange(3)))
 
 
 def virtual_divides(layers: int, pp: np.ndarray, v: np.ndarray) -> np.ndarray:
@@ -424,14 +455,16 @@ def valid_virtual(job: Job, grid: Grid) -> np.ndarray:
     """Interleaving depths a row allows, ``(rows, V, 1)``: ``v = 1``, or ``pp > 1`` with
     ``v <= ceil(L / pp)``, chunks that split the layers evenly (:func:`virtual_divides`) and
     at least ``pp`` micro-batches."""
-    pp, v = grid.axis("pp"), grid.axis("virtual")
-    mbs = job.global_batch / (grid.axis("dp") * grid.axis("micro_batch"))
-    stage = memory.layers_per_stage(job.model, pp)
-    # On the integer degrees, once per distinct pipeline depth: float modulo is slow.
-    depths, row_depth = np.unique(grid.base["pp"], return_inverse=True)
-    even = virtual_divides(job.model.layers, depths[:, None], grid.virtual[None, :])
-    even = even[row_depth][:, :, None]
-    return (v == 1) | ((pp > 1) & (v <= stage) & even & (mbs >= pp))
+    layers = job.model.layers
+    pp, v = grid.base["pp"], grid.virtual
+    # On the integers, as a table over every depth up to the deepest row's: float modulo
+    # and a sort of the rows' depths are the slow way.
+    depths = np.arange(1, int(pp.max(initial=1)) + 1)
+    stage = -(-layers // depths)
+    table = virtual_divides(layers, depths[:, None], v[None, :]) & (v[None, :] <= stage[:, None])
+    mbs = job.global_batch // (grid.base["dp"] * grid.base["micro_batch"])
+    deep = (pp > 1) & (mbs >= pp)
+    return ((v == 1)[None, :] | (deep[:, None] & table[pp - 1]))[:, :, None]
 
 
 # --- the step-time model -----------------------------------------------------------------
@@ -723,25 +756,30 @@ def _recompute_name(code: int, ev: Evaluation) -> str:
 def estimate_at(ev: Evaluation, flat: int, hw: Hardware) -> TrainingEstimate:
     """The figures of the layout at flat index ``flat`` of an evaluation."""
     g = ev.grid.at(flat)
-    step = ev.value(ev.step_s, flat)
+    index = np.unravel_index(flat, ev.grid.shape)
+
+    def value(array: np.ndarray) -> float:
+        return float(pick(array, index))
+
+    step = value(ev.step_s)
     gpus = g["tp"] * g["pp"] * g["cp"] * g["dp"]
     tokens_per_s = ev.tokens_per_step / step
     model = ev.model_flops_per_token * tokens_per_s / gpus
-    hardware = ev.value(ev.hardware_flops_per_token, flat) * tokens_per_s / gpus
+    hardware = value(ev.hardware_flops_per_token) * tokens_per_s / gpus
     mem = ev.memory
     parts = {"weights": mem.weights, "grads": mem.grads, "optimizer": mem.optimizer,
              "activations": mem.activations}
     return TrainingEstimate(
-        tp=g["tp"], pp=g["pp"], dp=g["dp"], cp=g["cp"], ep=g["ep"],
+        tp=g["tp"], pp=g["pp"], dp=g["dp"], cp=g["cp"], ep=g["ep"], etp=g["etp"],
         micro_batch=g["micro_batch"], virtual_stages=g["virtual"],
         recompute=_recompute_name(g["recompute"], ev), gpus=gpus,
         step_time_s=step, tokens_per_s=tokens_per_s,
         model_tflops_per_gpu=float(units.flops_to_tflops(model)),
         hardware_tflops_per_gpu=float(units.flops_to_tflops(hardware)),
         mfu=model / hw.peak_flops, hfu=hardware / hw.peak_flops,
-        memory_gb_per_gpu=float(units.bytes_to_gb(ev.value(mem.total, flat))),
-        memory_gb={k: float(units.bytes_to_gb(ev.value(v, flat))) for k, v in parts.items()},
-        breakdown_s={k: ev.value(a, flat) * ev.value(b, flat) for k, (a, b) in ev.parts_s.items()},
+        memory_gb_per_gpu=float(units.bytes_to_gb(value(mem.total))),
+        memory_gb={k: float(units.bytes_to_gb(value(v))) for k, v in parts.items()},
+        breakdown_s={k: value(a) * value(b) for k, (a, b) in ev.parts_s.items()},
     )
 
 
@@ -754,37 +792,45 @@ def search(job: Job, hw: Hardware, c: Constants, fixed: Fixed | None = None,
     fixed = fixed or Fixed()
     grid = candidates(job, hw, fixed)
     ev = evaluate(job, hw, c, grid) if grid.shape[0] else None
-    if ev is None or not ev.evaluated:
+    evaluated = ev.evaluated if ev is not None else 0
+    if ev is None or not evaluated:
         raise InfeasibleTraining(
             f"no layout splits {job.gpus} GPUs with data parallelism dividing the global batch "
             f"{job.global_batch} (tp up to {hw.domain_gpus} dividing {job.model.heads} heads, "
             f"pp up to {job.model.layers} layers, context parallelism dividing seq-len "
             f"{job.seq_len}, expert tensor parallelism dividing tp); change --gpus or "
             f"--global-batch, or fix fewer degrees")
-    fits = np.flatnonzero(ev.fits)
-    if not len(fits):
+    fits = ev.fits
+    fitting = int(np.count_nonzero(fits))
+    if not fitting:
         total = np.where(ev.valid, ev.memory.total, np.inf)
         need = estimate_at(ev, int(np.argmin(total)), hw)
         raise InfeasibleTraining(
             f"no layout fits in {units.bytes_to_gb(ev.usable_bytes):.0f} GB per GPU on "
             f"{hw.name}: the leanest (tp={need.tp}, pp={need.pp}, dp={need.dp}, cp={need.cp}, "
-            f"ep={need.ep}, micro-batch {need.micro_batch}, recompute {need.recompute}) needs "
+            f"ep={need.ep}, etp={need.etp}, micro-batch {need.micro_batch}, recompute "
+            f"{need.recompute}) needs "
             f"{need.memory_gb_per_gpu:.0f} GB; add GPUs, use --sharding fsdp, or choose "
             f"fewer fixed degrees")
-    k = min(max(top, 1), len(fits))
-    steps = ev.step_s.ravel()[fits]
-    # Only the k fastest need ordering (ties broken by memory); a full sort is the slow part.
-    fastest = fits[np.argpartition(steps, k - 1)[:k]] if k < len(fits) else fits
-    total = np.broadcast_to(ev.memory.total, grid.shape).ravel()
-    order = fastest[np.lexsort((total[fastest], ev.step_s.ravel()[fastest]))]
+    k = min(max(top, 1), fitting)
+    step = ev.step_s.ravel()
+    masked = np.where(fits.ravel(), step, np.inf)
+    # The k fastest, and every layout tied with the k-th: ties go to the least memory, then
+    # to the first in the grid's order. A full sort is the slow part; a selection is not.
+    if k == 1:
+        cut = masked[np.argmin(masked)]
+    else:
+        cut = np.max(masked[np.argpartition(masked, k - 1)[:k]])
+    fastest = np.flatnonzero(masked <= cut)
+    total = np.broadcast_to(ev.memory.total, grid.shape).ravel()[fastest]
+    order = fastest[np.lexsort((fastest, total, step[fastest]))][:k]
     chosen = [estimate_at(ev, int(i), hw) for i in order]
-    if ev.evaluated == 1:
+    if evaluated == 1:
         limit = "fixed"
-    elif len(fits) == ev.evaluated:
+    elif fitting == evaluated:
         limit = "step_time"  # every valid layout fits: the fastest of all was chosen
     else:
-        valid = np.broadcast_to(ev.valid, grid.shape).ravel()
-        quickest = float(np.min(np.where(valid, ev.step_s.ravel(), np.inf)))
+        quickest = float(np.min(ev.step_s, where=ev.valid, initial=np.inf))
         limit = "memory" if quickest < chosen[0].step_time_s * (1 - 1e-6) else "step_time"
-    return TrainingSearch(best=chosen[0], top=chosen, evaluated=ev.evaluated,
-                          fitting=len(fits), limit=limit)
+    return TrainingSearch(best=chosen[0], top=chosen, evaluated=evaluated,
+                          fitting=fitting, limit=limit)
