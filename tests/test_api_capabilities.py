@@ -196,7 +196,7 @@ BAD = {
     "train recompute": ("train", {**TRAIN, "recompute": "most"}, "recompute",
                         "'most' is not accepted"),
     "train no fit": ("train", {**TRAIN, "model": "llama3-405b", "gpus": 8, "global_batch": 16},
-                     "gpu", "no layout fits"),
+                     "gpus", "no layout fits"),
     "train unknown model": ("train", {**TRAIN, "model": "gpt-9"}, "model",
                             "unknown model 'gpt-9'"),
     "train a path is not a model": ("train", {**TRAIN, "model": "/etc/passwd.yaml"}, "model",

@@ -328,7 +328,7 @@ def _unreachable_target() -> dict[str, Any]:
 
 INFEASIBLE_REQUESTS = [
     ("POST", "/api/train", {"model": "llama3-405b", "gpu": "h100-sxm", "gpus": 1,
-                            "global_batch": 1}, "gpu"),
+                            "global_batch": 1}, "gpus"),
     ("POST", "/api/train", {"model": "llama3-8b", "gpu": "h100-sxm", "gpus": 8,
                             "global_batch": 8, "tp": 16}, "tp"),
     ("POST", "/api/infer", {"model": "llama3-8b", "gpu": "h100-sxm", "tpot_ms": 0.001},
