@@ -5,14 +5,21 @@ and a saved sweep is a write (the token rule)."""
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import pytest
 import yaml
 from fastapi.testclient import TestClient
+from hypothesis import given
+from hypothesis import strategies as st
+from pydantic import ValidationError
 
 from gigawatt.api import ServiceSettings, create_app
 from gigawatt.api.inputs import MAX_MODEL_DIMENSION
+from gigawatt.api.routes.train import RECOMPUTE_VALUES, SHARDING_VALUES, TrainRequest
+from gigawatt.errors import GigawattError
+from gigawatt.estimates.train import parse_recompute, parse_sharding
 from gigawatt.models.network.tree import planes_needed
 from gigawatt.store import RunStore
 from gigawatt.sweep import SweepResult
@@ -196,7 +203,7 @@ BAD = {
     "train recompute": ("train", {**TRAIN, "recompute": "most"}, "recompute",
                         "'most' is not accepted"),
     "train no fit": ("train", {**TRAIN, "model": "llama3-405b", "gpus": 8, "global_batch": 16},
-                     "gpu", "no layout fits"),
+                     "gpus", "no layout fits"),
     "train unknown model": ("train", {**TRAIN, "model": "gpt-9"}, "model",
                             "unknown model 'gpt-9'"),
     "train a path is not a model": ("train", {**TRAIN, "model": "/etc/passwd.yaml"}, "model",
@@ -380,3 +387,41 @@ def test_openapi_document_lists_the_capabilities_and_their_inputs(client):
     assert set(train["required"]) == {"model", "gpu", "gpus", "global_batch"}
     assert "gpt3-175b" in json.dumps(train["properties"]["model"])
     assert "vr-nvl72" in train["properties"]["gpu"]["enum"]
+
+
+# ---------- recompute and sharding: read as the CLI reads them ----------
+
+def _accepted(field, value):
+    try:
+        TrainRequest.model_validate({**TRAIN, field: value})
+    except ValidationError:
+        return False
+    return True
+
+
+def _parses(parse, value):
+    try:
+        parse(value)
+    except GigawattError:
+        return False
+    return True
+
+
+SPELLINGS = {"recompute": (parse_recompute, RECOMPUTE_VALUES, ("none", "selective", "full",
+                                                                "layers")),
+             "sharding": (parse_sharding, SHARDING_VALUES, ("none", "zero1", "distributed",
+                                                            "zero2", "fsdp", "zero3", "hsdp"))}
+
+
+@pytest.mark.parametrize("field", SPELLINGS)
+@given(data=st.data())
+def test_recompute_and_sharding_are_read_as_the_cli_reads_them(field, data):
+    """The request takes exactly what the flag's parser takes (leading zeros, long counts,
+    aliases, non-ASCII digits), and each value the OpenAPI pattern states is one of them."""
+    parse, pattern, names = SPELLINGS[field]
+    spelled = st.tuples(st.sampled_from([*names, "", "x"]), st.sampled_from(["", ":", "::"]),
+                        st.text(alphabet="0123456789²", max_size=9)).map("".join)
+    value = data.draw(st.one_of(st.from_regex(pattern, fullmatch=True), spelled))
+    assert _accepted(field, value) == _parses(parse, value), value
+    if re.fullmatch(pattern, value):
+        assert _parses(parse, value), value

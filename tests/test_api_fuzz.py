@@ -24,6 +24,7 @@ from typing import Any
 
 import pytest
 import schemathesis
+import yaml
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
@@ -328,7 +329,7 @@ def _unreachable_target() -> dict[str, Any]:
 
 INFEASIBLE_REQUESTS = [
     ("POST", "/api/train", {"model": "llama3-405b", "gpu": "h100-sxm", "gpus": 1,
-                            "global_batch": 1}, "gpu"),
+                            "global_batch": 1}, "gpus"),
     ("POST", "/api/train", {"model": "llama3-8b", "gpu": "h100-sxm", "gpus": 8,
                             "global_batch": 8, "tp": 16}, "tp"),
     ("POST", "/api/infer", {"model": "llama3-8b", "gpu": "h100-sxm", "tpot_ms": 0.001},
@@ -339,6 +340,9 @@ INFEASIBLE_REQUESTS = [
                                  "checkpoint_interval_min": 1}, "checkpoint_interval_min"),
     ("POST", "/api/plan", {"scenario": _unreachable_target(), "save": False},
      "scenario.buildout.target"),
+    ("POST", "/api/validate", {"scenario": _unreachable_target()}, "scenario.buildout.target"),
+    ("POST", "/api/validate", {"scenario_yaml": yaml.safe_dump(_unreachable_target())},
+     "scenario_yaml.buildout.target"),
     ("POST", "/api/sweep", {"scenario": _unreachable_target(), "samples": 8, "save": False},
      "scenario.buildout.target"),
 ]

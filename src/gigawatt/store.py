@@ -14,7 +14,9 @@ run or nothing. The database lives at ``$GIGAWATT_HOME/runs.duckdb``
 Concurrent writers: DuckDB lets one process at a time open the file, so a connection
 that finds the file locked by another process retries with exponential back-off and
 jitter for up to :data:`BUSY_TIMEOUT_S` before giving up (then the error says the run
-was not saved). Every connection runs with DuckDB's extension auto-install and
+was not saved). A file the system refuses (permission, space, a folder in its place)
+and a damaged one each get their own one-line error naming the file and what to do.
+Every connection runs with DuckDB's extension auto-install and
 auto-load off, so opening a file never reaches the network.
 """
 
@@ -28,7 +30,7 @@ import random
 import time
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -74,7 +76,12 @@ DuckDB shares one database between connections only when their settings match)."
 
 BUSY_TIMEOUT_S = 60.0
 """How long a connection waits for another process to release the file, s."""
+# DuckDB gives no errno: what went wrong is told by the reason in its message (the
+# operating system's strerror, or DuckDB's own words for a lock).
 _LOCKED = ("could not set lock", "conflicting lock", "lock on file")
+_NO_ACCESS = ("permission denied", "read-only file system", "operation not permitted")
+_NO_SPACE = ("no space left on device", "disk quota exceeded", "file too large")
+_FOLDER = ("is a directory",)
 
 
 class DamagedStore(StoreError):
@@ -86,12 +93,37 @@ DAMAGED_RETRIES = 3
 reads short for a moment; a damaged one stays so."""
 
 
+def _first_line(exc: Exception) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+
+
+def _says(exc: Exception, words: tuple[str, ...]) -> bool:
+    return any(word in _first_line(exc).lower() for word in words)
+
+
 def damaged(path: Path, exc: Exception) -> str:
     """The one line for a store file DuckDB cannot read: what it is, and what to do."""
-    first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     return (f"{path}: cannot open the run store, the file is damaged or not a DuckDB "
-            f"database ({first}); move it aside (or set GIGAWATT_HOME to another folder) "
-            "and gigawatt starts a new store")
+            f"database ({_first_line(exc)}); move it aside (or set GIGAWATT_HOME to another "
+            "folder) and gigawatt starts a new store")
+
+
+def store_error(path: Path, exc: Exception) -> StoreError | None:
+    """The one line for what the file system refused (access, space, a folder in the file's
+    place), naming the file and what to do; None for anything else."""
+    reason = _first_line(exc)
+    if _says(exc, _NO_ACCESS):
+        return StoreError(f"{path}: cannot use the run store, permission denied ({reason}); "
+                          f"give this user read and write access to {path.parent} and the "
+                          "file, or set GIGAWATT_HOME to a folder it can write")
+    if _says(exc, _NO_SPACE):
+        return StoreError(f"{path}: cannot write the run store, out of space ({reason}); "
+                          "free space there (or raise the quota or file size limit), or set "
+                          "GIGAWATT_HOME to a folder on another disk")
+    if _says(exc, _FOLDER):
+        return StoreError(f"{path}: cannot open the run store, a folder is in the file's "
+                          "place; move it aside, or set GIGAWATT_HOME to another folder")
+    return None
 
 
 def connect(path: Path) -> duckdb.DuckDBPyConnection:
@@ -101,8 +133,8 @@ def connect(path: Path) -> duckdb.DuckDBPyConnection:
     Raises
     ------
     StoreError
-        One line: the file is still busy, cannot be created, or is not a run store
-        (then the message says what to do with it).
+        One line naming the file and what to do: it is still busy, cannot be created or
+        reached (permission, space), or is not a run store (:class:`DamagedStore`).
     """
     import duckdb  # imported here: only commands that touch the store pay for it
 
@@ -112,15 +144,17 @@ def connect(path: Path) -> duckdb.DuckDBPyConnection:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             return duckdb.connect(str(path), config=DUCKDB_CONFIG)
-        except OSError as exc:
-            raise StoreError(f"{path}: cannot open the run store: {exc}") from None
+        except OSError as exc:  # its folder cannot be made
+            raise store_error(path, exc) or StoreError(
+                f"{path}: cannot open the run store: {exc}") from None
         except duckdb.Error as exc:
-            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            if not any(word in first.lower() for word in _LOCKED):
-                raise DamagedStore(damaged(path, exc)) from None
+            if not _says(exc, _LOCKED):
+                raise store_error(path, exc) or DamagedStore(damaged(path, exc)) from None
             if time.monotonic() >= deadline:
                 raise StoreError(f"{path}: cannot open the run store: another process held "
-                                 f"it for over {BUSY_TIMEOUT_S:g} s ({first})") from None
+                                 f"it for over {BUSY_TIMEOUT_S:g} s ({_first_line(exc)}); "
+                                 "stop that process, or set GIGAWATT_HOME to another folder"
+                                 ) from None
         # Jitter keeps a crowd of waiting writers from retrying in step.
         time.sleep(wait_s * random.uniform(0.5, 1.5))
         wait_s = min(wait_s * 2, 0.25)
@@ -150,6 +184,21 @@ def default_path() -> Path:
     return base / "runs.duckdb"
 
 
+@contextmanager
+def _transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """Run the block in one transaction: committed at its end, rolled back if it raises."""
+    import duckdb
+
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield
+        con.execute("COMMIT")
+    except BaseException:
+        with suppress(duckdb.TransactionException):  # a COMMIT that failed has ended it
+            con.execute("ROLLBACK")
+        raise
+
+
 class RunStore:
     """Save, list, fetch and compare runs in one DuckDB file."""
 
@@ -165,13 +214,20 @@ class RunStore:
             try:
                 con.execute(SCHEMA)
             except duckdb.Error as exc:
-                raise StoreError(f"{self.path}: the run store cannot be used "
-                                 f"({str(exc).splitlines()[0]}); move it aside and gigawatt "
-                                 "starts a new store") from None
+                raise store_error(self.path, exc) or StoreError(
+                    f"{self.path}: the run store cannot be used ({_first_line(exc)}); move it "
+                    "aside and gigawatt starts a new store") from None
             try:
                 yield con
-            except duckdb.IOException as exc:  # a truncated file opens, then fails to read
-                raise DamagedStore(damaged(self.path, exc)) from None
+            except (duckdb.IOException, duckdb.TransactionException) as exc:
+                # a commit that cannot write (no space); a truncated file opens, then fails
+                # to read: damaged
+                found = store_error(self.path, exc)
+                if found is not None:
+                    raise found from None
+                if isinstance(exc, duckdb.IOException):
+                    raise DamagedStore(damaged(self.path, exc)) from None
+                raise
         finally:
             con.close()
 
@@ -208,40 +264,27 @@ class RunStore:
         except StoreError as exc:
             raise StoreError(f"run not saved: {exc}") from None
         except duckdb.Error as exc:
-            raise StoreError(f"run not saved: {self.path}: {str(exc).splitlines()[0]}"
-                             ) from None
+            raise StoreError(f"run not saved: {self.path}: {_first_line(exc)}") from None
         return run_id
 
     def _write(self, run_id: str, kind: str, scenario: str, version: str, scenario_yaml: str,
                result: dict[str, Any], rows: list[tuple[Any, ...]]) -> None:
-        with self._connect() as con:
-            con.execute("BEGIN TRANSACTION")
-            try:
-                con.execute(
-                    "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    [run_id, dt.datetime.now(dt.UTC).replace(tzinfo=None), kind, scenario,
-                     version, scenario_yaml, json.dumps(result)],
-                )
-                if rows:
-                    marks = ", ".join("?" * (2 + len(TIMELINE_COLUMNS)))
-                    con.executemany(f"INSERT INTO timeline VALUES ({marks})", rows)
-                con.execute("COMMIT")
-            except BaseException:
-                con.execute("ROLLBACK")
-                raise
+        with self._connect() as con, _transaction(con):
+            con.execute(
+                "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [run_id, dt.datetime.now(dt.UTC).replace(tzinfo=None), kind, scenario,
+                 version, scenario_yaml, json.dumps(result)],
+            )
+            if rows:
+                marks = ", ".join("?" * (2 + len(TIMELINE_COLUMNS)))
+                con.executemany(f"INSERT INTO timeline VALUES ({marks})", rows)
 
     def delete(self, run_id: str) -> None:
         """Remove one run (its row and its timeline) in a single transaction: how a save
         is undone when the report that goes with it cannot be written."""
-        with self._connect() as con:
-            con.execute("BEGIN TRANSACTION")
-            try:
-                con.execute("DELETE FROM timeline WHERE run_id = ?", [run_id])
-                con.execute("DELETE FROM runs WHERE run_id = ?", [run_id])
-                con.execute("COMMIT")
-            except BaseException:
-                con.execute("ROLLBACK")
-                raise
+        with self._connect() as con, _transaction(con):
+            con.execute("DELETE FROM timeline WHERE run_id = ?", [run_id])
+            con.execute("DELETE FROM runs WHERE run_id = ?", [run_id])
 
     def list_runs(self) -> list[dict[str, Any]]:
         """All runs, newest first, with their headline figures."""

@@ -29,6 +29,7 @@ _FIELD = re.compile(r"^[A-Za-z_][\w-]*(?:\.[\w.-]+|\[\d+\])*$")
 _PART = re.compile(r"\[(\d+)\]|([^.\[\]]+)")
 _SOURCES = ("body", "query", "path", "header", "cookie")
 _WORD = re.compile(r"(?:--)?\b([A-Za-z][\w-]*)")
+_DETAILS = re.compile(r"\([^()]*\)|\bper\s+\S+")
 
 
 class Problem(BaseModel):
@@ -144,12 +145,16 @@ def problem_at_field(exc: GigawattError, fields: Collection[str], source: str = 
     The capability libraries name a field the way the CLI does (``--global-batch 7: ...``,
     ``rate_scale: ...``, ``unknown GPU 'x'``), and a request's fields are the CLI's flags in
     snake case, so the first word of the message that is a field's name places the problem.
+    Words in a unit (``GB per GPU``) or in parentheses (a layout shown, ``(tp=1, ...)``) are
+    details, read only when the rest names no field: ``no layout fits in 72 GB per GPU ...
+    (tp=1, ...) ...; add GPUs`` is at ``gpus``, the field that changes it.
     """
     msg = str(exc)
-    for word in _WORD.finditer(msg):
-        name = word.group(1).lower().replace("-", "_")
-        if name in fields:
-            return problem(name, msg, error_kind(exc), source)
+    for text in (_DETAILS.sub(" ", msg), msg):
+        for word in _WORD.finditer(text):
+            name = word.group(1).lower().replace("-", "_")
+            if name in fields:
+                return problem(name, msg, error_kind(exc), source)
     return Problem(loc=[source], field="", msg=msg, type=error_kind(exc))
 
 

@@ -9,9 +9,10 @@ from fastapi import APIRouter, Path, Query
 from fastapi.responses import PlainTextResponse, Response
 
 from gigawatt.api.http import ERRORS, WRITE_ERRORS, JSONBody, bad_input
-from gigawatt.api.inputs import ScenarioInput, resolve_scenario
+from gigawatt.api.inputs import ScenarioInput, in_request, resolve_scenario
 from gigawatt.api.service import ServiceDep, TokenRequired
 from gigawatt.catalog.browse import scenario_document, scenario_rows
+from gigawatt.errors import GigawattError
 from gigawatt.scenario import builtin_scenarios, load_scenario, scenario_to_yaml
 
 router = APIRouter(tags=["scenarios"])
@@ -49,8 +50,25 @@ def scenarios_show(
     return JSONBody(scenario_document(name))
 
 
+def _checked(given: ScenarioInput) -> str:
+    """The scenario's name once it is valid and its inputs gather as a plan's do (a
+    build-out solved at its central values); raises as ``/api/plan`` would."""
+    from gigawatt.pipeline import gather_inputs
+
+    scenario, _ = resolve_scenario(given)
+    try:
+        gather_inputs(scenario)
+    except GigawattError as exc:
+        raise in_request(exc, scenario, given) from None
+    return scenario.name
+
+
 @router.post("/validate", responses=WRITE_ERRORS, dependencies=[TokenRequired])
 async def scenarios_validate(body: ScenarioInput, service: ServiceDep) -> dict[str, Any]:
-    """Check a scenario without planning it: 200 if valid, else 422 naming each field."""
-    scenario, _ = await service.compute(resolve_scenario, body)
-    return {"valid": True, "scenario": scenario.name}
+    """Check a scenario without planning it: 200 if valid, else 422 naming each field.
+
+    Its inputs are gathered as ``gigawatt plan`` gathers them, so a build-out target no
+    schedule reaches is the 422 of problem type ``infeasible`` at
+    ``scenario.buildout.target`` that ``POST /api/plan`` gives.
+    """
+    return {"valid": True, "scenario": await service.compute(_checked, body)}

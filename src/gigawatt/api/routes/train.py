@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from typing import Annotated, Any
 
@@ -20,7 +19,14 @@ from gigawatt.api.inputs import (
     with_model,
 )
 from gigawatt.api.service import ServiceDep, TokenRequired
-from gigawatt.estimates.train import PRECISIONS, SHARDING_NAMES, train_json
+from gigawatt.errors import GigawattError
+from gigawatt.estimates.train import (
+    PRECISIONS,
+    SHARDING_NAMES,
+    parse_recompute,
+    parse_sharding,
+    train_json,
+)
 from gigawatt.models.perf.memory import RECOMPUTE
 from gigawatt.models.perf.training import SCHEDULES
 
@@ -32,28 +38,30 @@ Degree = Annotated[Annotated[int, Field(ge=1, le=MAX_GPUS), *Whole.__metadata__]
 
 _COUNT = "[1-9][0-9]{0,6}"
 RECOMPUTE_VALUES = f"^({'|'.join(RECOMPUTE[:3])}|layers:{_COUNT})$"
-"""``recompute``: what ``--recompute`` takes (``layers`` with its count)."""
+"""``recompute`` as the OpenAPI document states it: values :func:`parse_recompute` accepts."""
 SHARDING_VALUES = (f"^({'|'.join(n for n in SHARDING_NAMES if not n.startswith('hsdp'))}"
                    f"|hsdp(:{_COUNT})?)$")
-"""``sharding``: what ``--sharding`` takes, aliases and ``hsdp:G`` included."""
+"""``sharding`` as the OpenAPI document states it: values :func:`parse_sharding` accepts,
+aliases and ``hsdp:G`` included."""
 
 
-def spelled(pattern: str, accepted: str) -> Callable[[str], str]:
-    """A check that a string matches ``pattern`` (ASCII digits only): a value outside is a
-    422 saying what is accepted. The field states the pattern in the schema."""
+def parsed_by(parse: Callable[[str], object]) -> Callable[[str], str]:
+    """A check that ``parse`` (the CLI's reader of the flag) accepts a value: one it refuses
+    is a 422 with its message."""
     def check(value: str) -> str:
-        if not re.fullmatch(pattern, value):
-            raise ValueError(f"{value!r} is not accepted; accepted: {accepted}")
+        try:
+            parse(value)
+        except GigawattError as exc:
+            raise ValueError(str(exc)) from None
         return value
 
     return check
 
 
 Recompute = Annotated[str, Field(max_length=16, json_schema_extra={"pattern": RECOMPUTE_VALUES}),
-                      AfterValidator(spelled(RECOMPUTE_VALUES, "none, selective, full or "
-                                                               "layers:N (N >= 1)"))]
+                      AfterValidator(parsed_by(parse_recompute))]
 Sharding = Annotated[str, Field(max_length=16, json_schema_extra={"pattern": SHARDING_VALUES}),
-                     AfterValidator(spelled(SHARDING_VALUES, ", ".join(SHARDING_NAMES)))]
+                     AfterValidator(parsed_by(parse_sharding))]
 
 
 class TrainRequest(ModelInput):
