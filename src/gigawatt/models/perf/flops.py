@@ -213,25 +213,30 @@ def matmul_flops_per_token(m: Transformer) -> int:
     return 2 * (params_active(m) - m.vocab * m.hidden)
 
 
+def score_flops_per_token(m: Transformer, keys: T) -> T:
+    """Forward FLOPs per token of one attention layer attending to ``keys`` keys:
+    ``2 * keys * heads * (d_qk + d_v)``, which is ``4 * keys * heads * d`` for standard
+    attention (latent attention adds the RoPE part ``d_r`` to ``d_qk``)."""
+    return 2.0 * keys * m.heads * (2 * m.head_dim + m.rope_head_dim)
+
+
 def attention_flops_per_token(m: Transformer, seq_len: T) -> T:
-    """Forward FLOPs per token of attention scores at sequence length ``s``:
-    ``2 * layers * s * heads * (d_qk + d_v)``, which is ``4 * layers * s * heads * d``
-    for standard attention (latent attention adds the RoPE part ``d_r`` to ``d_qk``).
-    Hybrid models count their attention layers only; Mamba layers add their scan."""
-    scores = 2.0 * m.attention_layers * seq_len * m.heads * (2 * m.head_dim + m.rope_head_dim)
-    return scores + m.mamba_layers * mamba_scan_flops_per_token(m)
+    """Forward FLOPs per token of attention scores at sequence length ``s``: every attention
+    layer attends to all ``s`` keys (:func:`score_flops_per_token`). Hybrid models count
+    their attention layers only; Mamba layers add their scan."""
+    return (m.attention_layers * score_flops_per_token(m, seq_len)
+            + m.mamba_layers * mamba_scan_flops_per_token(m))
 
 
 def attention_flops_executed(m: Transformer, seq_len: T) -> T:
     """Forward FLOPs per token a fused causal attention kernel executes: masked blocks are
     skipped, so a full layer attends to ``s / 2`` keys on average and a sliding-window layer
-    to about ``min(w, s / 2)``; ``2 * heads * (d_qk + d_v)`` FLOPs per key. Mamba scans as in
+    to about ``min(w, s / 2)`` (:func:`score_flops_per_token`). Mamba scans as in
     :func:`attention_flops_per_token`. This, not the model-FLOPs convention, sets the time."""
-    per_key = 2.0 * m.heads * (2 * m.head_dim + m.rope_head_dim)
     windowed = min(m.window_layers, m.attention_layers) if m.window else 0
     half = seq_len * 0.5
     keys = (m.attention_layers - windowed) * half + windowed * np.minimum(half, m.window)
-    return per_key * keys + m.mamba_layers * mamba_scan_flops_per_token(m)
+    return score_flops_per_token(m, keys) + m.mamba_layers * mamba_scan_flops_per_token(m)
 
 
 def forward_flops_per_token(m: Transformer, seq_len: T) -> T:
@@ -260,7 +265,7 @@ def mtp_flops_per_token(m: Transformer, seq_len: T) -> tuple[float, float, T, fl
     attention, logits)``. Each of the ``mtp_layers`` modules (DeepSeek-V3 §2.2; Megatron's
     ``mtp_num_layers``, Nemotron-H's ``"*E"`` MTP pattern) projects the concatenated hidden
     state and next-token embedding ``2h -> h`` (``2 x 2h^2``), runs one attention block
-    (scores as :func:`attention_flops_per_token` for one layer) and one MLP block (MoE when the
+    (scores as :func:`score_flops_per_token` over ``s`` keys) and one MLP block (MoE when the
     model has experts: shared experts, router and ``k`` routed experts) and its own output
     projection ``2 h V``. All zero without MTP."""
     k = m.mtp_layers
@@ -269,7 +274,7 @@ def mtp_flops_per_token(m: Transformer, seq_len: T) -> tuple[float, float, T, fl
     else:
         block, expert = dense_mlp_params(m), 0
     dense = 2.0 * k * (2 * m.hidden * m.hidden + attention_params(m) + block)
-    scores = 2.0 * k * seq_len * m.heads * (2 * m.head_dim + m.rope_head_dim)
+    scores = k * score_flops_per_token(m, seq_len)
     return dense, 2.0 * k * expert, scores, 2.0 * k * m.vocab * m.hidden
 
 

@@ -516,6 +516,8 @@ class _Flops:
     up: float  # latent attention's up-projections (part of dense)
     mtp: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 0.0)
     """Multi-token prediction (dense, expert, attention, logits), on the last stage."""
+    mtp_executed: float = 0.0
+    """What the multi-token-prediction modules' causal attention executes (``s / 2`` keys)."""
 
     @property
     def mtp_total(self) -> float:
@@ -531,7 +533,8 @@ class _Flops:
         return cls(dense, expert, float(flops.attention_flops_per_token(m, seq_len)),
                    float(flops.attention_flops_executed(m, seq_len)), logits,
                    2.0 * m.attention_layers * flops.latent_up_params(m),
-                   (float(mtp[0]), float(mtp[1]), float(mtp[2]), float(mtp[3])))
+                   (float(mtp[0]), float(mtp[1]), float(mtp[2]), float(mtp[3])),
+                   m.mtp_layers * float(flops.score_flops_per_token(m, 0.5 * seq_len)))
 
 
 def _multipliers(recompute: np.ndarray, layers_share: np.ndarray | float = 0.0
@@ -588,8 +591,8 @@ def evaluate(job: Job, hw: Hardware, c: Constants, grid: Grid) -> Evaluation:
     attention_inv = 1.0 / (c.attention_fraction * hw.bf16_peak)
     attention_s = f.executed * attention_inv
     # Selective recomputation runs latent attention's up-projections again.
-    redo_up = np.where(rc == 1, FLOAT(f.up / f.dense), FLOAT(0.0)) if f.up else FLOAT(0.0)
-    layers_s = share * ((body_x + redo_up) * dense_s + attn_x * attention_s)
+    redo_up = np.where(rc == 1, FLOAT(f.up), FLOAT(0.0)) * dense_inv if f.up else FLOAT(0.0)
+    layers_s = share * (body_x * dense_s + redo_up + attn_x * attention_s)
     if m.experts:
         # Each expert's GEMM sees the tokens routed to it from the ep ranks of its group.
         per_expert = tokens * m.active_experts * ep / m.experts * etp / tp
@@ -622,10 +625,10 @@ def evaluate(job: Job, hw: Hardware, c: Constants, grid: Grid) -> Evaluation:
         # Multi-token prediction runs after the last layer, on the last stage, without
         # recomputation: its block's GEMMs, causal attention (half the scores), element-wise
         # passes of one layer each, and its output projection in bf16.
-        mtp_dense, mtp_expert, mtp_scores, mtp_logits = f.mtp
+        mtp_dense, mtp_expert, _, mtp_logits = f.mtp
         mtp_act = (moe_act if m.experts else dense_act) + score_act
         logits_s = logits_s + 3.0 * (
-            mtp_dense * dense_inv + mtp_expert * expert_inv + 0.5 * mtp_scores * attention_inv
+            mtp_dense * dense_inv + mtp_expert * expert_inv + f.mtp_executed * attention_inv
             + mtp_logits / (eff_hi * hw.bf16_peak)) \
             + m.mtp_layers * c.elementwise_passes * mtp_act / hw.hbm_bytes_per_s
     compute = _balanced(per_layer, stage, m.layers, pp, tokens / tp * logits_s)
