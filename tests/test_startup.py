@@ -61,17 +61,99 @@ def test_cache_off_and_unwritable_folder_still_load(tmp_path: Path,
     assert "vr-nvl72" in loader.cached_catalog(loader.data_dir()).systems
 
 
-def test_a_short_command_imports_neither_the_pipeline_nor_rich(tmp_path: Path):
-    # `gigawatt train` needs the catalog and the training model, nothing of the plan
+SHORT_COMMANDS = {
+    "train": ["train", "--model", "llama3-8b", "--gpu", "h100-sxm", "--gpus", "8",
+              "--global-batch", "64", "--json"],
+    "infer": ["infer", "--model", "llama3-8b", "--gpu", "h100-sxm", "--gpus", "8", "--json"],
+    "fabric": ["fabric", "--gpus", "4096", "--gpu", "gb200-nvl72", "--json"],
+}
+
+
+@pytest.mark.parametrize("name", SHORT_COMMANDS)
+def test_a_short_command_imports_neither_the_pipeline_nor_rich(tmp_path: Path, name: str):
+    # `gigawatt train` needs the catalog and the training model, nothing of the plan; with
+    # the caches warm it parses no YAML and builds no pydantic validator (typer's own
+    # adapters included: the first one loads pydantic's plugins through importlib.metadata)
     code = ("import sys; from gigawatt.cli import run; "
-            "run(['train', '--model', 'llama3-8b', '--gpu', 'h100-sxm', '--gpus', '8', "
-            "'--global-batch', '64', '--json']); "
+            f"run({SHORT_COMMANDS[name]!r}); "
             "print(sorted(m for m in ('gigawatt.pipeline', 'gigawatt.scenario.schema', "
-            "'rich', 'gigawatt.store', 'highspy', 'plotly') if m in sys.modules))")
+            "'rich', 'gigawatt.store', 'highspy', 'plotly', 'yaml', 'pydantic.plugin._loader', "
+            "'gigawatt.cli.plan', 'gigawatt.cli.sweep') if m in sys.modules))")
     env = {**os.environ, loader.CACHE_ENV: str(tmp_path / "cache")}
-    out = subprocess.run([sys.executable, "-c", code], env=env, check=True,
-                         capture_output=True, text=True).stdout
-    assert out.strip().splitlines()[-1] == "[]"
+    cold = subprocess.run([sys.executable, "-c", code], env=env, check=True,
+                          capture_output=True, text=True).stdout
+    assert "gigawatt.pipeline" not in cold.strip().splitlines()[-1]
+    warm = subprocess.run([sys.executable, "-c", code], env=env, check=True,
+                          capture_output=True, text=True).stdout
+    assert warm.strip().splitlines()[-1] == "[]"
+
+
+def test_help_order_does_not_depend_on_the_command_run_first():
+    code = ("import sys, typer; from gigawatt.cli import full_app, run; "
+            "sys.argv[1:] and run(sys.argv[1:]); "
+            "print(list(typer.main.get_command(full_app()).commands))")
+    orders = {subprocess.run([sys.executable, "-c", code, *args], check=True,
+                             capture_output=True, text=True).stdout.splitlines()[-1]
+              for args in ([], ["fabric", "--help"], ["train", "--help"])}
+    assert len(orders) == 1
+
+
+def test_main_keeps_blas_to_one_thread_unless_the_user_chose(monkeypatch):
+    from gigawatt import cli
+
+    monkeypatch.setattr(sys, "argv", ["gigawatt", "--version"])
+    monkeypatch.delenv("OPENBLAS_NUM_THREADS", raising=False)
+    with pytest.raises(SystemExit):
+        cli.main()
+    assert os.environ["OPENBLAS_NUM_THREADS"] == "1"
+    monkeypatch.setenv("OPENBLAS_NUM_THREADS", "4")
+    with pytest.raises(SystemExit):
+        cli.main()
+    assert os.environ["OPENBLAS_NUM_THREADS"] == "4"
+
+
+COERCED = {
+    "int": ["0", "7", "1024", "007", "-3", "+5", " 12", "1_000", "1.0", "1e3", "x", "",
+            "9" * 30, 4096, 3.5, True],
+    "float": ["0", "1", "2.5", "15e12", "1.5E-3", ".5", "5.", "-1", "inf", "nan", "1_0",
+              "0x10", "abc", 1.0, 2, True],
+    "str": ["bf16", "", " padded ", "1", 7],
+}
+
+
+@pytest.mark.parametrize(("kind", "bounds"), [
+    (int, (None, None)), (int, (1, None)), (int, (1, 100)), (float, (None, None)),
+    (float, (0, 1)), (str, (None, None))])
+def test_coercion_returns_what_typers_own_adapter_returns(kind, bounds):
+    from typer._click.exceptions import BadParameter
+    from typer._coercion import build_runtime_param, resolve_type_descriptor
+    from typer.models import OptionInfo
+
+    from gigawatt.cli.flags import Coercion
+
+    descriptor = resolve_type_descriptor(kind, OptionInfo(min=bounds[0], max=bounds[1]))
+    ours, theirs = Coercion(descriptor), build_runtime_param(descriptor)
+    param = type("P", (), {"multiple": False, "nargs": 1})()
+    for value in [None, *COERCED[kind.__name__]]:
+        try:
+            expected = theirs.coerce(value, param=param, ctx=None)
+        except BadParameter as exc:
+            with pytest.raises(BadParameter) as ours_error:
+                ours.coerce(value, param=param, ctx=None)
+            assert ours_error.value.message == exc.message, value
+            continue
+        got = ours.coerce(value, param=param, ctx=None)
+        assert type(got) is type(expected) and repr(got) == repr(expected), value
+
+
+def test_a_catalog_models_spec_equals_the_validated_one(catalog):
+    from gigawatt.catalog.schema import ModelSpec
+
+    for model in catalog.models.values():
+        spec = model.spec()
+        checked = ModelSpec.model_validate(spec.model_dump())
+        assert spec == checked and spec.model_fields_set == checked.model_fields_set
+        assert spec.transformer() == checked.transformer()
 
 
 def test_single_command_parsing_keeps_usage_and_errors(cli):

@@ -2,7 +2,7 @@
 
 A long function (a sweep, a Monte Carlo simulation) takes an optional ``progress`` callback
 and calls it with ``(done, total)`` as work completes; the CLI turns the calls into a bar on
-stderr (``gigawatt.cli.app.progress_bar``), the library and the API pass nothing.
+stderr (``gigawatt.cli.shared.progress_bar``), the library and the API pass nothing.
 """
 
 from __future__ import annotations

@@ -9,15 +9,18 @@ accepted.
 from __future__ import annotations
 
 import contextlib
+import functools
 from collections.abc import Iterator
 from contextvars import ContextVar
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from gigawatt.errors import GigawattError
+
+if TYPE_CHECKING:
+    import yaml
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -122,8 +125,14 @@ def read_yaml(path: Path, error: type[GigawattError]) -> Any:
     return parse_yaml(text, str(path), error)
 
 
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-"""libyaml's safe loader when PyYAML was built with it (several times faster); both safe."""
+@functools.cache
+def _loader() -> type[yaml.SafeLoader]:
+    """libyaml's safe loader when PyYAML was built with it (several times faster); both safe.
+    PyYAML is imported here: a command whose data comes from the cache never needs it."""
+    import yaml
+
+    loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    return loader
 
 
 def parse_yaml(text: str, where: str, error: type[GigawattError]) -> Any:
@@ -134,13 +143,15 @@ def parse_yaml(text: str, where: str, error: type[GigawattError]) -> Any:
     built, and so are numbers too long to convert: each is one line, never a
     RecursionError or a document that expands beyond memory.
     """
+    import yaml
+
     size = len(text.encode("utf-8", "surrogatepass"))
     if size > MAX_YAML_BYTES:
         raise error(f"{where}: the document is {size:,} bytes; accepted: at most "
                     f"{MAX_YAML_BYTES:,}")
     try:
         _check_shape(text, where, error)
-        return yaml.load(text, Loader=_LOADER)
+        return yaml.load(text, Loader=_loader())
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
@@ -157,8 +168,10 @@ def _check_shape(text: str, where: str, error: type[GigawattError]) -> None:
     # The event stream comes from an iterative parser (libyaml's when PyYAML has it, about
     # 20x faster than the pure-Python one), so measuring depth here cannot itself recurse;
     # the composer that the load runs afterwards does.
+    import yaml
+
     depth = aliases = 0
-    for event in yaml.parse(text, Loader=_LOADER):
+    for event in yaml.parse(text, Loader=_loader()):
         if isinstance(event, yaml.CollectionStartEvent):
             depth += 1
             if depth > MAX_YAML_DEPTH:

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 import typer
 
-from gigawatt.cli.app import JsonFlag, app, console, emit_json
+from gigawatt.cli.shared import JsonFlag, app, console, emit_json
 
 catalog_app = typer.Typer(help="Browse the sourced equipment and model catalog.")
 app.add_typer(catalog_app, name="catalog")

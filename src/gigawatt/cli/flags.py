@@ -10,6 +10,7 @@ this; a flag whose range differs from the default is listed in :data:`FLAG_RANGE
 from __future__ import annotations
 
 import math
+import re
 import types
 from collections.abc import Callable
 from typing import Any, Union, get_args, get_origin
@@ -94,12 +95,81 @@ def _shown(x: float) -> str:
     return f"{int(x):,}" if float(x).is_integer() and abs(x) < 1e12 else f"{x:g}"
 
 
+_DIGITS = re.compile(r"0|[1-9][0-9]{0,17}")
+_DECIMAL = re.compile(r"[0-9]{1,30}(\.[0-9]{0,30})?([eE][+-]?[0-9]{1,3})?")
+
+
+class Coercion:
+    """Typer's conversion of one parameter's value, with its pydantic TypeAdapter built
+    only for a value that needs one.
+
+    Typer builds a TypeAdapter for every parameter of the command being run, given or not
+    (21 for ``train``, and the first loads pydantic's plugin machinery): a tenth of a short
+    command's run. A value left at its default, a string, or a plain decimal number within
+    the option's ``min``/``max`` converts here to exactly what the adapter returns; every
+    other value, and every error, goes through typer's own adapter.
+    """
+
+    def __init__(self, descriptor: Any) -> None:
+        self.descriptor = descriptor
+        self.full: Any = None
+
+    def plain(self, value: Any) -> tuple[bool, Any]:
+        """``(True, converted)`` for a value converted here, else ``(False, None)``."""
+        kind, info = self.descriptor.annotation, self.descriptor.parameter_info
+        if value is None or (kind is str and type(value) is str):
+            return True, value
+        if kind not in (int, float) or info.clamp:
+            return False, None
+        if type(value) is kind:
+            number = value
+        elif isinstance(value, str) and (_DIGITS if kind is int else _DECIMAL).fullmatch(value):
+            number = kind(value)
+        else:
+            return False, None
+        inside = ((info.min is None or number >= info.min)
+                  and (info.max is None or number <= info.max))
+        return inside, number if inside else None
+
+    def coerce(self, value: Any, param: Any, ctx: Any) -> Any:
+        """The value typer's own coercion returns, or its error."""
+        done, converted = self.plain(value)
+        if done:
+            return converted
+        if self.full is None:
+            from typer._coercion import build_runtime_param
+
+            self.full = build_runtime_param(self.descriptor)
+        return self.full.coerce(value, param=param, ctx=ctx)
+
+
+def _simple(param: Any) -> bool:
+    # one value, no parser of its own, not a file; and a typer that converts through
+    # ``_runtime_param`` (set to None until first use)
+    descriptor = getattr(param, "type_descriptor", None)
+    return (descriptor is not None and getattr(param, "_runtime_param", 0) is None
+            and not param.multiple and param.nargs == 1
+            and descriptor.parameter_info.parser is None and descriptor.file_annotation is None)
+
+
 def harden(command: Any) -> Any:
     """Give every numeric option of ``command`` (a click command or group, recursively)
-    the finite-and-bounded check; returns ``command``."""
+    the finite-and-bounded check, and every single-valued parameter a :class:`Coercion`;
+    returns ``command``."""
     for sub in getattr(command, "commands", {}).values():
         harden(sub)
+    help_option = getattr(command, "get_help_option", None)
+    if help_option is not None:  # built on first use; processed (None) on every run
+        def with_coercion(ctx: Any, made: Callable[[Any], Any] = help_option) -> Any:
+            option = made(ctx)
+            if option is not None and _simple(option):
+                option._runtime_param = Coercion(option.type_descriptor)
+            return option
+
+        command.get_help_option = with_coercion
     for param in getattr(command, "params", ()):
+        if _simple(param):
+            param._runtime_param = Coercion(param.type_descriptor)
         descriptor = getattr(param, "type_descriptor", None)
         kind = _number_kind(descriptor.annotation) if descriptor else None
         if kind is None:

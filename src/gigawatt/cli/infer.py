@@ -6,7 +6,15 @@ from typing import Annotated, Any
 
 import typer
 
-from gigawatt.cli.app import Format, FormatOption, JsonFlag, app, chosen_format, console, emit_json
+from gigawatt.cli.shared import (
+    Format,
+    FormatOption,
+    JsonFlag,
+    app,
+    chosen_format,
+    console,
+    emit_json,
+)
 
 Opt = typer.Option
 
@@ -81,7 +89,7 @@ def infer_command(
     if fmt is Format.json:
         emit_json(result)
     elif fmt is Format.csv:
-        from gigawatt.cli.app import print_text
+        from gigawatt.cli.shared import print_text
         from gigawatt.report.tabular import to_csv
 
         print_text(to_csv(result["tp_options"]))

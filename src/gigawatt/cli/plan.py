@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from gigawatt.cli.app import (
+from gigawatt.cli.shared import (
     DEFAULT_OUT,
     Format,
     FormatOption,

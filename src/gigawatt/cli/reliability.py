@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from gigawatt.cli.app import JsonFlag, app, console, emit_json, progress_bar
+from gigawatt.cli.shared import JsonFlag, app, console, emit_json, progress_bar
 
 LABELS = {
     "interruptions": "Interruptions (mean)",

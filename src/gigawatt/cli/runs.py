@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 import typer
 
-from gigawatt.cli.app import (
+from gigawatt.cli.shared import (
     Format,
     JsonFlag,
     app,

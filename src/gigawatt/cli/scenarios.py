@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from gigawatt.cli.app import JsonFlag, app, console, emit_json, print_text
+from gigawatt.cli.shared import JsonFlag, app, console, emit_json, print_text
 
 scenarios_app = typer.Typer(help="Browse the built-in scenarios.")
 app.add_typer(scenarios_app, name="scenarios")

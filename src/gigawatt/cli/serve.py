@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from gigawatt.cli.app import app
+from gigawatt.cli.shared import app
 from gigawatt.errors import GigawattError
 
 

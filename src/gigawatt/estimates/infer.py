@@ -21,9 +21,10 @@ import statistics
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gigawatt import units
+from gigawatt.cache import memo
 from gigawatt.catalog import Accelerator, Catalog, ModelSpec, System, load_catalog
 from gigawatt.catalog.modelfile import load_model
 from gigawatt.errors import CatalogError, GigawattError
@@ -52,8 +53,10 @@ from gigawatt.models.perf.inference import (
     ServingError,
     ServingRequest,
 )
-from gigawatt.scenario.schema import Assumption
 from gigawatt.validation import read_yaml, validate
+
+if TYPE_CHECKING:
+    from gigawatt.scenario.schema import Assumption
 
 CONSTANTS_FILE = "inference.yaml"
 DEMAND_FILE = "demand.yaml"
@@ -221,8 +224,17 @@ class ServingConstants:
 
 @functools.cache
 def serving_constants(path: Path | None = None) -> ServingConstants:
-    """The calibrated constants (``estimates/data/inference.yaml`` unless ``path``)."""
-    raw: dict[str, Any] = read_yaml(path or data_dir() / CONSTANTS_FILE, GigawattError)
+    """The calibrated constants (``estimates/data/inference.yaml`` unless ``path``); the
+    package's own file is read from the user cache (:func:`gigawatt.cache.memo`) when it is
+    unchanged."""
+    if path is None:
+        return memo("serving-constants", (), lambda: _read_serving_constants(
+            data_dir() / CONSTANTS_FILE))
+    return _read_serving_constants(path)
+
+
+def _read_serving_constants(path: Path) -> ServingConstants:
+    raw: dict[str, Any] = read_yaml(path, GigawattError)
     groups = {(g["architecture"], g["precision"], g.get("release", RELEASES[0])):
               (float(g["flops"]), float(g["hbm"])) for g in raw["efficiency"]}
     a = raw["assumptions"]
@@ -235,6 +247,8 @@ def serving_constants(path: Path | None = None) -> ServingConstants:
 @functools.cache
 def default_demand() -> dict[str, Assumption]:
     """Default demand fields (``estimates/data/demand.yaml``), each with its source or note."""
+    from gigawatt.scenario.schema import Assumption
+
     path = data_dir() / DEMAND_FILE
     raw = read_yaml(path, GigawattError)
     return {k: validate(Assumption, v, f"{path}: {k}", GigawattError) for k, v in raw.items()}

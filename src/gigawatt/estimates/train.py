@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from gigawatt import units
+from gigawatt.cache import memo
 from gigawatt.catalog import Catalog, load_catalog
 from gigawatt.catalog.schema import Accelerator, ModelSpec, System
 from gigawatt.errors import CatalogError, unknown_id
@@ -108,7 +109,12 @@ class TrainingResult:
 
 @functools.cache
 def load_constants() -> Constants:
-    """The training model's constants: stated assumptions and calibrated fractions."""
+    """The training model's constants: stated assumptions and calibrated fractions (read
+    from the user cache, :func:`gigawatt.cache.memo`, when the files are unchanged)."""
+    return memo("training-constants", (), _read_constants)
+
+
+def _read_constants() -> Constants:
     values: dict[str, float] = {}
     for name in CONSTANT_FILES:
         path = Path(str(resources.files("gigawatt.estimates") / "data" / name))
@@ -120,7 +126,12 @@ def load_constants() -> Constants:
 
 @functools.cache
 def load_recipes() -> dict[str, dict[str, Any]]:
-    """The precision recipes, by name (``training_recipes.yaml``)."""
+    """The precision recipes, by name (``training_recipes.yaml``; cached as
+    :func:`load_constants`)."""
+    return memo("training-recipes", (), _read_recipes)
+
+
+def _read_recipes() -> dict[str, dict[str, Any]]:
     path = Path(str(resources.files("gigawatt.estimates") / "data" / RECIPE_FILE))
     data: dict[str, dict[str, Any]] = read_yaml(path, TrainingError)
     return data
