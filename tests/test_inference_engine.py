@@ -25,6 +25,7 @@ from gigawatt.models.perf.engine import (
     estimate_engine,
     kv_bytes,
     operating_points,
+    roofline,
     simulate,
 )
 from gigawatt.models.perf.inference import FORMATS, Efficiency, GpuSpec, ServingError
@@ -197,6 +198,19 @@ def test_more_prefill_budget_never_lowers_ttft_at_a_fixed_rate(llama70, e, work,
     ok = (pts.prefill_utilisation.reshape(-1) < 1) & (pts.budget.reshape(-1) > batch * 1.5)
     stable = ttft[ok & np.isfinite(ttft)]
     assert np.all(np.diff(stable) <= 1e-9 + 1e-6 * stable[:-1])
+
+
+@given(a=st.floats(0.0, 10.0), b=st.floats(0.0, 10.0), p=st.floats(1.0, 64.0),
+       q=st.floats(1.0, 64.0))
+def test_roofline_lies_between_max_and_sum_and_falls_with_p(a, b, p, q):
+    """``R(a, b) = (a^p + b^p)^(1/p)``: at least ``max(a, b)``, at most ``a + b`` (p 1),
+    never rising with ``p``, and ``max(a, b)`` itself at ``p = inf``."""
+    lo_p, hi_p = min(p, q), max(p, q)
+    r_lo, r_hi = float(roofline(a, b, lo_p)), float(roofline(a, b, hi_p))
+    assert max(a, b) * (1 - 1e-12) <= r_hi <= r_lo * (1 + 1e-12)
+    assert r_lo <= (a + b) * (1 + 1e-9)
+    assert float(roofline(a, b, math.inf)) == max(a, b)
+    assert float(roofline(3.0, 4.0, 2.0)) == pytest.approx(5.0)
 
 
 @settings(max_examples=60, deadline=None)

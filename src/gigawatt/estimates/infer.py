@@ -219,6 +219,7 @@ class ServingConstants:
                           grouped_gemm=sh.get("grouped_gemm", 1.0),
                           expert_half_tokens=sh.get("expert_half_tokens"),
                           collective_s=units.ms_to_s(sh.get("collective_ms", 0.0)),
+                          roofline_power=sh.get("roofline_power", math.inf),
                           release=rel)
 
 

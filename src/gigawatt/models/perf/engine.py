@@ -21,7 +21,9 @@ tokens (chunked prefill with a token budget ``C``). Per pipeline stage and GPU, 
                    out of every MoE layer (data-parallel attention), bytes over NVLink
                    inside the scale-up domain, over the scale-out NIC beyond it,
                    plus a latency per collective
-    iteration      T(B, c) = t_0 + pp * (max(t_mm, t_w) + t_a + t_comm)
+    iteration      T(B, c) = t_0 + pp * (R(t_mm, t_w) + t_a + t_comm)
+                   R(a, b) = (a^p + b^p)^(1/p), a smooth roofline (real kernels do not
+                   overlap reading weights with computing perfectly; p = inf: max)
 
 Arrivals. Offline: every request at once, so the engine runs at the largest batch
 memory (and the runtime's cap) allows. Server/Interactive: a Poisson stream of rate
@@ -139,6 +141,16 @@ class SpecDecode:
         """Expected tokens emitted per verification step: ``(1 - a^(k+1)) / (1 - a)``."""
         a, k = self.acceptance, self.draft
         return float(k + 1) if a >= 1 else (1 - a ** (k + 1)) / (1 - a)
+
+
+def roofline(a: Num, b: Num, p: float) -> Num:
+    """``R(a, b) = (a^p + b^p)^(1/p)`` of the module docstring, as
+    ``max (1 + (min / max)^p)^(1/p)`` so that large ``p`` does not overflow; ``p = inf``
+    gives ``max(a, b)``."""
+    hi = np.maximum(a, b)
+    lo = np.minimum(a, b)
+    ratio = np.where(hi > 0, lo / np.where(hi > 0, hi, 1.0), 0.0)
+    return hi * (1.0 + ratio ** p) ** (1.0 / p)
 
 
 def window_layers(m: Transformer) -> tuple[float, float]:
@@ -301,7 +313,7 @@ class Engine:
                      * (rows_exp + eff.expert_half) / rows_exp)
         else:
             t_exp = 0.0
-        matrices = np.maximum(t_dense + t_exp, self.weight_bytes(n) / bw)
+        matrices = roofline(t_dense + t_exp, self.weight_bytes(n) / bw, eff.roofline_power)
         # Attention: each GPU serves 1/tp of the heads (TP) or of the sequences (DP), of
         # the micro-batch's sequences (1/pp) in its stage's layers (1/pp, in kv_share).
         att_flops = (d_tok * attention_flops(m, dec_context, decode=True)

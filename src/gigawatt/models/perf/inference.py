@@ -120,8 +120,9 @@ class Efficiency:
     ``flops``), ``iteration_s`` (fixed time per engine iteration: scheduling, launches),
     ``grouped_gemm`` (share of ``flops`` expert GEMMs reach), ``expert_half_tokens``
     (rows per expert at which the grouped GEMM reaches half of its share; ``None``:
-    ``gemm_half_tokens``) and ``collective_s`` (latency of one collective); ``release``
-    is the software release they were fitted to.
+    ``gemm_half_tokens``), ``collective_s`` (latency of one collective) and
+    ``roofline_power`` (``p`` of the smooth roofline ``(t_mm^p + t_w^p)^(1/p)``; ``inf``:
+    the hard max); ``release`` is the software release they were fitted to.
     """
 
     flops: float
@@ -135,6 +136,7 @@ class Efficiency:
     collective_s: float = 0.0
     release: str = ""
     expert_half_tokens: float | None = None
+    roofline_power: float = math.inf
 
     @property
     def expert_half(self) -> float:
