@@ -16,6 +16,8 @@ from typing import Any
 
 from docfile import write_or_check
 
+from gigawatt.models.perf.training import PARALLELISM
+
 DOC = Path(__file__).resolve().parent.parent / "docs" / "json.md"
 
 # The keys other tools script against: they must exist, and are never renamed.
@@ -33,6 +35,9 @@ CONTRACT: dict[str, set[str]] = {
                     "checkpoint_interval_min", "goodput"},
 }
 
+LAYOUT = ", ".join(PARALLELISM).replace("etp", "etp (expert tensor parallelism)")
+"""A training layout's degrees, as every report of one writes them."""
+
 # What the formatter has no name for: keys that hold text, lists and objects.
 TEXT: dict[str, str] = {
     "scenario": "the scenario's name", "title": "the scenario's title",
@@ -49,8 +54,7 @@ TEXT: dict[str, str] = {
     "identical": "true when nothing differs", "inputs": "scenario fields (diff) or the "
     "inputs sampled (sweep)", "outputs": "output rows (diff) or quantiles per output (sweep)",
     "source": "citation: S-numbers resolve in `gigawatt catalog sources`",
-    "parallelism": "tp, pp, dp, cp, ep, etp (expert tensor parallelism)",
-    "training_parallelism": "tp, pp, dp, cp, ep",
+    "parallelism": LAYOUT, "training_parallelism": LAYOUT,
 }
 
 MODEL_FILE = """## Model files

@@ -90,6 +90,7 @@ def only_problem(response, status=422):
 SAME_AS_CLI = {
     "train": [TRAIN, {**TRAIN, "tokens": 3e11, "top": 3, "goodput": 0.9},
               {**TRAIN, "tp": 8, "pp": 16, "dp": 8, "recompute": "full"},
+              {**TRAIN, "tp": 8, "pp": 16, "vp": 3},
               {"model": "llama3-8b", "gpu": "h100-sxm", "gpus": 64, "global_batch": 512,
                "precision": "fp8", "sharding": "fsdp", "schedule": "1f1b"}],
     "infer": [{}, INFER, {**INFER, "users": 1e8, "usd_per_gpu_hour": 3, "tpot_ms": 30,
@@ -130,6 +131,14 @@ def test_contract_keys(client):
     reliability = answer(client, "reliability", {**RELIABILITY, "trials": 0})
     assert reliability.keys() >= {"interruptions", "interruptions_p10", "interruptions_p90",
                                   "mtti_hours", "checkpoint_interval_min", "goodput"}
+
+
+@pytest.mark.parametrize("etp", [1, 2])
+def test_train_holds_etp_and_vp(client, etp):
+    held = answer(client, "train", {"model": SMALL_MODEL, "gpu": "h100-sxm", "gpus": 8,
+                                    "global_batch": 64, "tp": 2, "pp": 2, "etp": etp, "vp": 2})
+    assert held["parallelism"]["etp"] == etp and held["virtual_stages"] == 2
+    assert all(e["parallelism"]["etp"] == etp for e in held["top"])
 
 
 @pytest.mark.parametrize("endpoint", ["train", "infer"])
@@ -215,6 +224,16 @@ BAD = {
         "model.moe.routed_experts", "less than or equal to 1048576"),
     "train model heads": ("train", {**TRAIN, "model": {**SMALL_MODEL, "hidden_size": 8}},
                           "model.attention_heads", "no room in hidden_size 8"),
+    "train vp": ("train", {**TRAIN, "tp": 8, "pp": 16, "vp": 7}, "vp",
+                 "--vp 7 does not divide the 6 layers per stage of --pp 16 (96 layers, counting "
+                 "up to 3 embedding/loss/MTP slots); accepted: 1, 2, 3, 6"),
+    "train vp 1f1b": ("train", {**TRAIN, "vp": 2, "schedule": "1f1b"}, "vp",
+                      "--vp 2 needs --schedule interleaved"),
+    "train vp 0": ("train", {**TRAIN, "vp": 0}, "vp", "greater than or equal to 1"),
+    "train etp dense": ("train", {**TRAIN, "etp": 2}, "etp", "--etp 2 needs a mixture-of-experts"),
+    "train etp tp": ("train", {**TRAIN, "model": SMALL_MODEL, "tp": 2, "etp": 4}, "etp",
+                     "--etp 4 does not divide --tp 2; accepted: a divisor of tp"),
+    "train etp as text": ("train", {**TRAIN, "etp": "2"}, "etp", "valid integer"),
     "train gpus 0": ("train", {**TRAIN, "gpus": 0}, "gpus", "greater than or equal to 1"),
     "train gpus as text": ("train", {**TRAIN, "gpus": "1024"}, "gpus", "valid integer"),
     "train missing": ("train", {"model": "gpt3-175b", "gpu": "h100-sxm", "gpus": 8}, "global_batch",

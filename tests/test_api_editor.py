@@ -3,15 +3,18 @@ the bibliography, and built-in plans computed once per app."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 import yaml
 from fastapi.testclient import TestClient
 
 from gigawatt.api import create_app
+from gigawatt.api.documents import scenario_document_schema, scenario_models
 from gigawatt.catalog import load_catalog
 from gigawatt.catalog.sources import bibliography
 from gigawatt.scenario import DEFAULT_SCENARIO
-from gigawatt.scenario.form import scenario_form
+from gigawatt.scenario.form import CATALOG_FIELDS, CATALOG_KEYS, CATALOG_VALUES, scenario_form
 
 LOCAL = "http://127.0.0.1"  # the server answers only its own (loopback) host names
 
@@ -47,6 +50,26 @@ def test_form_types_each_field_from_the_schema():
         assert form[name]["kind"] == "readonly"
     assert fields(form["ramp"])["source"]["kind"] == "readonly"
     assert fields(form["ramp"])["steps"]["min_items"] == 1
+
+
+def test_every_field_naming_catalog_ids_is_in_the_one_table():
+    # The form's choices and the API schema's enums both read these tables; a field whose
+    # description says it holds IDs (Claim.sites once did) must be listed.
+    named = {(model, name) for model, kind in scenario_models().items()
+             for name, info in kind.model_fields.items()
+             if re.search(r"\bIDs?\b", info.description or "")}
+    listed = CATALOG_FIELDS.keys() | CATALOG_KEYS.keys() | CATALOG_VALUES.keys()
+    assert named and named <= listed, named - listed
+    models = scenario_models()
+    assert all(name in models[model].model_fields for model, name in listed)
+
+
+def test_api_schema_enumerates_the_catalog_fields():
+    schema = scenario_document_schema()
+    catalog = load_catalog()
+    claim = schema["properties"]["claims"]["items"]["properties"]
+    assert claim["sites"]["items"]["enum"] == sorted(catalog.sites)
+    assert schema["properties"]["platforms"]["propertyNames"]["enum"] == sorted(catalog.systems)
 
 
 def test_editor_routes_serve_the_form_and_yaml_of_an_edited_document(client):

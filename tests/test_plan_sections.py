@@ -7,6 +7,7 @@ import pytest
 import yaml
 
 from gigawatt.errors import ScenarioError
+from gigawatt.models.perf.training import PARALLELISM
 from gigawatt.scenario import load_scenario, scenario_to_yaml
 
 
@@ -49,6 +50,9 @@ def test_training_section_counts_failures(announced_plan):
     assert np.allclose(t.days, t.ideal_days / t.goodput)
     d = announced_plan.to_dict()
     assert d["training_days"] == pytest.approx(t.days[-1])
+    p = d["training_parallelism"]
+    assert tuple(p) == PARALLELISM and p["tp"] % p["etp"] == 0
+    assert p["tp"] * p["pp"] * p["dp"] * p["cp"] == d["training_job_gpus"]
     # The build-out shortens the run: the last period trains it faster than the first.
     assert d["training_days"] < d["first_period_training_days"]
     # The largest job is interrupted more often and keeps less of its time.

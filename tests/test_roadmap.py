@@ -10,6 +10,7 @@ import pytest
 
 from gigawatt.catalog import Catalog
 from gigawatt.estimates.roadmap import CompareError, Workload, compare_platforms, parse_workload
+from gigawatt.models.perf.training import PARALLELISM
 
 CONTRACT = {"platform", "tokens_per_s_per_gpu", "tokens_per_s_per_mw",
             "tokens_per_s_per_usd_capex", "usd_per_million_tokens"}
@@ -48,6 +49,9 @@ def test_train_json_has_days_per_gw(cli, catalog):
             # days per GW follow from the per-GPU rate and the GPUs one GW holds
             assert row["days_per_gw"] == pytest.approx(
                 15e12 / (row["tokens_per_s_per_gpu"] * row["gpus_per_gw"]) / 86_400)
+            p = row["parallelism"]
+            assert tuple(p) == PARALLELISM and p["tp"] % p["etp"] == 0
+            assert p["tp"] * p["pp"] * p["dp"] * p["cp"] == row["job_gpus"]
 
 
 def test_dollar_metrics_follow_the_cost_per_hour(served):

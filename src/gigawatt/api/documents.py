@@ -4,8 +4,9 @@ OpenAPI document states them, and the check that a document meets its schema.
 Each schema is the pydantic model's, made honest for HTTP: a scenario's numbers in their
 three forms (a plain number, a bare distribution, or ``{value, source|note, ...}``) with
 their ranges, and every catalog reference an enum of the built-in catalog's IDs (a request
-never names a file). Rules no JSON Schema states (a ramp that never goes backwards, a
-platform available by its period, ...) are listed in :data:`SCENARIO_RULES`.
+never names a file): the references the scenario editor's form lists as catalog choices
+(:mod:`gigawatt.scenario.form`). Rules no JSON Schema states (a ramp that never goes
+backwards, a platform available by its period, ...) are listed in :data:`SCENARIO_RULES`.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from pydantic import BaseModel
 from gigawatt.api.http import ApiError, problem
 from gigawatt.catalog import load_catalog
 from gigawatt.scenario import Scenario
+from gigawatt.scenario.form import CATALOG_FIELDS, CATALOG_KEYS, CATALOG_VALUES
 from gigawatt.scenario.schema import accepted_range
 from gigawatt.validation import field_path
 
@@ -92,7 +94,9 @@ def _inline(node: Any, defs: dict[str, Any]) -> Any:
     return node
 
 
-def _models() -> dict[str, type[BaseModel]]:
+def scenario_models() -> dict[str, type[BaseModel]]:
+    """Every pydantic model a scenario document holds, by class name (``Scenario``,
+    ``RampStep``, ``Claim``, ...)."""
     out: dict[str, type[BaseModel]] = {}
     pending: list[type[BaseModel]] = [Scenario]
     while pending:
@@ -119,36 +123,46 @@ def scenario_document_schema() -> dict[str, Any]:
     """The JSON Schema of a scenario document over HTTP (see the module's docstring)."""
     schema = Scenario.model_json_schema()
     defs = schema.pop("$defs")
-    systems, sites = _ids("systems"), _ids("sites")
     defs["Distribution"] = {**defs["Distribution"], "minProperties": 1, "maxProperties": 1,
                             "properties": {k: v["anyOf"][0] for k, v in
                                            defs["Distribution"]["properties"].items()}}
     defs["Assumption"]["properties"]["distribution"] = {"$ref": "#/$defs/Distribution"}
     defs["Assumption"] = _inline(defs["Assumption"], defs)
     distribution = _inline(defs["Distribution"], defs)
-    models = _models()
+    models = scenario_models()
     for name, model in models.items():
         if name in defs and name != "Assumption":
             _numbers(model, defs[name], {"Distribution": distribution,
                                          "Assumption": defs["Assumption"]})
-    defs["RampStep"]["properties"]["system"]["enum"] = systems
     defs["RampStep"]["properties"]["facility_gw"] = _number_forms(
         0.0, defs["RampStep"]["properties"]["facility_gw"]["maximum"], False, distribution,
         defs["Assumption"])
-    defs["Network"]["properties"]["switches"]["propertyNames"] = {"enum": systems}
-    defs["Network"]["properties"]["switches"]["additionalProperties"] = {
-        "type": "string", "enum": _ids("switches")}
-    buildout = defs["Buildout"]["properties"]
-    buildout["sites"]["items"]["enum"] = sites
-    buildout["platforms"]["propertyNames"] = {"enum": systems}
-    buildout["committed_mw"]["propertyNames"] = {"enum": sites}
-    for section in ("Serving", "Training"):
-        defs[section]["properties"]["model"] = {"type": "string", "enum": _ids("models"),
-                                                "description": "a catalog model ID"}
-    defs["Claim"]["properties"]["sites"]["items"]["enum"] = sites
-    schema["properties"]["platforms"]["propertyNames"] = {"enum": systems}
+    _catalog_ids({**defs, "Scenario": schema})
     return {**_untitled(_inline(schema, defs)), "title": "ScenarioDocument",
             "description": SCENARIO_RULES}
+
+
+def _catalog_ids(defs: dict[str, Any]) -> None:
+    """Make each field that names catalog entries an enum of their IDs, in place: the
+    fields the editor's form offers as catalog choices (:data:`CATALOG_FIELDS`, and a
+    mapping's keys and values), so the two never list different fields. A model is a
+    catalog ID here: a request never names a file."""
+    def prop(where: tuple[str, str]) -> dict[str, Any]:
+        model, name = where
+        found: dict[str, Any] = defs[model]["properties"][name]
+        return found
+
+    for (model, name), kind in CATALOG_FIELDS.items():
+        field = prop((model, name))
+        if kind == "models":
+            defs[model]["properties"][name] = {"type": "string", "enum": _ids(kind),
+                                               "description": "a catalog model ID"}
+        else:
+            (field["items"] if field.get("type") == "array" else field)["enum"] = _ids(kind)
+    for where, kind in CATALOG_KEYS.items():
+        prop(where)["propertyNames"] = {"enum": _ids(kind)}
+    for where, kind in CATALOG_VALUES.items():
+        prop(where)["additionalProperties"] = {"type": "string", "enum": _ids(kind)}
 
 
 def _untitled(node: Any) -> Any:

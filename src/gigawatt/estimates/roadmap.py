@@ -161,8 +161,7 @@ def _rate(w: Workload, model: ModelSpec, system_id: str,
                             tokens=w.tokens, exact_gpus=False, catalog=catalog)
     b = run.search.best
     return b.tokens_per_s / b.gpus, {"job_gpus": b.gpus, "mfu": b.mfu,
-                                     "parallelism": {"tp": b.tp, "pp": b.pp, "dp": b.dp,
-                                                     "cp": b.cp, "ep": b.ep}}
+                                     "parallelism": b.parallelism()}
 
 
 def platform_row(w: Workload, model: ModelSpec, system: System, basis: EconomicBasis,

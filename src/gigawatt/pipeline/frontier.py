@@ -117,7 +117,7 @@ def train_frontier(catalog: Catalog, system_ids: Sequence[str],
                            ("largest_mtti", units.s_to_minutes(units.hours_to_s(largest.mtti_hours))
                             if largest else np.nan)):
             cols[key].append(float(value))
-        layouts.append({"tp": b.tp, "pp": b.pp, "dp": b.dp, "cp": b.cp, "ep": b.ep})
+        layouts.append(b.parallelism())
     a = {key: np.array(values, dtype=float) for key, values in cols.items()}
     return TrainingTimeline(tuple(systems), a["largest"], a["job"], a["step"], a["mfu"],
                             a["tps"], a["ideal"], a["goodput"], a["mtti"], a["ckpt"], a["days"],

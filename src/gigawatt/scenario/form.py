@@ -26,8 +26,11 @@ CATALOG_FIELDS: dict[tuple[str, str], str] = {
     ("Serving", "model"): "models",
     ("Training", "model"): "models",
     ("Buildout", "sites"): "sites",
+    ("Claim", "sites"): "sites",
 }
-"""(model, field) -> the catalog kind whose IDs the field's values are."""
+"""(model, field) -> the catalog kind whose IDs the field's values are (a list's items).
+The editor offers these as catalog choices and the API's scenario schema makes them enums
+(:mod:`gigawatt.api.documents`): one table for both."""
 CATALOG_KEYS: dict[tuple[str, str], str] = {
     ("Scenario", "platforms"): "systems",
     ("Network", "switches"): "systems",

@@ -33,7 +33,7 @@ from gigawatt.models.perf.training import SCHEDULES
 router = APIRouter(tags=["train"], dependencies=[TokenRequired])
 
 Degree = Annotated[Annotated[int, Field(ge=1, le=MAX_GPUS), *Whole.__metadata__] | None, Field(
-    description="Held at this size; searched if left out (--tp --pp --dp --cp --ep).")]
+    description="Held at this size; searched if left out (--tp --pp --dp --cp --ep --etp --vp).")]
 
 
 _COUNT = "[1-9][0-9]{0,6}"
@@ -80,6 +80,12 @@ class TrainRequest(ModelInput):
     dp: Degree = None
     cp: Degree = None
     ep: Degree = None
+    etp: Annotated[Degree, Field(description=(
+        "Expert tensor-parallel size, 1 (experts whole) or a divisor of tp; searched if left "
+        "out (--etp)."))] = None
+    vp: Annotated[Degree, Field(description=(
+        "Virtual pipeline chunks per GPU (interleaved schedule); searched if left out "
+        "(--vp)."))] = None
     recompute: Recompute | None = Field(None, description=(
         "Activation recomputation: none, selective, full or layers:N (N layers per stage); "
         "searched if left out."))

@@ -256,6 +256,10 @@ class Evaluation:
         return float(pick(array, np.unravel_index(flat, self.grid.shape)))
 
 
+PARALLELISM = ("tp", "pp", "dp", "cp", "ep", "etp")
+"""The degrees a layout reports, in order, under ``parallelism``."""
+
+
 @dataclass(frozen=True)
 class TrainingEstimate:
     """One layout's step time, throughput, utilisation and memory."""
@@ -281,11 +285,16 @@ class TrainingEstimate:
     memory_gb: dict[str, float]
     breakdown_s: dict[str, float] = field(default_factory=dict)
 
+    def parallelism(self) -> dict[str, int]:
+        """The layout's degrees, ``{tp, pp, dp, cp, ep, etp}``: the ``parallelism`` of every
+        report of a training layout (``gigawatt train``, the plan's frontier run, the
+        roadmap)."""
+        return {k: getattr(self, k) for k in PARALLELISM}
+
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready data; the contract keys of ``gigawatt train`` plus details."""
-        d = {f.name: getattr(self, f.name) for f in fields(self)}
-        d["parallelism"] = {k: d.pop(k) for k in ("tp", "pp", "dp", "cp", "ep", "etp")}
-        return d
+        d = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in PARALLELISM}
+        return {**d, "parallelism": self.parallelism()}
 
     def wall_s(self, tokens: float, goodput: float = 1.0) -> float:
         """Wall-clock seconds to train ``tokens``: ``tokens / (tokens_per_s x goodput)``."""
