@@ -379,16 +379,21 @@ def test_generated_scenario_documents_reach_the_server_and_pass(local, path):
 
     answered: list[int] = []
 
-    @settings(max_examples=40, deadline=None, derandomize=True, database=None,
+    def planted(case: Any) -> bool:
+        return isinstance(case.body, dict) and isinstance(case.body.get("scenario"), dict) \
+            and filter_case(None, case)
+
+    # Filtering the strategy (not the test body) makes every counted example a planted
+    # document, whatever share of the generated requests carry one under this seed.
+    @settings(max_examples=4, deadline=None, derandomize=True, database=None,
               phases=[Phase.generate], suppress_health_check=list(HealthCheck))
-    @given(case=schema[path]["POST"].as_strategy(generation_mode=GenerationMode.POSITIVE))
+    @given(case=schema[path]["POST"].as_strategy(
+        generation_mode=GenerationMode.POSITIVE).filter(planted))
     def send(case: Any) -> None:
-        if isinstance(case.body, dict) and isinstance(case.body.get("scenario"), dict) \
-                and filter_case(None, case):
-            body = case.body if path != "/api/sweep" else {
-                **case.body, "samples": min(case.body.get("samples", 1000), SWEEP_SAMPLES),
-                "backend": "vectorised", "save": False}
-            answered.append(local.post(path, json=body).status_code)
+        body = case.body if path != "/api/sweep" else {
+            **case.body, "samples": min(case.body.get("samples", 1000), SWEEP_SAMPLES),
+            "backend": "vectorised", "save": False}
+        answered.append(local.post(path, json=body).status_code)
 
     send()
     assert len(answered) >= 3 and set(answered) == {200}, answered
