@@ -141,6 +141,15 @@ def test_train_holds_etp_and_vp(client, etp):
     assert all(e["parallelism"]["etp"] == etp for e in held["top"])
 
 
+def test_train_tp_overlap_is_the_cli_flag(client, cli):
+    held = {**TRAIN, "tp": 8, "pp": 16}
+    on, off = (answer(client, "train", {**held, "tp_overlap": flag}) for flag in (True, False))
+    assert on["tp_overlap"] is True and off["tp_overlap"] is False
+    assert off["step_time_s"] > on["step_time_s"]  # the hidden share of tp traffic shows
+    by_cli = cli_json(cli, "train", *flags(held), "--no-tp-overlap")
+    assert by_cli["step_time_s"] == pytest.approx(off["step_time_s"])
+
+
 @pytest.mark.parametrize("endpoint", ["train", "infer"])
 def test_a_model_document_is_the_cli_model_file(client, cli, tmp_path, endpoint):
     path = tmp_path / "tiny-moe.yaml"

@@ -93,6 +93,8 @@ class TrainRequest(ModelInput):
         "Optimizer state: distributed (zero1, ZeRO-1), zero2, fsdp (zero3, ZeRO-3), hsdp[:G] "
         "(FSDP within groups of G ranks) or none."))
     schedule: str = one_of(SCHEDULES, "interleaved", "Pipeline schedule.")
+    tp_overlap: bool = Field(True, description="Overlap tensor-parallel communication with "
+                             "the GEMMs (--tp-overlap/--no-tp-overlap).")
     tokens: float | None = Field(None, ge=1, le=1e18, description="Training tokens: adds "
                                                                   "wall_days and gpu_hours.")
     goodput: float = Field(1.0, ge=1e-6, le=1, description="Fraction of wall time doing "
