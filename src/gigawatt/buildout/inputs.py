@@ -17,6 +17,7 @@ from gigawatt.buildout.problem import (
     Platforms,
     Sites,
     Target,
+    rack_it_kw,
 )
 from gigawatt.buildout.quarters import QUARTER, quarter_index, quarter_label, step_by_quarter
 from gigawatt.catalog import Catalog, Site
@@ -111,7 +112,8 @@ def platforms_from_catalog(catalog: Catalog, system_ids: Sequence[str], *,
                 f"release[{system_id}]: {quarter} is before the platform's release "
                 f"({system.available}, so {earliest}); accepted: {earliest} or later")
         names.append(system_id)
-        kw.append(power.get(system_id, system.rack_power_kw) * (1.0 + it_overhead_fraction))
+        kw.append(float(rack_it_kw(power.get(system_id, system.rack_power_kw),
+                                   it_overhead_fraction)))
         packages.append(system.packages_per_rack)
         flops.append(system.packages_per_rack * tflops_to_flops(tflops))
         usd.append(cost)

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from gigawatt.buildout.quarters import quarter_index
 from gigawatt.errors import GigawattError, InfeasibleError
@@ -181,7 +182,19 @@ class BuildoutProblem:
 
     def rack_facility_mw(self) -> np.ndarray:
         """(S, P) facility power one rack of each platform draws at each site, MW."""
-        return self.sites.pue[:, None] * kw_to_mw(self.platforms.rack_kw)[None, :]
+        return rack_facility_mw(self.sites.pue, self.platforms.rack_kw)
+
+
+def rack_it_kw(rack_power_kw: ArrayLike, it_overhead_fraction: ArrayLike) -> np.ndarray:
+    """IT power of a rack, kW: its own draw and the IT equipment beside it (switches,
+    storage, CPUs outside the rack), ``P_rack (1 + o)``."""
+    return np.asarray(rack_power_kw, dtype=float) * (1.0 + np.asarray(it_overhead_fraction))
+
+
+def rack_facility_mw(pue: np.ndarray, rack_kw: np.ndarray) -> np.ndarray:
+    """Facility power one rack draws, MW: ``PUE x P_it / 1000``, ``(..., S, P)`` from the
+    sites' PUE ``(S,)`` and racks' IT power ``(..., P)`` kW."""
+    return pue[:, None] * kw_to_mw(rack_kw)[..., None, :]
 
 
 def check_problem(p: BuildoutProblem) -> None:

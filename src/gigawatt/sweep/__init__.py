@@ -258,13 +258,11 @@ def _buildout_solver(scenario: Scenario, inputs: Any, paths: Sequence[str], work
     reads = buildouts.sampled_paths(scenario, paths)
     if not reads:
         return None
-    if ray_address is not None:
-        return buildouts.Solver(buildouts.programme(scenario, inputs, reads), paths,
-                                workers, ray_address=ray_address,
-                                ray_map=lambda fn, shared, blocks: ray_map(fn, shared, blocks,
-                                                                          ray_address))
+    on_ray = None if ray_address is None else (
+        lambda fn, shared, blocks: ray_map(fn, shared, blocks, ray_address))
     return buildouts.Solver(buildouts.programme(scenario, inputs, reads), paths, workers,
-                            pool=buildouts.local_pool(workers))
+                            pool=None if on_ray else buildouts.local_pool(workers),
+                            ray_address=ray_address, ray_map=on_ray)
 
 
 def _note(scenario: Scenario, backend: str, solver: Any) -> str | None:

@@ -33,6 +33,7 @@ import numpy as np
 from gigawatt import units
 from gigawatt.buildout import Basis, BuildoutProblem, Resolver, central_basis
 from gigawatt.buildout.inputs import per_quarter
+from gigawatt.buildout.problem import rack_facility_mw, rack_it_kw
 from gigawatt.buildout.quarters import quarter_index
 from gigawatt.pipeline.inputs import Inputs, buildout_paths, buildout_problem, site_weighted
 from gigawatt.pipeline.scaleout import network_usd_per_rack
@@ -105,10 +106,8 @@ def vary_problem(p: Programme, values: Mapping[str, float]) -> BuildoutProblem:
     f = {**p.figures, **values}
     c = p.central
     names = c.platforms.names
-    overhead = f["facility.it_overhead_fraction"]
     platforms = dataclasses.replace(
-        c.platforms,
-        rack_kw=np.array([f[f"platforms.{k}.rack_power_kw"] * (1.0 + overhead) for k in names]),
+        c.platforms, rack_kw=_rack_kw(names, f),
         rack_usd=np.array([f[f"platforms.{k}.rack_price_usd"] + p.network_usd[k]
                            for k in names]))
     sites = dataclasses.replace(
@@ -132,6 +131,14 @@ def vary_problem(p: Programme, values: Mapping[str, float]) -> BuildoutProblem:
             for k, path in ((k, f"buildout.platforms.{k}.supply_racks") for k in names)])
     return dataclasses.replace(c, sites=sites, platforms=platforms, money=money,
                                supply_racks=supply, utilisation=f["facility.utilisation"])
+
+
+def _rack_kw(names: Sequence[str], f: Mapping[str, Any]) -> np.ndarray:
+    """IT power per rack of each platform, kW, from the figures ``f`` (numbers: ``(P,)``;
+    a column per sample: ``(m, P)``), as
+    :func:`gigawatt.buildout.inputs.platforms_from_catalog` takes it."""
+    return np.stack([rack_it_kw(f[f"platforms.{k}.rack_power_kw"],
+                                f["facility.it_overhead_fraction"]) for k in names], axis=-1)
 
 
 _SOLVERS: dict[str, Resolver] = {}
@@ -225,11 +232,9 @@ def sampled_schedule(p: Programme, rows: np.ndarray, racks: np.ndarray,
     names = c.platforms.names
     f = {k: np.full(len(rows), v) for k, v in p.figures.items()}
     f.update({path: rows[:, j] for j, path in enumerate(p.paths)})
-    rack_kw = np.column_stack([f[f"platforms.{k}.rack_power_kw"]
-                               * (1.0 + f["facility.it_overhead_fraction"]) for k in names])
-    rack_facility_mw = c.sites.pue[None, :, None] * units.kw_to_mw(rack_kw)[:, None, :]
+    rack_kw = _rack_kw(names, f)  # (m, P)
     return schedule_from_sites(
         [quarter_index(q) for q in c.quarters], c.sites.names, names, racks,
-        units.mw_to_w(rack_facility_mw), units.kw_to_w(rack_kw),
+        units.mw_to_w(rack_facility_mw(c.sites.pue, rack_kw)), units.kw_to_w(rack_kw),
         units.mw_to_w(p.power_mw[None] * f["buildout.site_power_share"][:, None, None]),
         units.mw_to_w(halls))
