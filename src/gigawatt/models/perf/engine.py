@@ -21,9 +21,11 @@ tokens (chunked prefill with a token budget ``C``). Per pipeline stage and GPU, 
                    out of every MoE layer (data-parallel attention), bytes over NVLink
                    inside the scale-up domain, over the scale-out NIC beyond it,
                    plus a latency per collective
-    iteration      T(B, c) = t_0 + pp * (R(t_mm, t_w) + t_a + t_comm)
+    iteration      T(B, c) = pp * (t_0 + R(t_mm, t_w) + t_a + t_comm) + (pp - 1) l
                    R(a, b) = (a^p + b^p)^(1/p), a smooth roofline (real kernels do not
-                   overlap reading weights with computing perfectly; p = inf: max)
+                   overlap reading weights with computing perfectly; p = inf: max);
+                   the batch runs as pp micro-batches, each with its own fixed host time
+                   t_0 (scheduling, sampling, launches), and l the latency of a hop
 
 Arrivals. Offline: every request at once, so the engine runs at the largest batch
 memory (and the runtime's cap) allows. Server/Interactive: a Poisson stream of rate
@@ -334,7 +336,7 @@ class Engine:
         else:
             comm = 0.0
         stage = matrices + attention + comm
-        return eff.iteration_s + pp * stage + (pp - 1) * latency
+        return pp * (eff.iteration_s + stage) + (pp - 1) * latency
 
 
 @dataclass(frozen=True)
