@@ -316,8 +316,9 @@ def test_vectorised_search_matches_a_plain_enumeration(catalog, model, gpu, gpus
                                                        "ep", "etp")), strict=True))
     assert got == rows
     ev = t.evaluate(job, hw, load_constants(), grid)
-    valid, step = np.broadcast_to(ev.valid, grid.shape), ev.step_s
-    total = np.broadcast_to(ev.memory.total, grid.shape)
+    # Indexed [row, virtual, recompute] here, as the rows are enumerated.
+    valid, step, total = (np.broadcast_to(a, grid.shape).transpose(2, 1, 0)
+                          for a in (ev.valid, ev.step_s, ev.memory.total))
     best, fits, count = None, 0, 0
     for i, (_, pp, _, dp, b, _, _) in enumerate(rows):
         mbs = batch // (dp * b)
@@ -327,7 +328,7 @@ def test_vectorised_search_matches_a_plain_enumeration(catalog, model, gpu, gpus
                 (job.model.layers + k) % (pp * v) == 0
                 for k in range(t.PIPELINE_EXTRA_SLOTS + 1)))
             assert bool(valid[i, j, 0]) == ok
-            for r in range(grid.shape[2]):
+            for r in range(len(grid.recompute)):
                 if not ok:
                     continue
                 count += 1
@@ -339,4 +340,5 @@ def test_vectorised_search_matches_a_plain_enumeration(catalog, model, gpu, gpus
     found = search(job, hw, load_constants())
     assert (found.evaluated, found.fitting) == (count, fits)
     assert best is not None
-    assert found.best == t.estimate_at(ev, int(np.ravel_multi_index(best[1], grid.shape)), hw)
+    i, j, r = best[1]
+    assert found.best == t.estimate_at(ev, int(np.ravel_multi_index((r, j, i), grid.shape)), hw)

@@ -184,12 +184,14 @@ class Fixed:
 
 @dataclass(frozen=True)
 class Grid:
-    """Candidate layouts as a 3-D product: base rows x virtual stages x recompute.
+    """Candidate layouts as a 3-D product: recompute x virtual stages x base rows.
 
     ``base`` holds 1-D arrays ``tp, pp, dp, cp, ep, micro_batch, etp`` (one per row);
     ``virtual`` and ``recompute`` (coded 0, 1, 2) are the other two axes. Arrays shaped
-    ``(rows, 1, 1)``, ``(1, V, 1)`` and ``(1, 1, R)`` broadcast to every layout at once, so
-    work that does not depend on an axis is done once for it.
+    ``(R, 1, 1)``, ``(1, V, 1)`` and ``(1, 1, rows)`` broadcast to every layout at once, so
+    work that does not depend on an axis is done once for it. The rows, thousands, are the
+    last (contiguous) axis: numpy broadcasts over a long inner axis about ten times faster
+    than over the three recompute modes.
     """
 
     base: dict[str, np.ndarray]
@@ -197,24 +199,35 @@ class Grid:
     recompute: np.ndarray
 
     @property
+    def rows(self) -> int:
+        """Base rows (layouts before the virtual and recompute axes)."""
+        return len(self.base["tp"])
+
+    @property
     def shape(self) -> tuple[int, int, int]:
-        """``(rows, V, R)``."""
-        return len(self.base["tp"]), len(self.virtual), len(self.recompute)
+        """``(R, V, rows)``."""
+        return len(self.recompute), len(self.virtual), self.rows
 
     def axis(self, name: str) -> np.ndarray:
         """One degree as a float array that broadcasts over the grid."""
         if name == "virtual":
             return self.virtual.astype(FLOAT)[None, :, None]
         if name == "recompute":
-            return self.recompute[None, None, :]
-        return self.base[name].astype(FLOAT)[:, None, None]
+            return self.recompute[:, None, None]
+        return self.base[name].astype(FLOAT)[None, None, :]
 
     def at(self, flat: int) -> dict[str, int]:
-        """The degrees of the layout at a flat index into the ``(rows, V, R)`` arrays."""
-        i, j, k = np.unravel_index(flat, self.shape)
+        """The degrees of the layout at a flat index into the ``(R, V, rows)`` arrays."""
+        k, j, i = np.unravel_index(flat, self.shape)
         out = {key: int(v[i]) for key, v in self.base.items()}
         out.update(virtual=int(self.virtual[j]), recompute=int(self.recompute[k]))
         return out
+
+    def enumeration_order(self, flat: np.ndarray) -> np.ndarray:
+        """Each flat index's place when the layouts are listed row by row, then by virtual
+        depth, then by recompute mode (the order ties are broken in)."""
+        k, j, i = np.unravel_index(flat, self.shape)
+        return (i * len(self.virtual) + j) * len(self.recompute) + k
 
 
 def pick(array: np.ndarray | float, index: tuple[Any, ...]) -> Any:
@@ -243,13 +256,13 @@ class Evaluation:
 
     @property
     def fits(self) -> np.ndarray:
-        """Valid layouts whose memory per GPU is within the usable HBM, ``(rows, V, R)``."""
+        """Valid layouts whose memory per GPU is within the usable HBM, ``(R, V, rows)``."""
         return self.valid & (self.memory.total <= self.usable_bytes)
 
     @property
     def evaluated(self) -> int:
         """Valid layouts evaluated."""
-        return int(self.valid.sum()) * self.grid.shape[2]
+        return int(self.valid.sum()) * len(self.grid.recompute)
 
     def value(self, array: np.ndarray, flat: int) -> float:
         """One layout's element of a broadcastable array."""
@@ -461,7 +474,7 @@ def virtual_divides(layers: int, pp: np.ndarray, v: np.ndarray) -> np.ndarray:
 
 
 def valid_virtual(job: Job, grid: Grid) -> np.ndarray:
-    """Interleaving depths a row allows, ``(rows, V, 1)``: ``v = 1``, or ``pp > 1`` with
+    """Interleaving depths a row allows, ``(1, V, rows)``: ``v = 1``, or ``pp > 1`` with
     ``v <= ceil(L / pp)``, chunks that split the layers evenly (:func:`virtual_divides`) and
     at least ``pp`` micro-batches."""
     layers = job.model.layers
@@ -473,7 +486,7 @@ def valid_virtual(job: Job, grid: Grid) -> np.ndarray:
     table = virtual_divides(layers, depths[:, None], v[None, :]) & (v[None, :] <= stage[:, None])
     mbs = job.global_batch // (grid.base["dp"] * grid.base["micro_batch"])
     deep = (pp > 1) & (mbs >= pp)
-    return ((v == 1)[None, :] | (deep[:, None] & table[pp - 1]))[:, :, None]
+    return ((v == 1)[:, None] | (deep[None, :] & table[pp - 1].T))[None, :, :]
 
 
 # --- the step-time model -----------------------------------------------------------------
@@ -803,7 +816,7 @@ def search(job: Job, hw: Hardware, c: Constants, fixed: Fixed | None = None,
     """
     fixed = fixed or Fixed()
     grid = candidates(job, hw, fixed)
-    ev = evaluate(job, hw, c, grid) if grid.shape[0] else None
+    ev = evaluate(job, hw, c, grid) if grid.rows else None
     evaluated = ev.evaluated if ev is not None else 0
     if ev is None or not evaluated:
         raise InfeasibleTraining(
@@ -828,14 +841,15 @@ def search(job: Job, hw: Hardware, c: Constants, fixed: Fixed | None = None,
     step = ev.step_s.ravel()
     masked = np.where(fits.ravel(), step, np.inf)
     # The k fastest, and every layout tied with the k-th: ties go to the least memory, then
-    # to the first in the grid's order. A full sort is the slow part; a selection is not.
+    # to the first in enumeration order (row, virtual depth, recompute). A full sort is the
+    # slow part; a selection is not.
     if k == 1:
         cut = masked[np.argmin(masked)]
     else:
         cut = np.max(masked[np.argpartition(masked, k - 1)[:k]])
     fastest = np.flatnonzero(masked <= cut)
     total = np.broadcast_to(ev.memory.total, grid.shape).ravel()[fastest]
-    order = fastest[np.lexsort((fastest, total, step[fastest]))][:k]
+    order = fastest[np.lexsort((grid.enumeration_order(fastest), total, step[fastest]))][:k]
     chosen = [estimate_at(ev, int(i), hw) for i in order]
     if evaluated == 1:
         limit = "fixed"
