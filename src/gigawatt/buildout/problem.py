@@ -186,8 +186,8 @@ class BuildoutProblem:
 
 
 def rack_it_kw(rack_power_kw: ArrayLike, it_overhead_fraction: ArrayLike) -> np.ndarray:
-    """IT power of a rack, kW: its own draw and the IT equipment beside it (switches,
-    storage, CPUs outside the rack), ``P_rack (1 + o)``."""
+    """IT power per compute rack, kW: its own draw and its share of the IT power outside the
+    compute racks (scale-out switches, storage, management), ``P_rack (1 + o)``."""
     return np.asarray(rack_power_kw, dtype=float) * (1.0 + np.asarray(it_overhead_fraction))
 
 
