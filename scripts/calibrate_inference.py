@@ -79,8 +79,9 @@ SHARED_NOTES = {
                         "half its full-size efficiency: e = e_f m / (m + h).",
     "expert_half_tokens": "Rows per expert at which the grouped expert GEMM reaches half its "
                           "full-size efficiency (its own tiles: the dense h does not apply).",
-    "iteration_ms": "Fixed time per engine iteration: scheduling, sampling, kernel launches "
-                    "not hidden by CUDA graphs.",
+    "iteration_ms": "Fixed time per pipeline micro-batch of an engine iteration (once per "
+                    "iteration at pp 1): scheduling, sampling, kernel launches not hidden by "
+                    "CUDA graphs.",
     "grouped_gemm": "Share of the dense-GEMM efficiency the expert (grouped) GEMMs reach.",
     "collective_ms": "Latency of one collective (all-reduce or all-to-all) inside the NVLink "
                      "domain; 4x beyond it.",

@@ -117,8 +117,9 @@ class Efficiency:
     ``basis`` says where the fractions come from (the calibration group, or the one
     they were borrowed from). The engine model (:mod:`gigawatt.models.perf.engine`)
     also uses ``gemm_half_tokens`` (rows per GEMM at which it reaches half of
-    ``flops``), ``iteration_s`` (fixed time per engine iteration: scheduling, launches),
-    ``grouped_gemm`` (share of ``flops`` expert GEMMs reach), ``expert_half_tokens``
+    ``flops``), ``iteration_s`` (fixed time per pipeline micro-batch of an iteration:
+    scheduling, launches), ``grouped_gemm`` (share of ``flops`` expert GEMMs reach),
+    ``expert_half_tokens``
     (rows per expert at which the grouped GEMM reaches half of its share; ``None``:
     ``gemm_half_tokens``), ``collective_s`` (latency of one collective) and
     ``roofline_power`` (``p`` of the smooth roofline ``(t_mm^p + t_w^p)^(1/p)``; ``inf``:
