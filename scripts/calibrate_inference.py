@@ -65,6 +65,7 @@ SHARED_GRID: dict[str, list[float]] = {
     "iteration_ms": [6.0],
     "collective_ms": [0.01],
     "roofline_power": [8.0, 12.0, math.inf],
+    "decode_attention": [0.18, 0.25, 0.3, 0.4],
 }
 """Values the coordinate search tries (one round; each trial refits every group on the
 TensorRT-LLM rows, Offline and so fast; iteration_ms and collective_ms, which act on the
@@ -88,6 +89,9 @@ SHARED_NOTES = {
     "roofline_power": "p of the smooth roofline (t_mm^p + t_w^p)^(1/p) of GEMM and weight-read "
                       "times (inf: the hard max).",
     "batch_cap": "Most sequences one replica runs at once (the runtime's maximum batch).",
+    "decode_attention": "Share of the attention peak (at the KV cache's precision) the decode "
+                        "attention kernels reach: one query token per sequence; prompt "
+                        "attention runs at the group's GEMM fraction.",
 }
 ASSUMPTIONS: dict[str, dict[str, Any]] = {
     "mlperf_input_tokens": {
@@ -178,7 +182,8 @@ def _efficiency(shared: dict[str, float], flops: Any, hbm: Any) -> Efficiency:
                       grouped_gemm=shared["grouped_gemm"],
                       expert_half_tokens=shared["expert_half_tokens"],
                       collective_s=units.ms_to_s(shared["collective_ms"]),
-                      roofline_power=shared["roofline_power"])
+                      roofline_power=shared["roofline_power"],
+                      decode_attention=shared["decode_attention"])
 
 
 def predict(case: MlperfCase, shared: dict[str, float], flops: Any, hbm: Any,

@@ -61,6 +61,26 @@ def test_compute_bound_iteration_is_flops_over_rate(llama70):
     assert float(t) == pytest.approx(work / (2e15 * 0.5), rel=1e-9)
 
 
+def test_softmax_exponentials_add_to_the_attention_time(deepseek):
+    """One exponential per score (query head x attended key-layer) at ``exp_per_s``, on
+    top of the tensor-core time; decode attention at its own fraction."""
+    fast = dataclasses.replace(GPU, hbm_bytes_per_s=1e30, link_bytes_per_s=1e30)
+    eff = dataclasses.replace(EFF, gemm_half_tokens=0.0, iteration_s=0.0, collective_s=0.0,
+                              decode_attention=0.25)
+    no_sfu = Engine(deepseek, FP8, fast, eff, Layout(tp=1), 8)
+    sfu = Engine(deepseek, FP8, dataclasses.replace(fast, exp_per_s=5e12), eff, Layout(tp=1), 8)
+    base = float(no_sfu.iteration_s(64.0, 0.0, 4000.0, 0.0))
+    scores = 64 * deepseek.heads * deepseek.layers * 4000.0
+    assert float(sfu.iteration_s(64.0, 0.0, 4000.0, 0.0)) == pytest.approx(
+        base + scores / 5e12, rel=1e-9)
+    # decode attention runs at 0.25 of the peak, not at the GEMM fraction 0.5
+    slow = float(Engine(deepseek, FP8, fast, dataclasses.replace(eff, decode_attention=0.125),
+                        Layout(tp=1), 8).iteration_s(64.0, 0.0, 4000.0, 0.0))
+    latent = 64 * 2.0 * deepseek.heads * (2 * deepseek.kv_lora_rank + deepseek.rope_head_dim) \
+        * deepseek.layers * 4000.0
+    assert slow - base == pytest.approx(latent / (2e15 * 0.25), rel=1e-9)
+
+
 def test_gemm_efficiency_falls_off_at_small_batch(llama70):
     fast = dataclasses.replace(GPU, hbm_bytes_per_s=1e30)
     base = dataclasses.replace(EFF, gemm_half_tokens=0.0, iteration_s=0.0)
@@ -172,6 +192,16 @@ def test_tighter_limit_never_raises_throughput(llama70, e, work, ttft, tpot, tig
     tight = best_point(eng, work, ttft * (tighter if which == "ttft" else 1),
                        tpot * (tighter if which == "tpot" else 1))
     assert tight.tokens_per_s_per_gpu <= loose.tokens_per_s_per_gpu * (1 + 1e-9)
+
+
+@settings(max_examples=25, deadline=None)
+@given(e=engines, work=works, rate=st.floats(1e11, 1e14), more=st.floats(0.0, 10.0))
+def test_faster_exponentials_never_lower_throughput(deepseek, e, work, rate, more):
+    slow = Engine(deepseek, FP8, dataclasses.replace(GPU, exp_per_s=rate), e[1],
+                  Layout(tp=e[0], ep=e[0]), 8)
+    fast = dataclasses.replace(slow, gpu=dataclasses.replace(GPU, exp_per_s=rate * (1 + more)))
+    assert (best_point(fast, work, 2.0, 0.2).tokens_per_s_per_gpu
+            >= best_point(slow, work, 2.0, 0.2).tokens_per_s_per_gpu * (1 - 1e-9))
 
 
 @settings(max_examples=25, deadline=None)

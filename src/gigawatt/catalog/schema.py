@@ -88,6 +88,9 @@ class Accelerator(Entry):
     hbm_tb_per_s: PositiveFloat
     nvlink_gb_per_s: NonNegativeFloat = Field(description="bidirectional, per package")
     tdp_w: PositiveFloat
+    exp2_tera_per_s: PositiveFloat | None = Field(
+        default=None, description="softmax exponentials (MUFU.EX2) per second, 10^12: SMs x "
+                                  "results per clock per SM x boost clock")
 
     @property
     def scaleup_gb_per_s(self) -> float:

@@ -89,6 +89,8 @@ def gpu_spec(acc: Accelerator, precision: str, system: System | None = None) -> 
                                 f"{', '.join(have)}")
     kv_peak = getattr(acc, f"{KV_PRECISION.get(precision, precision)}_dense_tflops") or peak
     return GpuSpec(
+        exp_per_s=math.inf if acc.exp2_tera_per_s is None else units.tflops_to_flops(
+            acc.exp2_tera_per_s),
         peak_flops=units.tflops_to_flops(peak),
         attention_peak_flops=units.tflops_to_flops(kv_peak),
         hbm_bytes=units.gb_to_bytes(acc.hbm_gb),
@@ -220,6 +222,7 @@ class ServingConstants:
                           expert_half_tokens=sh.get("expert_half_tokens"),
                           collective_s=units.ms_to_s(sh.get("collective_ms", 0.0)),
                           roofline_power=sh.get("roofline_power", math.inf),
+                          decode_attention=sh.get("decode_attention"),
                           release=rel)
 
 

@@ -14,8 +14,12 @@ tokens (chunked prefill with a token budget ``C``). Per pipeline stage and GPU, 
                    also runs at a fraction ``grouped`` with its own ``h_e``)
     weights read   t_w(n) = (W_dense / tp_attn + W_exp D(n) / g) / (BW e_m)
                    D(n) = 1 - (1 - k/E)^n, the share of experts some token picks
-    attention      t_a = max(B F_att(s_dec) + c F_att(s_pre), B K(s_dec)) / rates
-                   (latent attention decodes absorbed, over the latent: see
+    attention      t_a = max(B F_att(s_dec) / (P_a e_d) + c F_att(s_pre) / (P_a e_f)
+                             + H (B A(s_dec) + c A(s_pre)) / X,  B K(s_dec) / (BW e_m))
+                   (P_a the peak at the KV cache's precision, e_d the decode kernels'
+                   fraction; H A(s) the scores, query heads times attended keys, each one
+                   exponential on the special function units at X per second; K the KV
+                   bytes; latent attention decodes absorbed, over the latent: see
                    :func:`attention_flops`)
     collectives    two all-reduces per layer (tensor parallel) or an all-to-all in and
                    out of every MoE layer (data-parallel attention), bytes over NVLink
@@ -318,11 +322,17 @@ class Engine:
         matrices = roofline(t_dense + t_exp, self.weight_bytes(n) / bw, eff.roofline_power)
         # Attention: each GPU serves 1/tp of the heads (TP) or of the sequences (DP), of
         # the micro-batch's sequences (1/pp) in its stage's layers (1/pp, in kv_share).
-        att_flops = (d_tok * attention_flops(m, dec_context, decode=True)
-                     + c * attention_flops(m, pre_context)) / pp / pp / lay.tp / (
-            self.gpu.attention_flops * eff.flops)
+        # The scores' exponentials run on the special function units after the score GEMM
+        # and before the value GEMM: their time adds to the tensor-core time.
+        share = pp * pp * lay.tp
+        dec_att, pre_att = attended(m, dec_context), attended(m, pre_context)
+        att_compute = ((d_tok * attention_flops(m, dec_context, decode=True)
+                        / eff.decode_attention_fraction
+                        + c * attention_flops(m, pre_context) / eff.flops)
+                       / (share * self.gpu.attention_flops)
+                       + m.heads * (d_tok * dec_att + c * pre_att) / (share * self.gpu.exp_per_s))
         kv_read = d / pp * kv_bytes(m, self.fmt.kv_bytes, dec_context) * self.kv_share() / bw
-        attention = np.maximum(att_flops, kv_read)
+        attention = np.maximum(att_compute, kv_read)
         link_bw, latency = self._link()
         layers = m.layers / pp
         if lay.tp > 1 and lay.attention_dp and m.experts:

@@ -93,7 +93,9 @@ class GpuSpec:
     ``peak_flops`` is the dense peak at the serving precision, ``link_bytes_per_s``
     the one-way NVLink bandwidth (half the bidirectional figure vendors quote);
     ``attention_peak_flops`` the dense peak attention runs at (that of the KV cache's
-    precision: FP8 beside FP4 weights), ``None``: ``peak_flops``.
+    precision: FP8 beside FP4 weights), ``None``: ``peak_flops``; ``exp_per_s`` the
+    softmax exponentials (``MUFU.EX2`` on the special function units) per second, ``inf``
+    where the catalog gives none.
     """
 
     peak_flops: float
@@ -102,6 +104,7 @@ class GpuSpec:
     link_bytes_per_s: float
     scaleout_bytes_per_s: float = 50e9
     attention_peak_flops: float | None = None
+    exp_per_s: float = math.inf
 
     @property
     def attention_flops(self) -> float:
@@ -123,7 +126,10 @@ class Efficiency:
     (rows per expert at which the grouped GEMM reaches half of its share; ``None``:
     ``gemm_half_tokens``), ``collective_s`` (latency of one collective) and
     ``roofline_power`` (``p`` of the smooth roofline ``(t_mm^p + t_w^p)^(1/p)``; ``inf``:
-    the hard max); ``release`` is the software release they were fitted to.
+    the hard max) and ``decode_attention`` (share of the attention peak the decode
+    attention kernels reach: one query token per sequence and head; ``None``: ``flops``,
+    which prompt attention reaches); ``release`` is the software release they were fitted
+    to.
     """
 
     flops: float
@@ -138,6 +144,12 @@ class Efficiency:
     release: str = ""
     expert_half_tokens: float | None = None
     roofline_power: float = math.inf
+    decode_attention: float | None = None
+
+    @property
+    def decode_attention_fraction(self) -> float:
+        """Share of the attention peak the decode attention kernels reach."""
+        return self.flops if self.decode_attention is None else self.decode_attention
 
     @property
     def expert_half(self) -> float:
