@@ -124,7 +124,7 @@ def main() -> None:
         rows.append((f"{PEER} infer (1 configuration)", peer["per_call_s"]))
     for label, t in rows:
         print(f"{label:58} {t * 1e6:11.2f} us {1 / t:12,.0f}")
-    record("estimate_serving, one call", single, "s")
+    record("estimate_engine, one call", single, "s")
     if peer:
         print(f"ratio, one estimate per call:  {peer['per_call_s'] / single:8.1f}x faster")
         print(f"ratio, per estimate in a sweep: {peer['per_call_s'] / per_sweep_estimate:8.1f}x "

@@ -106,6 +106,15 @@ def test_latent_attention_kv_and_dep_share(deepseek):
     assert dep.weights_per_gpu() > tp.weights_per_gpu()
 
 
+def test_kv_heads_split_then_replicate(llama70):
+    # 8 KV heads: each of 4 ranks holds 2; at 16 ranks each still holds a whole head.
+    assert Engine(llama70, FP8, GPU, EFF, Layout(tp=4), 8).kv_share() == pytest.approx(2 / 8)
+    assert Engine(llama70, FP8, GPU, EFF, Layout(tp=16), 16).kv_share() == pytest.approx(1 / 8)
+    # two pipeline stages hold half the layers each
+    assert Engine(llama70, FP8, GPU, EFF, Layout(tp=4, pp=2), 8).kv_share() == pytest.approx(
+        1 / 8)
+
+
 def test_sliding_window_caps_kv(catalog):
     oss = catalog.models["gpt-oss-120b"].transformer()
     assert oss.window == 128 and oss.window_layers == 18
@@ -302,3 +311,59 @@ def test_disaggregated_ttft_comes_from_the_prefill_pool(llama70, gpus):
     floor = float(prefill.iteration_s(0.0, 2048.0, 0.0, 1024.0)) + transfer
     assert floor <= est.ttft_p50_s <= est.ttft_p99_s <= 2.0
     assert est.to_dict()["ttft_ms_p99"] == pytest.approx(est.ttft_p99_s * 1e3)
+
+
+gpus = st.builds(
+    GpuSpec, peak_flops=st.floats(1e14, 3e16), hbm_bytes=st.floats(40e9, 1.2e12),
+    hbm_bytes_per_s=st.floats(1e12, 4e13), link_bytes_per_s=st.floats(50e9, 2e12),
+    exp_per_s=st.floats(1e12, 2e13))
+
+
+@settings(max_examples=25, deadline=None)
+@given(gpu=gpus, e=engines, work=works, more=st.floats(0.0, 10.0),
+       name=st.sampled_from(["llama3-8b", "llama2-70b", "deepseek-v3"]))
+def test_more_hbm_bandwidth_never_lowers_throughput(catalog, gpu, e, work, more, name):
+    m = catalog.models[name].transformer()
+    ep = e[0] if m.experts else 1
+    slow = Engine(m, FP8, gpu, e[1], Layout(tp=e[0], ep=ep), 8)
+    fast = dataclasses.replace(slow, gpu=dataclasses.replace(
+        gpu, hbm_bytes_per_s=gpu.hbm_bytes_per_s * (1 + more)))
+    for ttft, tpot in ((math.inf, math.inf), (2.0, 0.2)):
+        assert (best_point(fast, work, ttft, tpot).tokens_per_s_per_gpu
+                >= best_point(slow, work, ttft, tpot).tokens_per_s_per_gpu * (1 - 1e-9))
+
+
+@st.composite
+def dense_and_moe(draw: st.DrawFn) -> tuple[flops.Transformer, flops.Transformer]:
+    """A dense model and a MoE model with the same attention and the same active MLP
+    parameters: ``(active + shared) x expert_ffn`` equals the dense MLP's ``ffn``."""
+    heads = draw(st.sampled_from([8, 16, 32, 64]))
+    head_dim = draw(st.sampled_from([64, 128]))
+    active = draw(st.integers(1, 8))
+    shared = draw(st.integers(0, 2))
+    expert_ffn = draw(st.integers(64, 4096))
+    layers = draw(st.integers(1, 96))
+    dense = flops.Transformer(
+        layers=layers, hidden=heads * head_dim, ffn=(active + shared) * expert_ffn,
+        heads=heads, kv_heads=draw(st.sampled_from([h for h in (1, 2, 4, 8) if heads % h == 0])),
+        head_dim=head_dim, vocab=draw(st.integers(1000, 256_000)), gated=draw(st.booleans()))
+    moe = dataclasses.replace(
+        dense, moe_layers=draw(st.integers(1, layers)),
+        experts=draw(st.integers(active, 512)), active_experts=active, shared_experts=shared,
+        expert_ffn=expert_ffn)
+    return dense, moe
+
+
+@settings(max_examples=50, deadline=None)
+@given(pair=dense_and_moe(), precision=st.sampled_from(list(FORMATS)), gpu=gpus,
+       tp=st.sampled_from([1, 2, 4, 8]), context=st.floats(16.0, 65_536.0))
+def test_moe_with_the_same_active_parameters_never_needs_less_memory(pair, precision, gpu, tp,
+                                                                     context):
+    dense, moe = pair
+    fmt = FORMATS[precision]
+    d = Engine(dense, fmt, gpu, EFF, Layout(tp=tp), 8)
+    m = Engine(moe, fmt, gpu, EFF, Layout(tp=tp, ep=tp), 8)
+    assert m.weights_per_gpu() >= d.weights_per_gpu() * (1 - 1e-12)
+    assert float(kv_bytes(moe, fmt.kv_bytes, context)) == float(
+        kv_bytes(dense, fmt.kv_bytes, context))
+    assert float(m.max_batch(context)) <= float(d.max_batch(context))
