@@ -151,3 +151,20 @@ def test_write_is_whole(tmp_path, announced_plan):
     path = write_html(announced_plan.to_dict(), tmp_path / "sub" / "r.html")
     assert path.read_text().endswith("</html>")
     assert not list(tmp_path.rglob("*.tmp"))
+
+
+def test_largest_job_row_says_what_the_missing_operations_would_reach(announced_plan):
+    from gigawatt.report.terminal import headline_rows
+
+    d = announced_plan.to_dict()
+    row = next(r for r in headline_rows(d) if r[0] == "Largest single-site job")
+    assert f"under {d['operations_profile']} operations" in row[2]
+    for step in d["largest_job_operations_needed"]:
+        assert step in row[2]
+    reached = d["largest_job_goodput_with_operations_needed"]
+    assert f"goodput {reached:.1%}" in row[2]
+    assert f"up to {d['largest_job_gpus_above_floor_with_operations_needed']:,} GPUs" in row[2]
+    # without anything missing, the row stops at the profile
+    bare = {**d, "largest_job_operations_needed": []}
+    assert "; with" not in next(r for r in headline_rows(bare)
+                                if r[0] == "Largest single-site job")[2]

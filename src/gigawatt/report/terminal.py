@@ -210,9 +210,25 @@ def _training_rows(r: Mapping[str, Any]) -> list[tuple[str, str, str]]:
          f"{r['checkpoint_interval_min']:,.1f} min"),
         ("Largest single-site job", f"goodput {fmt.percent(r['largest_job_goodput'])}",
          f"{fmt.count(r['training_largest_job_gpus'])} GPUs, "
-         f"{r['largest_job_interruptions_per_day']:,.0f} interruptions/day: it would finish "
-         "later than the job above"),
+         f"{r['largest_job_interruptions_per_day']:,.0f} interruptions/day under "
+         f"{r.get('operations_profile', 'the scenario')} operations"
+         + (": it would finish later than the job above"
+            if r['training_largest_job_gpus'] != r['training_job_gpus'] else "")
+         + _operations_needed(r)),
     ]
+
+
+def _operations_needed(r: Mapping[str, Any]) -> str:
+    """What the largest job would reach with the operations it lacks, and the largest job
+    above the goodput floor with and without them."""
+    steps = r.get("largest_job_operations_needed")
+    if not steps or r.get("largest_job_goodput_with_operations_needed") is None:
+        return ""
+    floor = fmt.percent(r["largest_job_goodput_floor"])
+    return (f"; with {', '.join(steps)}: goodput "
+            f"{fmt.percent(r['largest_job_goodput_with_operations_needed'])}; above {floor} "
+            f"up to {fmt.count(r['largest_job_gpus_above_floor_with_operations_needed'])} GPUs "
+            f"({fmt.count(r['largest_job_gpus_above_floor'])} without)")
 
 
 GIGAWATT_BUYS_COLUMNS = ("platform", "available", "GPUs", "serve tokens/s", "$/M tokens",
