@@ -842,7 +842,8 @@ class EngineEstimate:
                 "memory_reserve": e.memory_reserve, "basis": e.basis, "release": e.release,
                 "gemm_half_tokens": float(e.gemm_half_tokens),
                 "iteration_ms": units.s_to_ms(float(e.iteration_s)),
-                "grouped_gemm": float(e.grouped_gemm)},
+                "grouped_gemm": float(e.grouped_gemm),
+                "decode_attention": float(e.decode_attention_fraction)},
             "tp_options": list(self.options),
         }
 
