@@ -20,7 +20,7 @@ tokens (chunked prefill with a token budget ``C``). Per pipeline stage and GPU, 
                    fraction; H A(s) the scores, query heads times attended keys, each one
                    exponential on the special function units at X per second; K the KV
                    bytes; latent attention decodes absorbed, over the latent: see
-                   :func:`attention_flops`)
+                   :func:`score_flops`)
     collectives    two all-reduces per layer (tensor parallel) or an all-to-all in and
                    out of every MoE layer (data-parallel attention), bytes over NVLink
                    inside the scale-up domain, over the scale-out NIC beyond it,
@@ -180,14 +180,14 @@ def kv_bytes(m: Transformer, bytes_per_value: float, context: Num) -> Num:
     return per_layer * attended(m, context)
 
 
-def attention_flops(m: Transformer, context: Num, decode: bool = False) -> Num:
-    """Attention-score FLOPs of one token at ``context``: ``2 n (2 d + d_r)`` per
-    attended token-layer (as :func:`flops.attention_flops_per_token`). A decode token of
-    latent attention runs absorbed (the up-projections folded into the query and the
-    output, as the MLA decode kernels do): scores and values over the latent itself,
-    ``2 n (2 r_kv + d_r)``."""
+def score_flops(m: Transformer, decode: bool = False) -> float:
+    """FLOPs of one attention score (a query head against one attended key-layer), its
+    value product included: ``2 (2 d + d_r)`` (as :func:`flops.attention_flops_per_token`).
+    A decode token of latent attention runs absorbed (the up-projections folded into the
+    query and the output, as the MLA decode kernels do): scores and values over the latent
+    itself, ``2 (2 r_kv + d_r)``."""
     width = 2 * m.kv_lora_rank if decode and m.latent_attention else 2 * m.head_dim
-    return 2.0 * m.heads * (width + m.rope_head_dim) * attended(m, context)
+    return 2.0 * (width + m.rope_head_dim)
 
 
 def expert_bytes(m: Transformer, fmt: NumberFormat) -> float:
@@ -322,15 +322,15 @@ class Engine:
         matrices = roofline(t_dense + t_exp, self.weight_bytes(n) / bw, eff.roofline_power)
         # Attention: each GPU serves 1/tp of the heads (TP) or of the sequences (DP), of
         # the micro-batch's sequences (1/pp) in its stage's layers (1/pp, in kv_share).
-        # The scores' exponentials run on the special function units after the score GEMM
-        # and before the value GEMM: their time adds to the tensor-core time.
+        # Each score's exponential runs on the special function units after the score GEMM
+        # and before the value GEMM: its time adds to the tensor-core time.
         share = pp * pp * lay.tp
-        dec_att, pre_att = attended(m, dec_context), attended(m, pre_context)
-        att_compute = ((d_tok * attention_flops(m, dec_context, decode=True)
-                        / eff.decode_attention_fraction
-                        + c * attention_flops(m, pre_context) / eff.flops)
-                       / (share * self.gpu.attention_flops)
-                       + m.heads * (d_tok * dec_att + c * pre_att) / (share * self.gpu.exp_per_s))
+        dec_scores = d_tok * m.heads * attended(m, dec_context) / share
+        pre_scores = c * m.heads * attended(m, pre_context) / share
+        peak, exp_s = self.gpu.attention_flops, 1.0 / self.gpu.exp_per_s
+        att_compute = (dec_scores * (score_flops(m, decode=True)
+                                     / (peak * eff.decode_attention_fraction) + exp_s)
+                       + pre_scores * (score_flops(m) / (peak * eff.flops) + exp_s))
         kv_read = d / pp * kv_bytes(m, self.fmt.kv_bytes, dec_context) * self.kv_share() / bw
         attention = np.maximum(att_compute, kv_read)
         link_bw, latency = self._link()
