@@ -79,7 +79,10 @@ Z99 = 2.3263
 BATCH_GRID = 64
 """Points of the geometric grid of mean running decodes, 1 to the largest batch."""
 REFINE = 12
-"""Points of the second, linear pass between the best grid point and the next."""
+"""Points of each linear pass between a budget's best point so far and the next."""
+PASSES = 3
+"""Linear passes after the geometric grid: the result lies within ``(REFINE - 1) **
+-PASSES`` of a grid step (about 0.01% of the batch) of the limit's boundary."""
 CHUNK_BUDGETS = (512.0, 1024.0, 2048.0, 4096.0, 8192.0, 16384.0, 32768.0)
 """Token budgets per iteration (decodes plus prompt chunk) searched under limits."""
 SCENARIOS = ("offline", "server", "interactive")
@@ -442,16 +445,19 @@ def _trailing(engine: Engine, axes: int) -> Engine:
 
 def operating_points(engine: Engine, work: Workload, batch: np.ndarray,
                      budgets: Sequence[float] = CHUNK_BUDGETS,
-                     latency: bool = True, prefill: bool = True) -> OperatingPoints:
+                     latency: bool = True, prefill: bool = True,
+                     per_budget: bool = False) -> OperatingPoints:
     """Throughput and latency distributions at mean running decodes ``batch`` (the
-    inputs' shape plus a last axis of points) for each prefill budget (a new last axis).
+    inputs' shape plus a last axis of points) for each prefill budget (a new last axis;
+    with ``per_budget`` ``batch`` already has it, one column of points per budget).
 
     Formulas in the module docstring. ``batch`` may exceed what fits; those points are
     marked infeasible.
     """
     n_in = np.asarray(work.input_tokens, dtype=float)[..., None, None]
     n_out = np.asarray(work.output_tokens, dtype=float)[..., None, None]
-    b = np.asarray(batch, dtype=float)[..., None]
+    b = np.asarray(batch, dtype=float)
+    b = b if per_budget else b[..., None]
     cap = np.asarray(budgets, dtype=float)
     engine3 = _trailing(engine, 3)  # for terms over the length points
     engine = _trailing(engine, 2)
@@ -573,8 +579,9 @@ def best_point(engine: Engine, work: Workload, ttft_s: Num = math.inf,
     """The highest-throughput operating point whose p99 TTFT and TPOT meet the limits.
 
     Offline (both limits infinite) is the largest batch that fits, at any budget. A
-    coarse geometric pass over the mean decodes, then a linear pass between the best
-    point and the next.
+    coarse geometric pass over the mean decodes, then for each budget linear passes
+    between its best point and the next (refining only the overall best would leave a
+    budget whose limit falls between two coarse points at the coarse point below it).
     """
     shape = np.broadcast_shapes(np.shape(work.input_tokens), np.shape(work.output_tokens),
                                 np.shape(ttft_s), np.shape(tpot_s),
@@ -588,10 +595,12 @@ def best_point(engine: Engine, work: Workload, ttft_s: Num = math.inf,
     offline = bool(np.all(np.isinf(lim_f)) and np.all(np.isinf(lim_p))) and prefill
     caps = budgets if not offline else (max(budgets),)
 
-    def evaluate(batch: np.ndarray) -> tuple[OperatingPoints, np.ndarray]:
+    def evaluate(batch: np.ndarray, per_budget: bool = False
+                 ) -> tuple[OperatingPoints, np.ndarray]:
         pts = operating_points(engine, Workload(n_in, n_out, work.input_cv, work.output_cv,
                                                 work.reserve_tokens),
-                               batch, caps, latency=not offline, prefill=prefill)
+                               batch, caps, latency=not offline, prefill=prefill,
+                               per_budget=per_budget)
         if offline:
             ok = (pts.batch <= pts.max_batch) & (pts.batch >= 1)
         else:
@@ -605,14 +614,16 @@ def best_point(engine: Engine, work: Workload, ttft_s: Num = math.inf,
         return _offline_result(engine, n_in, n_out, work, top, shape)
     coarse = _grid(top)
     pts, score = evaluate(coarse)
-    flat = score.reshape(*score.shape[:-2], -1)
-    j = np.argmax(flat, axis=-1) // len(caps)
-    nxt = np.minimum(j + 1, BATCH_GRID - 1)
-    lo = np.take_along_axis(coarse, j[..., None], -1)
-    hi = np.take_along_axis(coarse, nxt[..., None], -1)
-    fine = lo + (hi - lo) * np.linspace(0.0, 1.0, REFINE)
-    fpts, fscore = evaluate(fine)
-    # Pick from both passes (the coarse best is the fine grid's first point).
+    # Each pass puts REFINE points, per budget, between its best point so far and the
+    # next (the best is the new column's first point, so no pass loses it).
+    grid, fscore = np.broadcast_to(coarse[..., None], score.shape), score
+    for _ in range(PASSES):
+        j = np.argmax(fscore, axis=-2)[..., None, :]
+        nxt = np.minimum(j + 1, grid.shape[-2] - 1)
+        lo = np.take_along_axis(grid, j, -2)
+        hi = np.take_along_axis(grid, nxt, -2)
+        grid = lo + (hi - lo) * np.linspace(0.0, 1.0, REFINE)[:, None]
+        fpts, fscore = evaluate(grid, per_budget=True)
     ffl = fscore.reshape(*fscore.shape[:-2], -1)
     k = np.argmax(ffl, axis=-1)
 
