@@ -79,7 +79,7 @@ Z99 = 2.3263
 BATCH_GRID = 64
 """Points of the geometric grid of mean running decodes, 1 to the largest batch."""
 REFINE = 12
-"""Points of each linear pass between a budget's best point so far and the next."""
+"""Points of each linear pass between the best point so far and the next."""
 PASSES = 3
 """Linear passes after the geometric grid: the result lies within ``(REFINE - 1) **
 -PASSES`` of a grid step (about 0.01% of the batch) of the limit's boundary."""
@@ -579,9 +579,10 @@ def best_point(engine: Engine, work: Workload, ttft_s: Num = math.inf,
     """The highest-throughput operating point whose p99 TTFT and TPOT meet the limits.
 
     Offline (both limits infinite) is the largest batch that fits, at any budget. A
-    coarse geometric pass over the mean decodes, then for each budget linear passes
-    between its best point and the next (refining only the overall best would leave a
-    budget whose limit falls between two coarse points at the coarse point below it).
+    coarse geometric pass over the mean decodes, then linear passes between the best point
+    and the next: the first for each budget (refining only the overall best would leave a
+    budget whose limit falls between two coarse points at the coarse point below it), the
+    later ones on the best budget.
     """
     shape = np.broadcast_shapes(np.shape(work.input_tokens), np.shape(work.output_tokens),
                                 np.shape(ttft_s), np.shape(tpot_s),
@@ -595,12 +596,14 @@ def best_point(engine: Engine, work: Workload, ttft_s: Num = math.inf,
     offline = bool(np.all(np.isinf(lim_f)) and np.all(np.isinf(lim_p))) and prefill
     caps = budgets if not offline else (max(budgets),)
 
-    def evaluate(batch: np.ndarray, per_budget: bool = False
+    def evaluate(batch: np.ndarray, budget: np.ndarray | None = None
                  ) -> tuple[OperatingPoints, np.ndarray]:
+        """Points at ``batch``; with ``budget``, ``batch`` has its budget axis already."""
         pts = operating_points(engine, Workload(n_in, n_out, work.input_cv, work.output_cv,
                                                 work.reserve_tokens),
-                               batch, caps, latency=not offline, prefill=prefill,
-                               per_budget=per_budget)
+                               batch, caps if budget is None else budget,
+                               latency=not offline, prefill=prefill,
+                               per_budget=budget is not None)
         if offline:
             ok = (pts.batch <= pts.max_batch) & (pts.batch >= 1)
         else:
@@ -614,16 +617,23 @@ def best_point(engine: Engine, work: Workload, ttft_s: Num = math.inf,
         return _offline_result(engine, n_in, n_out, work, top, shape)
     coarse = _grid(top)
     pts, score = evaluate(coarse)
-    # Each pass puts REFINE points, per budget, between its best point so far and the
-    # next (the best is the new column's first point, so no pass loses it).
+    # Each pass puts REFINE points between the best point so far and the next (the best
+    # is the new column's first point, so no pass loses it): the first pass per budget,
+    # the later ones on the best budget only.
     grid, fscore = np.broadcast_to(coarse[..., None], score.shape), score
-    for _ in range(PASSES):
+    budget = np.asarray(caps, dtype=float)
+    for i in range(PASSES):
         j = np.argmax(fscore, axis=-2)[..., None, :]
         nxt = np.minimum(j + 1, grid.shape[-2] - 1)
         lo = np.take_along_axis(grid, j, -2)
         hi = np.take_along_axis(grid, nxt, -2)
         grid = lo + (hi - lo) * np.linspace(0.0, 1.0, REFINE)[:, None]
-        fpts, fscore = evaluate(grid, per_budget=True)
+        fpts, fscore = evaluate(grid, budget)
+        if i == 0 and len(caps) > 1:
+            c = np.argmax(np.max(fscore, axis=-2), axis=-1)[..., None, None]
+            grid = np.take_along_axis(grid, c, -1)
+            fscore = np.take_along_axis(fscore, c, -1)
+            budget = budget[c]
     ffl = fscore.reshape(*fscore.shape[:-2], -1)
     k = np.argmax(ffl, axis=-1)
 
