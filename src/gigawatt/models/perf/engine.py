@@ -444,12 +444,13 @@ def _trailing(engine: Engine, axes: int) -> Engine:
 
 
 def operating_points(engine: Engine, work: Workload, batch: np.ndarray,
-                     budgets: Sequence[float] = CHUNK_BUDGETS,
+                     budgets: Sequence[float] | np.ndarray = CHUNK_BUDGETS,
                      latency: bool = True, prefill: bool = True,
                      per_budget: bool = False) -> OperatingPoints:
     """Throughput and latency distributions at mean running decodes ``batch`` (the
     inputs' shape plus a last axis of points) for each prefill budget (a new last axis;
-    with ``per_budget`` ``batch`` already has it, one column of points per budget).
+    with ``per_budget`` ``batch`` already has it, one column of points per budget, and
+    ``budgets`` may be an array broadcast against it).
 
     Formulas in the module docstring. ``batch`` may exceed what fits; those points are
     marked infeasible.
