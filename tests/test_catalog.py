@@ -27,6 +27,13 @@ def test_design_gpu_ids_resolve_to_a_system(catalog, gpu_id):
     assert catalog.accelerator_of(system).id in catalog.accelerators
 
 
+def test_repr_counts_entries_by_kind(catalog):
+    # Short enough for a failing Hypothesis example to print (the fields' repr is ~85 kB).
+    text = repr(catalog)
+    assert len(text) < 300
+    assert f"{len(catalog.models)} models" in text and f"{len(catalog.sites)} sites" in text
+
+
 def test_design_switch_and_model_ids_exist(catalog):
     assert set(REQUIRED["switches"]) <= set(catalog.switches)
     assert set(REQUIRED["models"]) <= set(catalog.models)

@@ -50,6 +50,11 @@ class Catalog:
         by_id = {e.id: (kind, e) for kind in KINDS for e in self.of_kind(kind).values()}
         object.__setattr__(self, "_by_id", by_id)
 
+    def __repr__(self) -> str:
+        """Counts by kind: the whole catalog's repr runs to tens of kB (a failing Hypothesis
+        example prints every argument, fixtures too)."""
+        return "Catalog(" + ", ".join(f"{len(self.of_kind(k))} {k}" for k in KINDS) + ")"
+
     def of_kind(self, kind: str) -> Mapping[str, Entry]:
         """Entries of one kind: one of :data:`~gigawatt.catalog.schema.KINDS`."""
         if kind not in KINDS:
