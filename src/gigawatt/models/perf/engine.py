@@ -704,11 +704,12 @@ def simulate(engine: Engine, work: Workload, rate_per_s: float, budget: float,
     first, finish = np.full(requests, np.nan), np.full(requests, np.nan)
     left_in = n_in.astype(float).copy()
     left_out = n_out.copy()
-    running: list[int] = []
-    queue_head, now = 0, 0.0
-    while np.isnan(finish).any():
+    running = np.zeros(0, dtype=int)
+    queue_head, now, finished = 0, 0.0, 0
+    steps: dict[tuple[int, float], float] = {}  # T(B, c) depends on the batch and chunk only
+    while finished < requests:
         arrived = int(np.searchsorted(arrive, now, side="right"))
-        if not running and queue_head >= arrived:
+        if not len(running) and queue_head >= arrived:
             now = float(arrive[queue_head])
             continue
         room = max(budget - len(running), 0.0)
@@ -724,16 +725,16 @@ def simulate(engine: Engine, work: Workload, rate_per_s: float, budget: float,
                 i += 1
             else:
                 break
-        step = float(engine.iteration_s(float(len(running)), chunk, dec_ctx, pre_ctx))
-        now += step
-        for r in running:
-            left_out[r] -= 1
-        for r in [r for r in running if left_out[r] <= 1]:
-            finish[r] = now
-        running = [r for r in running if left_out[r] > 1]
-        for r in done_prefill:
-            first[r] = now
-            running.append(r)
+        key = (len(running), chunk)
+        if key not in steps:
+            steps[key] = float(engine.iteration_s(float(key[0]), chunk, dec_ctx, pre_ctx))
+        now += steps[key]
+        left_out[running] -= 1
+        done = left_out[running] <= 1
+        finish[running[done]] = now
+        finished += int(done.sum())
+        running = np.concatenate([running[~done], np.asarray(done_prefill, dtype=int)])
+        first[done_prefill] = now
         queue_head = i
     keep = slice(requests // 10, None)
     ttft = (first - arrive)[keep]
