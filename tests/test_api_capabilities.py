@@ -20,10 +20,10 @@ from gigawatt.api.inputs import MAX_MODEL_DIMENSION
 from gigawatt.api.routes.train import RECOMPUTE_VALUES, SHARDING_VALUES, TrainRequest
 from gigawatt.errors import GigawattError
 from gigawatt.estimates.train import parse_recompute, parse_sharding
+from gigawatt.limits import MAX_API_POOLED_SAMPLES, MAX_API_SAMPLES
 from gigawatt.models.network.tree import planes_needed
 from gigawatt.store import RunStore
 from gigawatt.sweep import SweepResult
-from gigawatt.validation import MAX_API_POOLED_SAMPLES, MAX_API_SAMPLES
 
 TRAIN = {"model": "gpt3-175b", "gpu": "a100-sxm-80gb", "gpus": 1024, "seq_len": 2048,
          "global_batch": 1536}

@@ -37,11 +37,12 @@ from gigawatt.api.inputs import ScenarioInput, resolve_model, resolve_scenario
 from gigawatt.catalog import load_catalog
 from gigawatt.catalog.browse import scenario_document
 from gigawatt.errors import GigawattError
+from gigawatt.limits import MAX_API_POOLED_SAMPLES, MAX_API_SAMPLES
 from gigawatt.pipeline import gather_inputs
 from gigawatt.scenario import Scenario, builtin_scenarios
 from gigawatt.scenario.checks import check_scenario
 from gigawatt.sweep.sampling import uncertain_inputs
-from gigawatt.validation import MAX_API_POOLED_SAMPLES, MAX_API_SAMPLES, no_user_files
+from gigawatt.yamlio import no_user_files
 
 # The schema is read at import time, so the app gets its own store folder here.
 _STORE_DIR = tempfile.TemporaryDirectory(prefix="gigawatt-fuzz-")

@@ -85,9 +85,9 @@ def test_more_hbm_bandwidth_at_the_same_power_never_serves_less_per_mw(served, c
 def test_a_faster_memory_clone_never_serves_less(catalog):
     # the same platform with 1.5x the HBM bandwidth and the same power
     h100 = catalog.accelerators["h100-sxm"]
-    fast = h100.model_copy(update={"id": "h100-fast", "hbm_tb_per_s": h100.hbm_tb_per_s * 1.5})
-    system = catalog.systems["hgx-h100"].model_copy(update={"id": "hgx-h100-fast",
-                                                           "accelerator": "h100-fast"})
+    fast = dataclasses.replace(h100, id="h100-fast", hbm_tb_per_s=h100.hbm_tb_per_s * 1.5)
+    system = dataclasses.replace(catalog.systems["hgx-h100"], id="hgx-h100-fast",
+                                 accelerator="h100-fast")
     clone = Catalog(**{**{f.name: getattr(catalog, f.name) for f in dataclasses.fields(catalog)
                           if f.init},
                        "accelerators": {**catalog.accelerators, "h100-fast": fast},

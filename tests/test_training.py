@@ -158,8 +158,8 @@ def test_unknown_model_and_bad_model_file(tmp_path):
 
 def test_system_without_scaleout_needs_an_override(catalog):
     kw = {"seq_len": 4096, "global_batch": 1024}
-    kyber = catalog.systems["vr-ultra-nvl144"].model_copy(
-        update={"scaleout_gbps_per_package": None})
+    kyber = dataclasses.replace(catalog.systems["vr-ultra-nvl144"],
+                                scaleout_gbps_per_package=None)
     bare = dataclasses.replace(catalog, systems={**catalog.systems, kyber.id: kyber})
     with pytest.raises(TrainingError, match="pass --scaleout-gbps"):
         estimate_training("llama3-70b", "vr-ultra-nvl144", 1152, catalog=bare, **kw)
@@ -216,7 +216,7 @@ def test_multi_token_prediction_costs_time_and_memory(catalog):
     assert spec.mtp_layers == 1  # DeepSeek-V3 trains with one MTP module
     kw = {"seq_len": 4096, "global_batch": 1024, "precision": "mxfp8",
           "fixed": Fixed(tp=1, pp=1, ep=64, micro_batch=1, recompute="full")}
-    without = estimate_training(spec.model_copy(update={"mtp_layers": 0}), "gb200-nvl72", 256,
+    without = estimate_training(dataclasses.replace(spec, mtp_layers=0), "gb200-nvl72", 256,
                                 **kw).search.best
     with_mtp = estimate_training(spec, "gb200-nvl72", 256, **kw).search.best
     assert with_mtp.step_time_s > without.step_time_s

@@ -132,11 +132,14 @@ def test_every_published_layout_runs_through_the_cli(cli, tmp_path):
     import yaml
 
     from gigawatt.catalog.schema import ModelSpec
+    from gigawatt.errors import CatalogError
+    from gigawatt.validation import validate
 
     failed = []
     for i, case in enumerate(calibrate_training.cases()):
         spec = model_file(case.id, case.job.model)
-        assert ModelSpec(**spec).transformer() == case.job.model, case.id
+        checked = validate(ModelSpec, spec, case.id, CatalogError)
+        assert checked.transformer() == case.job.model, case.id
         path = tmp_path / f"m{i}.yaml"
         path.write_text(yaml.safe_dump(spec))
         r = cli(*train_args(case, path))

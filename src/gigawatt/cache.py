@@ -72,18 +72,22 @@ def _builtin_catalog() -> object:
     return load_catalog()
 
 
+CHECKING_CODE = ("validation.py", "records.py", "yamlio.py", "limits.py")
+"""The modules outside those folders whose code decides what a validated input holds."""
+
+
 @functools.cache
 def code_key() -> str:
     """SHA-256 of the interpreter, the version, every file of ``gigawatt.models``,
     ``gigawatt.estimates``, ``gigawatt.scenario`` and ``gigawatt.catalog`` (code and data),
-    and ``gigawatt/validation.py``."""
+    and the modules that read and check input (:data:`CHECKING_CODE`)."""
     from gigawatt.version import __version__
 
     root = Path(__file__).parent
     digest = hashlib.sha256(f"{__version__} {sys.version}".encode())
     files = [p for folder in ("models", "estimates", "scenario", "catalog")
              for p in sorted((root / folder).rglob("*"))]
-    for path in [*files, root / "validation.py"]:
+    for path in [*files, *(root / f for f in CHECKING_CODE)]:
         if path.suffix in (".py", ".yaml") and path.is_file():
             digest.update(str(path.relative_to(root)).encode())
             digest.update(path.read_bytes())

@@ -35,7 +35,8 @@ from gigawatt.scenario import (
     scenario_to_yaml,
 )
 from gigawatt.scenario.checks import check_scenario
-from gigawatt.validation import field_errors, field_path, parse_yaml
+from gigawatt.validation import dump, field_errors, field_path, record_adapter
+from gigawatt.yamlio import parse_yaml
 
 T = TypeVar("T")
 
@@ -258,7 +259,7 @@ def model_document_schema() -> dict[str, Any]:
     """The JSON Schema of a model document: :class:`ModelSpec`'s, every whole number at most
     :data:`MAX_MODEL_DIMENSION`, nested records inlined (the OpenAPI document has no place for
     their definitions)."""
-    schema = ModelSpec.model_json_schema()
+    schema = record_adapter(ModelSpec).json_schema()
     return {**_inlined(schema, schema.get("$defs", {})), "title": "ModelDocument",
             "description": MODEL_DOCUMENT_RULES}
 
@@ -302,13 +303,14 @@ def resolve_model(model: str | dict[str, Any], catalog: Catalog, field: str = "m
                                    "or a model document")
         return model
     try:  # strict, as the document's schema says; 8.0 is 8 there too (see Whole)
-        spec = ModelSpec.model_validate_json(json.dumps(_whole_floats(model)), strict=True)
+        spec = record_adapter(ModelSpec).validate_json(json.dumps(_whole_floats(model)),
+                                                       strict=True)
     except ValidationError as exc:
         raise ApiError(422, [problem(field_path(loc), reason)
                              for loc, reason in field_errors(exc, (field,))]) from None
     problems = [problem(f"{field}.{path}", f"{value} is over the {MAX_MODEL_DIMENSION:,} this "
                         f"service accepts")
-                for path, value in _whole_numbers(spec.model_dump()) if value > MAX_MODEL_DIMENSION]
+                for path, value in _whole_numbers(dump(spec)) if value > MAX_MODEL_DIMENSION]
     if spec.head_dim is None and spec.attention_heads > spec.hidden_size:
         problems.append(problem(f"{field}.attention_heads", f"{spec.attention_heads} heads "
                                 f"leave no room in hidden_size {spec.hidden_size}; accepted: at "

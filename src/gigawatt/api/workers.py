@@ -10,7 +10,7 @@ needs more fails with a ``MemoryError`` in the worker instead of swapping the ma
 Calls beyond ``size`` wait their turn, up to ``max_waiting`` of them; more are refused
 at once (the route answers 503 with ``Retry-After``).
 
-Workers read no file a request names (:func:`gigawatt.validation.forbid_user_files`):
+Workers read no file a request names (:func:`gigawatt.yamlio.forbid_user_files`):
 a model or scenario from a request is a catalog ID, a built-in name or a document.
 Workers start from a fork server that has imported the library once, so a replacement
 is ready in a fraction of a second.
@@ -45,7 +45,7 @@ def _serve(conn: Connection, memory_bytes: int | None) -> None:
     """A worker's loop: receive ``(fn, args, kwargs)``, send ``(ok, value)``."""
     import resource
 
-    from gigawatt.validation import forbid_user_files
+    from gigawatt.yamlio import forbid_user_files
 
     forbid_user_files()
     if memory_bytes:

@@ -33,9 +33,10 @@ def catalog_entry(entry_id: str, catalog: Catalog | None = None) -> dict[str, An
     and under ``cited_sources`` each source its citations name (id, title, publisher, date,
     url, also), from the bibliography."""
     from gigawatt.catalog.sources import resolve
+    from gigawatt.validation import dump
 
     kind, entry = (catalog or load_catalog()).entry(entry_id)
-    data = {"kind": kind, **entry.model_dump(mode="json", exclude_none=True)}
+    data = {"kind": kind, **dump(entry, mode="json", exclude_none=True)}
     text = " ".join([str(data.get("source", "")), str(data.get("notes", "")),
                      *(str(span.get("source", ""))
                                                       for span in data.get("ranges", {}).values())])

@@ -27,7 +27,7 @@ from gigawatt.catalog.schema import (
     System,
 )
 from gigawatt.errors import CatalogError, unknown_id
-from gigawatt.validation import read_yaml, validate
+from gigawatt.yamlio import read_yaml
 
 E = TypeVar("E", bound=Entry)
 
@@ -108,6 +108,8 @@ def data_dir() -> Path:
 
 
 def _load_kind(path: Path, kind: type[E]) -> dict[str, E]:
+    from gigawatt.validation import validate  # pydantic: only with a cold cache
+
     raw: Any = read_yaml(path, CatalogError)
     if not isinstance(raw, list):
         raise CatalogError(f"{path}: expected a list of entries, got {type(raw).__name__}")
@@ -132,6 +134,7 @@ def _builtin() -> Catalog:
     return cached_catalog(data_dir())
 
 
+CHECKING_CODE = cache.CHECKING_CODE
 CACHE_ENV = cache.CACHE_ENV
 cache_dir = cache.cache_dir
 
@@ -144,7 +147,7 @@ def catalog_key(directory: Path) -> str:
     digest = hashlib.sha256(f"{__version__} {sys.version} {pickle.HIGHEST_PROTOCOL}".encode())
     here = Path(__file__).parent
     for path in [*sorted(directory.glob("*.yaml")), here / "schema.py", here / "checks.py",
-                 Path(__file__), here.parent / "validation.py"]:
+                 Path(__file__), *(here.parent / f for f in CHECKING_CODE)]:
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()[:32]

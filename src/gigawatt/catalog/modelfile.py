@@ -7,7 +7,7 @@ from pathlib import Path
 from gigawatt.catalog import Catalog
 from gigawatt.catalog.schema import ModelSpec
 from gigawatt.errors import CatalogError, unknown_id
-from gigawatt.validation import read_yaml, validate
+from gigawatt.yamlio import read_yaml
 
 
 def load_model(name_or_path: str, catalog: Catalog) -> ModelSpec:
@@ -16,5 +16,7 @@ def load_model(name_or_path: str, catalog: Catalog) -> ModelSpec:
         return catalog.models[name_or_path].spec()
     path = Path(name_or_path)
     if path.suffix in (".yaml", ".yml") or path.exists():
+        from gigawatt.validation import validate  # pydantic: only for a model file
+
         return validate(ModelSpec, read_yaml(path, CatalogError), str(path), CatalogError)
     raise unknown_id("model (or a .yaml model file)", name_or_path, list(catalog.models))

@@ -24,7 +24,8 @@ from urllib.parse import urlparse
 from pydantic import Field
 
 from gigawatt.errors import CatalogError
-from gigawatt.validation import Frozen, read_yaml, validate
+from gigawatt.validation import Frozen, validate
+from gigawatt.yamlio import read_yaml
 
 # An S-number stands alone: not part of a product code such as "MMA4Z00-NS400". A range
 # "S97-S100" (hyphen or en dash) names every number between.

@@ -17,7 +17,7 @@ from typing import Any, Union, get_args, get_origin
 
 import typer
 
-from gigawatt.validation import MAX_SAMPLES, MAX_WORKERS
+from gigawatt.limits import MAX_SAMPLES, MAX_WORKERS
 
 MAX_FLOAT = 1e15
 """A float flag's upper bound unless :data:`FLAG_RANGES` says otherwise."""

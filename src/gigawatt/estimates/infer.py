@@ -53,7 +53,7 @@ from gigawatt.models.perf.inference import (
     ServingError,
     ServingRequest,
 )
-from gigawatt.validation import read_yaml, validate
+from gigawatt.yamlio import read_yaml
 
 if TYPE_CHECKING:
     from gigawatt.scenario.schema import Assumption
@@ -252,6 +252,7 @@ def _read_serving_constants(path: Path) -> ServingConstants:
 def default_demand() -> dict[str, Assumption]:
     """Default demand fields (``estimates/data/demand.yaml``), each with its source or note."""
     from gigawatt.scenario.schema import Assumption
+    from gigawatt.validation import validate
 
     path = data_dir() / DEMAND_FILE
     raw = read_yaml(path, GigawattError)

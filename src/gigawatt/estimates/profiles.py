@@ -20,7 +20,8 @@ from pydantic import Field
 
 from gigawatt import units
 from gigawatt.models.failures.errors import ReliabilityError
-from gigawatt.validation import Frozen, read_yaml, validate
+from gigawatt.validation import Frozen, validate
+from gigawatt.yamlio import read_yaml
 
 PROFILES = ("production", "research", "fault-tolerant")
 """Operations profiles; the first is the default."""

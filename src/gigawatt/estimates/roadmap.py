@@ -136,7 +136,7 @@ def _cached_throughput(w: Workload, model: ModelSpec, system_id: str,
         except GigawattError as exc:
             return str(exc)
 
-    return memo("compare-throughput", (w, model.model_dump_json(), system_id), compute,
+    return memo("compare-throughput", (w, repr(model), system_id), compute,
                 catalog)
 
 

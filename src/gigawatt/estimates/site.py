@@ -26,6 +26,7 @@ from gigawatt import units
 from gigawatt.catalog import Catalog, Site, load_catalog
 from gigawatt.errors import GigawattError, unknown_id
 from gigawatt.scenario import load_scenario
+from gigawatt.validation import dump
 
 
 class SiteError(GigawattError):
@@ -127,8 +128,8 @@ def catalog_site(site_id: str, system_id: str | None = None, power_mw: float | N
         "build_months": build_months(site),
         "first_power": str(site.power_ramp[0].date), "full_power": str(site.power_ramp[-1].date),
         "stand_in": bool(pub and pub.stand_in and system_id is None),
-        "published": pub.model_dump(mode="json") if pub else None,
-        "model_vs_published": _beside(out, pub.model_dump() if pub else {}),
+        "published": dump(pub, mode="json") if pub else None,
+        "model_vs_published": _beside(out, dump(pub) if pub else {}),
     })
     return out
 

@@ -39,7 +39,7 @@ from gigawatt.models.perf.training import (
     tp_options,
     virtual_divides,
 )
-from gigawatt.validation import read_yaml, validate
+from gigawatt.yamlio import read_yaml
 
 PRECISIONS = ("bf16", "fp8", "fp8-delayed", "fp8-blockwise", "mxfp8", "nvfp4", "fp4")
 """Precision recipes (``training_recipes.yaml``); ``fp4`` is the older name of ``nvfp4``."""
@@ -245,6 +245,8 @@ def load_model(model: str | ModelSpec, catalog: Catalog) -> tuple[str, Transform
         return model.name, model.transformer()
     path = Path(model)
     if path.suffix in (".yaml", ".yml") or path.is_file():
+        from gigawatt.validation import validate  # pydantic: only for a model file
+
         spec = validate(ModelSpec, read_yaml(path, TrainingError), str(path), TrainingError)
         return spec.name, spec.transformer()
     if model not in catalog.models:

@@ -179,7 +179,7 @@ def _estimate(model: ModelSpec, system_id: str, gpus: int, seq_len: int, global_
 
     # kept on disk between runs (built-in catalog only), keyed by the arguments and the
     # model's code and data
-    return memo("training-search", (model.model_dump_json(), system_id, gpus, seq_len,
+    return memo("training-search", (repr(model), system_id, gpus, seq_len,
                                     global_batch, precision, tokens), search, catalog)
 
 

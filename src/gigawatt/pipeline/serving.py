@@ -153,7 +153,7 @@ def serving_rates(catalog: Catalog, system_ids: Sequence[str], serving: Serving,
                     rates[k.kind][system_id], tps[k.kind][system_id] = 0.0, 0
         return rates, tps
 
-    key = (model.model_dump_json(), tuple(system_ids), serving.precision,
+    key = (repr(model), tuple(system_ids), serving.precision,
            tuple((k.kind, k.input_tokens, k.decode_tokens, k.ttft_ms, k.tpot_ms) for k in shapes))
     return memo("serving-rates", key, search, catalog)
 

@@ -40,7 +40,7 @@ from gigawatt.errors import GigawattError
 from gigawatt.pipeline.frontier import JOB_FRACTIONS, TrainingTimeline, _estimate
 from gigawatt.pipeline.result import json_number
 from gigawatt.scenario.schema import Training
-from gigawatt.validation import read_yaml
+from gigawatt.yamlio import read_yaml
 
 DEFAULT_DAYS = 90.0
 

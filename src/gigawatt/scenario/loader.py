@@ -13,7 +13,8 @@ from gigawatt.catalog import Catalog, load_catalog
 from gigawatt.errors import ScenarioError
 from gigawatt.scenario.checks import check_scenario
 from gigawatt.scenario.schema import Scenario
-from gigawatt.validation import parse_yaml, read_yaml, validate
+from gigawatt.validation import validate
+from gigawatt.yamlio import parse_yaml, read_yaml
 
 DEFAULT_SCENARIO = "openai-nvidia-10gw"
 

@@ -22,14 +22,8 @@ from pydantic import (
 )
 
 from gigawatt.catalog.schema import HALF_YEAR
-from gigawatt.validation import (
-    MAX_COUNT,
-    MAX_FACILITY_GW,
-    MAX_ITEMS,
-    MAX_SITE_GW,
-    Frozen,
-    NonNegativeFloat,
-)
+from gigawatt.limits import MAX_COUNT, MAX_FACILITY_GW, MAX_ITEMS, MAX_SITE_GW
+from gigawatt.validation import Frozen, NonNegativeFloat
 
 MAX_CLAIMS = 200
 """The most claims a scenario may list (each may size a whole site)."""

@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 
 from gigawatt.catalog import Catalog
+from gigawatt.limits import MAX_SAMPLES, MAX_WORKERS
 from gigawatt.pipeline import gather_inputs
 from gigawatt.progress import Progress
 from gigawatt.scenario.schema import Scenario
@@ -67,7 +68,6 @@ from gigawatt.sweep.sampling import (
     uncertain_inputs,
     with_values,
 )
-from gigawatt.validation import MAX_SAMPLES, MAX_WORKERS
 
 __all__ = ["BACKENDS", "OUTPUTS", "SERVING_OUTPUTS", "TRAINING_OUTPUTS", "SweepError",
            "SweepResult", "first_order_indices", "latin_hypercube", "output_names",

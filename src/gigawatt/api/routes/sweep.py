@@ -14,8 +14,8 @@ from gigawatt.api.inputs import MAX_SEED, ScenarioInput, Whole, in_request, reso
 from gigawatt.api.service import ServiceDep, TokenDep, TokenRequired
 from gigawatt.api.view import sweep_view
 from gigawatt.errors import GigawattError
+from gigawatt.limits import MAX_API_POOLED_SAMPLES, MAX_API_SAMPLES
 from gigawatt.sweep import sweep as run_sweep
-from gigawatt.validation import MAX_API_POOLED_SAMPLES, MAX_API_SAMPLES
 from gigawatt.version import __version__
 
 router = APIRouter(tags=["sweep"], dependencies=[TokenRequired])
