@@ -118,12 +118,13 @@ COERCED = {
     "float": ["0", "1", "2.5", "15e12", "1.5E-3", ".5", "5.", "-1", "inf", "nan", "1_0",
               "0x10", "abc", 1.0, 2, True],
     "str": ["bf16", "", " padded ", "1", 7],
+    "Path": [Path("gigawatt-out"), "out", "", Path("/no/such/folder"), "/"],
 }
 
 
 @pytest.mark.parametrize(("kind", "bounds"), [
     (int, (None, None)), (int, (1, None)), (int, (1, 100)), (float, (None, None)),
-    (float, (0, 1)), (str, (None, None))])
+    (float, (0, 1)), (str, (None, None)), (Path, (None, None))])
 def test_coercion_returns_what_typers_own_adapter_returns(kind, bounds):
     from typer._click.exceptions import BadParameter
     from typer._coercion import build_runtime_param, resolve_type_descriptor

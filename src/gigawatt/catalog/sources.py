@@ -77,7 +77,14 @@ def sources_path() -> Path:
 
 @functools.cache
 def bibliography() -> dict[str, Source]:
-    """Every source by S-number, in the file's order (read once per process)."""
+    """Every source by S-number, in the file's order (read once per process, from the user
+    cache, :func:`gigawatt.cache.memo`, while the file and the code are unchanged)."""
+    from gigawatt.cache import memo
+
+    return memo("bibliography", (), _read_bibliography)
+
+
+def _read_bibliography() -> dict[str, Source]:
     path = sources_path()
     raw: Any = read_yaml(path, CatalogError)
     if not isinstance(raw, list):

@@ -13,6 +13,7 @@ import math
 import re
 import types
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, Union, get_args, get_origin
 
 import typer
@@ -101,7 +102,7 @@ _DECIMAL = re.compile(r"[0-9]{1,30}(\.[0-9]{0,30})?([eE][+-]?[0-9]{1,3})?")
 
 class Coercion:
     """Typer's conversion of one parameter's value, with its pydantic TypeAdapter built
-    only for a value that needs one.
+    only for a value that needs one (paths never need one).
 
     Typer builds a TypeAdapter for every parameter of the command being run, given or not
     (21 for ``train``, and the first loads pydantic's plugin machinery): a tenth of a short
@@ -136,6 +137,13 @@ class Coercion:
         done, converted = self.plain(value)
         if done:
             return converted
+        kind, info = self.descriptor.annotation, self.descriptor.parameter_info
+        if isinstance(kind, type) and issubclass(kind, Path) and self.descriptor.is_path:
+            # typer's path adapter only wraps this call (its checks: exists, file or folder)
+            from typer._param_types import coerce_cli_path
+
+            return coerce_cli_path(value, info, path_type=info.path_type or kind, param=param,
+                                   ctx=ctx)
         if self.full is None:
             from typer._coercion import build_runtime_param
 

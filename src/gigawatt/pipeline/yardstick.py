@@ -34,6 +34,7 @@ from typing import Any
 import numpy as np
 
 from gigawatt import units
+from gigawatt.cache import memo
 from gigawatt.catalog import Catalog
 from gigawatt.catalog.modelfile import load_model
 from gigawatt.errors import GigawattError
@@ -47,9 +48,11 @@ DEFAULT_DAYS = 90.0
 
 @functools.cache
 def reference() -> dict[str, Any]:
-    """Published frontier compute and the rules (``estimates/data/frontier_compute.yaml``)."""
+    """Published frontier compute and the rules (``estimates/data/frontier_compute.yaml``;
+    read from the user cache, :func:`gigawatt.cache.memo`, while the file is unchanged)."""
     path = Path(str(resources.files("gigawatt.estimates") / "data" / "frontier_compute.yaml"))
-    data: dict[str, Any] = read_yaml(path, GigawattError)
+    data: dict[str, Any] = memo("frontier-compute", (),
+                                lambda: read_yaml(path, GigawattError))
     return data
 
 

@@ -6,8 +6,6 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from gigawatt import cache
 from gigawatt.catalog import Catalog, load_catalog
 from gigawatt.errors import ScenarioError
@@ -79,5 +77,7 @@ def scenario_from_text(text: str, where: str = "scenario",
 
 def scenario_to_yaml(scenario: Scenario) -> str:
     """YAML that :func:`load_scenario` reads back into an equal Scenario."""
+    import yaml  # PyYAML only when writing: a cached scenario is read without it
+
     data = scenario.model_dump(mode="json", exclude_none=True)
     return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
