@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from gigawatt.catalog import loader
+from gigawatt.catalog.schema import KINDS
 
 
 @pytest.fixture
@@ -72,12 +73,12 @@ SHORT_COMMANDS = {
 @pytest.mark.parametrize("name", SHORT_COMMANDS)
 def test_a_short_command_imports_neither_the_pipeline_nor_rich(tmp_path: Path, name: str):
     # `gigawatt train` needs the catalog and the training model, nothing of the plan; with
-    # the caches warm it parses no YAML and builds no pydantic validator (typer's own
-    # adapters included: the first one loads pydantic's plugins through importlib.metadata)
+    # the caches warm it parses no YAML and never imports pydantic (the catalog's records
+    # unpickle without it; typer's own adapters are not built)
     code = ("import sys; from gigawatt.cli import run; "
             f"run({SHORT_COMMANDS[name]!r}); "
             "print(sorted(m for m in ('gigawatt.pipeline', 'gigawatt.scenario.schema', "
-            "'rich', 'gigawatt.store', 'highspy', 'plotly', 'yaml', 'pydantic.plugin._loader', "
+            "'rich', 'gigawatt.store', 'highspy', 'plotly', 'yaml', 'pydantic', "
             "'gigawatt.cli.plan', 'gigawatt.cli.sweep') if m in sys.modules))")
     env = {**os.environ, loader.CACHE_ENV: str(tmp_path / "cache")}
     cold = subprocess.run([sys.executable, "-c", code], env=env, check=True,
@@ -86,6 +87,30 @@ def test_a_short_command_imports_neither_the_pipeline_nor_rich(tmp_path: Path, n
     warm = subprocess.run([sys.executable, "-c", code], env=env, check=True,
                           capture_output=True, text=True).stdout
     assert warm.strip().splitlines()[-1] == "[]"
+
+
+def test_a_warm_plan_parses_no_yaml_and_builds_no_validator(tmp_path: Path):
+    # the scenario, the reliability profiles, the bibliography and the yardstick come from
+    # the user cache; building a pydantic validator loads its plugins (importlib.metadata)
+    code = ("import sys; from gigawatt.cli import run; "
+            "run(['plan', '--json', '--no-save', '--no-report']); "
+            "print(sorted(m for m in ('yaml', 'pydantic.plugin._loader') if m in sys.modules))")
+    env = {**os.environ, loader.CACHE_ENV: str(tmp_path / "cache")}
+    for _ in range(2):
+        out = subprocess.run([sys.executable, "-c", code], env=env, check=True,
+                             capture_output=True, text=True, cwd=tmp_path).stdout
+    assert out.strip().splitlines()[-1] == "[]"
+
+
+def test_every_catalog_entry_survives_plain_data_and_validation(catalog):
+    # entries are plain dataclasses: what pydantic dumps, it validates back to an equal one
+    from gigawatt.errors import CatalogError
+    from gigawatt.validation import dump, validate
+
+    for kind in KINDS:
+        for entry in catalog.of_kind(kind).values():
+            data = dump(entry, mode="json")
+            assert validate(type(entry), data, entry.id, CatalogError) == entry, entry.id
 
 
 def test_help_order_does_not_depend_on_the_command_run_first():
