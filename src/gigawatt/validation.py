@@ -36,8 +36,8 @@ DimensionOrZero = Annotated[int, Field(ge=0, le=MAX_DIMENSION)]
 
 
 class Frozen(BaseModel):
-    """Base of every input record: immutable, unknown fields rejected, finite numbers only
-    (NaN and infinities are refused in every float field, nested ones included)."""
+    """Base of the scenario's pydantic models (the catalog's are
+    :class:`~gigawatt.records.Record` dataclasses): immutable, with :data:`RECORD_CONFIG`."""
 
     # defer_build (in RECORD_CONFIG): a model's validator is built on its first use, not at
     # import; most commands never build most of them.
@@ -134,9 +134,10 @@ def record_adapter(record: type[R]) -> TypeAdapter[R]:
     """The validator of a :class:`~gigawatt.records.Record` type, built on its first use with
     the constrained types of this module bound to the names its annotations give."""
     adapter = _ADAPTERS.get(record)
-    if adapter is None:
-        adapter = _ADAPTERS[record] = TypeAdapter(record)
+    if adapter is None:  # published only once built: a thread never sees a half-built one
+        adapter = TypeAdapter(record)
         adapter.rebuild(_types_namespace=_RECORD_NAMES)
+        _ADAPTERS[record] = adapter
     return adapter
 
 

@@ -134,7 +134,6 @@ def _builtin() -> Catalog:
     return cached_catalog(data_dir())
 
 
-CHECKING_CODE = cache.CHECKING_CODE
 CACHE_ENV = cache.CACHE_ENV
 cache_dir = cache.cache_dir
 
@@ -147,7 +146,7 @@ def catalog_key(directory: Path) -> str:
     digest = hashlib.sha256(f"{__version__} {sys.version} {pickle.HIGHEST_PROTOCOL}".encode())
     here = Path(__file__).parent
     for path in [*sorted(directory.glob("*.yaml")), here / "schema.py", here / "checks.py",
-                 Path(__file__), *(here.parent / f for f in CHECKING_CODE)]:
+                 Path(__file__), *(here.parent / f for f in cache.CHECKING_CODE)]:
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()[:32]
