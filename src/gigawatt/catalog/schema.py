@@ -362,6 +362,8 @@ class FailurePlatform(Entry):
     burn_in_days: Annotated[NonNegativeFloat, Field(description="rack age when the rate settles")]
     leaf_down_ports: Annotated[PositiveInt, Field(
         description="scale-out ports below one leaf switch: the hosts a switch failure takes")] = 32
+
+
 @dataclass(frozen=True, kw_only=True)
 class PowerStep(Record):
     """Facility power a site can draw from a date on (grid connection or on-site plant)."""
